@@ -1,0 +1,54 @@
+//! The command line: `sitelens` (viewer), `sitelens open FILE…`, `sitelens info PATH…`.
+
+pub mod info;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::io::LoadOptions;
+
+/// sitelens: industrial-land GIS viewer and layer tool for Japanese municipal data.
+#[derive(Debug, Parser)]
+#[command(name = "sitelens", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the viewer on the embedded Hino project plus these files.
+    Open {
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+    /// Describe layers: format, features, geometry types, CRS, bbox, fields, encoding, warnings.
+    Info {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        read: ReadArgs,
+    },
+}
+
+/// How to read input files (shared by every command that loads layers).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ReadArgs {
+    /// Text encoding of the attributes (e.g. cp932, utf-8); overrides .cpg and detection.
+    #[arg(long, value_name = "ENC")]
+    pub encoding: Option<String>,
+    /// Source CRS (e.g. EPSG:6677); overrides .prj and the GeoJSON crs member.
+    #[arg(long, value_name = "CRS")]
+    pub crs: Option<String>,
+}
+
+impl ReadArgs {
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions { encoding: self.encoding.clone(), crs: self.crs.clone() }
+    }
+}

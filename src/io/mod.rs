@@ -1,0 +1,281 @@
+//! Loaders: one file per format, each turning a file into features in source coordinates; this
+//! module picks the loader, resolves the CRS, reprojects once into WGS84 lon/lat and builds the
+//! layer with its R-tree.
+//!
+//! To add a format: write a [`Loader`] in its own file and list it in [`LOADERS`].
+
+mod archive;
+mod csv;
+mod dbf;
+mod geojson;
+mod rings;
+mod shapefile;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use crate::crs::{self, CrsInfo, Reprojector};
+use crate::error::{LoadError, LoadErrorKind};
+use crate::model::{Envelope, Feature, Field, Format, Layer, Source, TextEncoding, Warning};
+
+/// What the user said about how to read the files.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Text encoding override (a label such as "cp932" or "utf-8").
+    pub encoding: Option<String>,
+    /// CRS override (e.g. "EPSG:6677"); wins over what the file says.
+    pub crs: Option<String>,
+}
+
+/// One file to read, with access to its sidecar files (.dbf, .prj, …) on disk or in an archive.
+pub struct Input {
+    /// Path as given, for messages.
+    pub path: PathBuf,
+    /// Member name when the file is inside a .zip.
+    pub member: Option<String>,
+    pub bytes: Vec<u8>,
+    siblings: Siblings,
+}
+
+enum Siblings {
+    Files,
+    Archive(archive::Archive),
+    Nothing,
+}
+
+impl Input {
+    /// A file given as bytes already in memory (embedded data, tests), with no sidecar files.
+    pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
+        Input { path: path.into(), member: None, bytes, siblings: Siblings::Nothing }
+    }
+
+    /// The sidecar file with extension `ext` (".dbf", ".prj", …), matched case-insensitively.
+    pub fn sibling(&self, ext: &str) -> Result<Option<Vec<u8>>, LoadError> {
+        match &self.siblings {
+            Siblings::Nothing => Ok(None),
+            Siblings::Archive(archive) => {
+                let member = self.member.as_deref().unwrap_or_default();
+                archive.sibling(member, ext).map_err(|e| LoadError::new(&self.path, e))
+            }
+            Siblings::Files => {
+                let Some(path) = sibling_path(&self.path, ext) else { return Ok(None) };
+                std::fs::read(&path).map(Some).map_err(|e| LoadError::new(&path, e))
+            }
+        }
+    }
+
+    /// Where a problem is, for messages: the path, plus the member of an archive.
+    pub fn display(&self) -> PathBuf {
+        match &self.member {
+            Some(member) => self.path.join(member),
+            None => self.path.clone(),
+        }
+    }
+
+    fn extension(&self) -> String {
+        let name = self.member.as_deref().map(Path::new).unwrap_or(&self.path);
+        name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
+    }
+}
+
+/// Finds `stem.ext` beside `path`, trying the lower- and upper-case extension, then any case.
+fn sibling_path(path: &Path, ext: &str) -> Option<PathBuf> {
+    let ext = ext.trim_start_matches('.');
+    for candidate in [ext.to_ascii_lowercase(), ext.to_ascii_uppercase()] {
+        let p = path.with_extension(&candidate);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    let stem = path.file_stem()?.to_str()?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
+        p.file_stem().and_then(|s| s.to_str()) == Some(stem)
+            && p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
+    })
+}
+
+/// What a loader found in a file, before CRS resolution.
+pub struct Parsed {
+    pub fields: Vec<Field>,
+    /// Geometries in source coordinates.
+    pub features: Vec<Feature>,
+    pub warnings: Vec<Warning>,
+    pub encoding: Option<TextEncoding>,
+    pub crs: CrsHint,
+}
+
+/// What the file says about its CRS.
+pub enum CrsHint {
+    /// A definition PROJ reads (WKT, EPSG code, URN) and where it came from.
+    Stated { definition: String, decided_by: &'static str },
+    /// RFC 7946 GeoJSON without a `crs` member: WGS84 lon/lat by definition.
+    Rfc7946,
+    /// Nothing.
+    Unstated,
+}
+
+/// A file format reader.
+pub trait Loader: Sync {
+    fn format(&self) -> Format;
+    /// Lower-case file extensions this loader reads.
+    fn extensions(&self) -> &'static [&'static str];
+    fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError>;
+}
+
+/// Every format sitelens reads.
+pub static LOADERS: &[&dyn Loader] =
+    &[&geojson::GeoJsonLoader, &shapefile::ShapefileLoader, &csv::CsvLoader];
+
+fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
+    LOADERS.iter().copied().find(|l| l.extensions().contains(&ext))
+}
+
+/// Loads a file (or `archive.zip`, or `archive.zip/member.shp`) into a layer.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
+    let input = match archive::split_archive_path(path) {
+        Some((archive_path, member)) => {
+            let archive = archive::Archive::open(&archive_path)?;
+            let member = archive.choose_member(&archive_path, member.as_deref())?;
+            let bytes = archive.read(&member).map_err(|e| LoadError::new(&archive_path, e))?;
+            Input {
+                path: archive_path,
+                member: Some(member),
+                bytes,
+                siblings: Siblings::Archive(archive),
+            }
+        }
+        None => {
+            let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, e))?;
+            Input { path: path.to_path_buf(), member: None, bytes, siblings: Siblings::Files }
+        }
+    };
+    load_input(input, options)
+}
+
+/// Loads an [`Input`] whose format is told by its extension.
+pub fn load_input(input: Input, options: &LoadOptions) -> Result<Layer, LoadError> {
+    let ext = input.extension();
+    let loader = loader_for(&ext).ok_or_else(|| {
+        let known: Vec<&str> = LOADERS.iter().flat_map(|l| l.extensions()).copied().collect();
+        LoadError::new(
+            &input.display(),
+            LoadErrorKind::Unsupported(format!(
+                "unsupported file type '.{ext}' (sitelens reads .{})",
+                known.join(", .")
+            )),
+        )
+    })?;
+    let parsed = loader.load(&input, options)?;
+    finish(input, loader.format(), parsed, options)
+}
+
+/// Resolves the CRS, reprojects into WGS84 lon/lat and builds the layer.
+fn finish(
+    input: Input,
+    format: Format,
+    mut parsed: Parsed,
+    options: &LoadOptions,
+) -> Result<Layer, LoadError> {
+    let display = input.display();
+    let source_bbox = parsed
+        .features
+        .iter()
+        .filter_map(|f| Envelope::of(f.geometry.as_ref()?))
+        .reduce(Envelope::union);
+    let stated = match (&options.crs, parsed.crs) {
+        (Some(user), _) => Some((crs::normalize_definition(user), "user")),
+        (None, CrsHint::Stated { definition, decided_by }) => Some((definition, decided_by)),
+        (None, CrsHint::Rfc7946) => Some(("EPSG:4326".to_string(), "RFC 7946 default")),
+        (None, CrsHint::Unstated) => None,
+    };
+    let mut resolved = match stated {
+        Some((definition, decided_by)) => match Reprojector::to_wgs84(&definition) {
+            Ok((reprojector, mut info)) => {
+                info.decided_by = decided_by.into();
+                Some((reprojector, info))
+            }
+            // A bad override is the user's error: stop. A bad .prj is the file's: warn, go on.
+            Err(e) if decided_by == "user" => return Err(LoadError::new(&display, e)),
+            Err(e) => {
+                parsed.warnings.push(Warning::file(format!("{e}; CRS treated as unknown")));
+                None
+            }
+        },
+        None => None,
+    };
+    // RFC 7946 or an unstated CRS with coordinates that cannot be degrees: a projected file
+    // without CRS information (QGIS writes such GeoJSON). Say so; do not guess silently.
+    let out_of_range = source_bbox.is_some_and(|b| !crs::looks_like_lon_lat(b));
+    if out_of_range && resolved.as_ref().is_some_and(|(_, info)| info.decided_by == "RFC 7946 default")
+    {
+        resolved = None;
+    }
+    if resolved.is_none() {
+        match source_bbox {
+            Some(b) if crs::looks_like_lon_lat(b) => {
+                parsed.warnings.push(Warning::file(
+                    "no CRS information: coordinates are read as WGS84 lon/lat (they fit)",
+                ));
+                resolved = Some((Reprojector::Identity, CrsInfo::wgs84("assumed (coordinates are lon/lat)")));
+            }
+            _ => {}
+        }
+    }
+    let crs_info = match resolved {
+        Some((reprojector, info)) => {
+            reproject(&mut parsed.features, &reprojector, &mut parsed.warnings);
+            info
+        }
+        None => {
+            let suggestions = source_bbox.map(crs::suggest_zones).unwrap_or_default();
+            let hint = match suggestions.first() {
+                Some(_) => {
+                    let zones: Vec<String> = suggestions
+                        .iter()
+                        .map(|s| format!("EPSG:{} zone {} ({})", s.epsg, s.zone, s.axis_order))
+                        .collect();
+                    format!("; coordinates would fit {}: give the right one with --crs", zones.join(", "))
+                }
+                None => String::new(),
+            };
+            parsed.warnings.push(Warning::file(format!(
+                "CRS unknown: coordinates are projected and the file does not say in which CRS; \
+                 they are kept as they are{hint}"
+            )));
+            CrsInfo::unknown("none", suggestions)
+        }
+    };
+    let name = layer_name(&input);
+    let source = Source {
+        path: input.path,
+        member: input.member,
+        format,
+        encoding: parsed.encoding,
+        crs: crs_info,
+    };
+    Ok(Layer::new(name, source, parsed.fields, parsed.features, parsed.warnings))
+}
+
+/// Reprojects in place; a feature whose coordinates do not transform loses its geometry, with a
+/// warning naming the record.
+fn reproject(features: &mut [Feature], reprojector: &Reprojector, warnings: &mut Vec<Warning>) {
+    if matches!(reprojector, Reprojector::Identity) {
+        return;
+    }
+    for feature in features {
+        let Some(geometry) = feature.geometry.take() else { continue };
+        match reprojector.geometry(geometry) {
+            Ok(g) => feature.geometry = Some(g),
+            Err(e) => {
+                feature.z = None;
+                warnings.push(Warning::record(feature.record, format!("geometry dropped: {e}")));
+            }
+        }
+    }
+}
+
+fn layer_name(input: &Input) -> String {
+    let name = input.member.as_deref().map(Path::new).unwrap_or(&input.path);
+    name.file_stem().and_then(|s| s.to_str()).unwrap_or("layer").to_string()
+}

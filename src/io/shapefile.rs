@@ -1,0 +1,305 @@
+//! ESRI Shapefile: .shp geometry (every shape type, Z kept, M dropped), .shx index (optional:
+//! without it records are read in sequence), .dbf attributes (optional), .prj CRS, .cpg encoding.
+//! Reads what the file holds when its header says otherwise.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use shapefile::record::multipatch::Patch;
+use shapefile::{PointM, PointZ, Shape, ShapeReader};
+
+use super::{CrsHint, Input, LoadOptions, Loader, Parsed, dbf, rings};
+use crate::error::{LoadError, LoadErrorKind};
+use crate::model::{Feature, Format, Value, Warning};
+
+pub struct ShapefileLoader;
+
+impl Loader for ShapefileLoader {
+    fn format(&self) -> Format {
+        Format::Shapefile
+    }
+
+    fn extensions(&self) -> &'static [&'static str] {
+        &["shp"]
+    }
+
+    fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
+        let path = input.display();
+        let mut warnings = Vec::new();
+        let shapes = read_shapes(input, &mut warnings)?;
+
+        let (fields, rows, encoding) = match input.sibling("dbf")? {
+            Some(bytes) => {
+                let cpg = input.sibling("cpg")?;
+                let table = dbf::read(&bytes, cpg.as_deref(), options.encoding.as_deref())
+                    .map_err(|e| LoadError::new(&path.with_extension("dbf"), LoadErrorKind::Invalid(e)))?;
+                warnings.extend(table.warnings);
+                (table.fields, table.rows, Some(table.encoding))
+            }
+            None => {
+                warnings.push(Warning::file("no .dbf beside the .shp: features have no attributes"));
+                (Vec::new(), Vec::new(), None)
+            }
+        };
+        if encoding.is_some() && rows.len() != shapes.len() {
+            warnings.push(Warning::file(format!(
+                "the .shp holds {} shapes and the .dbf {} records; the shorter one is padded with nulls",
+                shapes.len(),
+                rows.len()
+            )));
+        }
+
+        let count = shapes.len().max(rows.len());
+        let mut shapes = shapes.into_iter();
+        let mut rows = rows.into_iter();
+        let features = (0..count)
+            .map(|i| {
+                let (geometry, z) = shapes.next().unwrap_or((None, None));
+                let values = rows.next().unwrap_or_else(|| vec![Value::Null; fields.len()]);
+                Feature { record: i as u64, geometry, z, values }
+            })
+            .collect();
+
+        let crs = match input.sibling("prj")? {
+            Some(prj) => {
+                let wkt = String::from_utf8_lossy(&prj).trim().trim_start_matches('\u{feff}').to_string();
+                if wkt.is_empty() {
+                    CrsHint::Unstated
+                } else {
+                    CrsHint::Stated { definition: wkt, decided_by: "prj" }
+                }
+            }
+            None => CrsHint::Unstated,
+        };
+        Ok(Parsed { fields, features, warnings, encoding, crs })
+    }
+}
+
+type ShapeOut = (Option<Geometry<f64>>, Option<Box<[f64]>>);
+
+/// Reads every shape; a bad record becomes a null geometry with a warning.
+fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOut>, LoadError> {
+    let path = input.display();
+    let invalid = |m: String| LoadError::new(&path, LoadErrorKind::Invalid(m));
+    let bytes = &input.bytes;
+    if bytes.len() < 100 {
+        return Err(invalid(format!("not a shapefile: {} bytes, less than the 100-byte header", bytes.len())));
+    }
+    let file_code = i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+    if file_code != 9994 {
+        return Err(invalid(format!("not a shapefile: file code {file_code}, expected 9994")));
+    }
+    // Read what is there: make the header's file length (16-bit words) the real one.
+    let declared = u32::from_be_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]) as usize * 2;
+    let fixed;
+    let shp: &[u8] = if declared != bytes.len() {
+        warnings.push(Warning::file(format!(
+            ".shp header says {declared} bytes, the file has {}; read what is there",
+            bytes.len()
+        )));
+        let mut copy = bytes.clone();
+        let words = u32::try_from(bytes.len() / 2).unwrap_or(u32::MAX);
+        copy[24..28].copy_from_slice(&words.to_be_bytes());
+        fixed = copy;
+        &fixed
+    } else {
+        bytes
+    };
+
+    let shx = input.sibling("shx")?;
+    let mut reader = match &shx {
+        Some(shx) => match ShapeReader::with_shx(Cursor::new(shp), Cursor::new(shx.as_slice())) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warnings.push(Warning::file(format!(".shx unusable ({e}); records read in sequence")));
+                None
+            }
+        },
+        None => {
+            warnings.push(Warning::file("no .shx beside the .shp: records read in sequence"));
+            None
+        }
+    };
+    let sequential = reader.is_none();
+    if reader.is_none() {
+        reader = Some(ShapeReader::new(Cursor::new(shp)).map_err(|e| invalid(format!("unreadable .shp header: {e}")))?);
+    }
+    let Some(mut reader) = reader else { unreachable!("reader set above") };
+
+    let mut out = Vec::new();
+    for (i, shape) in reader.iter_shapes().enumerate() {
+        match shape {
+            Ok(shape) => {
+                let mut notes = Vec::new();
+                let converted = convert(shape, &mut notes);
+                for note in notes {
+                    warnings.push(Warning::record(i as u64, note));
+                }
+                out.push(converted);
+            }
+            Err(e) => {
+                let at_end = matches!(&e, shapefile::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof);
+                if sequential || at_end {
+                    warnings.push(Warning::record(
+                        i as u64,
+                        format!("unreadable ({e}); the rest of the .shp ({} bytes) is ignored", shp.len()),
+                    ));
+                    break;
+                }
+                warnings.push(Warning::record(i as u64, format!("unreadable shape ({e}); geometry set to null")));
+                out.push((None, None));
+            }
+        }
+    }
+    Ok(out)
+}
+
+trait Xyz {
+    fn xy(&self) -> Coord<f64>;
+    fn z(&self) -> Option<f64>;
+}
+
+impl Xyz for shapefile::Point {
+    fn xy(&self) -> Coord<f64> {
+        Coord { x: self.x, y: self.y }
+    }
+    fn z(&self) -> Option<f64> {
+        None
+    }
+}
+
+impl Xyz for PointM {
+    fn xy(&self) -> Coord<f64> {
+        Coord { x: self.x, y: self.y }
+    }
+    fn z(&self) -> Option<f64> {
+        None
+    }
+}
+
+impl Xyz for PointZ {
+    fn xy(&self) -> Coord<f64> {
+        Coord { x: self.x, y: self.y }
+    }
+    fn z(&self) -> Option<f64> {
+        Some(self.z)
+    }
+}
+
+/// Z values in the coordinate order of `geometry`, looked up by position (ring assembly may
+/// reorder rings, so Z cannot simply be carried along).
+fn z_for<P: Xyz>(points: impl Iterator<Item = P>, geometry: &Option<Geometry<f64>>) -> Option<Box<[f64]>> {
+    use geo::CoordsIter;
+    let mut by_xy: HashMap<(u64, u64), f64> = HashMap::new();
+    for p in points {
+        let c = p.xy();
+        by_xy.insert((c.x.to_bits(), c.y.to_bits()), p.z()?);
+    }
+    let geometry = geometry.as_ref()?;
+    geometry
+        .coords_iter()
+        .map(|c| by_xy.get(&(c.x.to_bits(), c.y.to_bits())).copied())
+        .collect::<Option<Vec<f64>>>()
+        .map(Vec::into_boxed_slice)
+}
+
+fn point<P: Xyz + Clone>(p: &P) -> ShapeOut {
+    let g = Some(Geometry::Point(Point(p.xy())));
+    let z = z_for(std::iter::once(p.clone()), &g);
+    (g, z)
+}
+
+fn multipoint<P: Xyz + Clone>(points: &[P]) -> ShapeOut {
+    let g = (!points.is_empty()).then(|| MultiPoint(points.iter().map(|p| Point(p.xy())).collect()).into());
+    let z = z_for(points.iter().cloned(), &g);
+    (g, z)
+}
+
+fn polyline<P: Xyz + Clone>(parts: &[Vec<P>], notes: &mut Vec<String>) -> ShapeOut {
+    let mut lines: Vec<LineString<f64>> = Vec::with_capacity(parts.len());
+    for (k, part) in parts.iter().enumerate() {
+        if part.len() < 2 {
+            notes.push(format!("line part {k} has {} point(s); dropped", part.len()));
+            continue;
+        }
+        lines.push(part.iter().map(Xyz::xy).collect());
+    }
+    let g = match lines.len() {
+        0 => None,
+        1 => lines.pop().map(Geometry::LineString),
+        _ => Some(MultiLineString(lines).into()),
+    };
+    let z = z_for(parts.iter().flatten().cloned(), &g);
+    (g, z)
+}
+
+fn polygon<P: Xyz + Clone>(ring_points: Vec<&[P]>, notes: &mut Vec<String>) -> ShapeOut {
+    let rings = ring_points.iter().map(|r| r.iter().map(Xyz::xy).collect()).collect();
+    let g = rings::assemble(rings, notes);
+    let z = z_for(ring_points.into_iter().flatten().cloned(), &g);
+    (g, z)
+}
+
+/// A MultiPatch as polygons: triangle strips and fans as triangles, rings grouped as polygons.
+fn multipatch(patches: &[Patch], notes: &mut Vec<String>) -> ShapeOut {
+    let mut polygons: Vec<Polygon<f64>> = Vec::new();
+    let mut rings: Vec<Vec<Coord<f64>>> = Vec::new();
+    let flush = |rings: &mut Vec<Vec<Coord<f64>>>, polygons: &mut Vec<Polygon<f64>>, notes: &mut Vec<String>| {
+        match rings::assemble(std::mem::take(rings), notes) {
+            Some(Geometry::Polygon(p)) => polygons.push(p),
+            Some(Geometry::MultiPolygon(mp)) => polygons.extend(mp.0),
+            _ => {}
+        }
+    };
+    for patch in patches {
+        let pts: Vec<Coord<f64>> = patch.points().iter().map(Xyz::xy).collect();
+        match patch {
+            Patch::TriangleStrip(_) => {
+                for w in pts.windows(3) {
+                    polygons.push(Polygon::new(LineString::from(vec![w[0], w[1], w[2], w[0]]), vec![]));
+                }
+            }
+            Patch::TriangleFan(_) => {
+                for k in 1..pts.len().saturating_sub(1) {
+                    polygons.push(Polygon::new(
+                        LineString::from(vec![pts[0], pts[k], pts[k + 1], pts[0]]),
+                        vec![],
+                    ));
+                }
+            }
+            Patch::OuterRing(_) | Patch::FirstRing(_) => {
+                flush(&mut rings, &mut polygons, notes);
+                rings.push(pts);
+            }
+            Patch::InnerRing(_) | Patch::Ring(_) => rings.push(pts),
+        }
+    }
+    flush(&mut rings, &mut polygons, notes);
+    let g = match polygons.len() {
+        0 => None,
+        1 => polygons.pop().map(Geometry::Polygon),
+        _ => Some(MultiPolygon(polygons).into()),
+    };
+    let z = z_for(patches.iter().flat_map(|p| p.points().iter().cloned()), &g);
+    (g, z)
+}
+
+fn convert(shape: Shape, notes: &mut Vec<String>) -> ShapeOut {
+    match shape {
+        Shape::NullShape => (None, None),
+        Shape::Point(p) => point(&p),
+        Shape::PointM(p) => point(&p),
+        Shape::PointZ(p) => point(&p),
+        Shape::Multipoint(m) => multipoint(m.points()),
+        Shape::MultipointM(m) => multipoint(m.points()),
+        Shape::MultipointZ(m) => multipoint(m.points()),
+        Shape::Polyline(l) => polyline(l.parts(), notes),
+        Shape::PolylineM(l) => polyline(l.parts(), notes),
+        Shape::PolylineZ(l) => polyline(l.parts(), notes),
+        Shape::Polygon(p) => polygon(p.rings().iter().map(|r| r.points()).collect(), notes),
+        Shape::PolygonM(p) => polygon(p.rings().iter().map(|r| r.points()).collect(), notes),
+        Shape::PolygonZ(p) => polygon(p.rings().iter().map(|r| r.points()).collect(), notes),
+        Shape::Multipatch(m) => multipatch(m.patches(), notes),
+    }
+}

@@ -1,0 +1,15 @@
+//! sitelens: a desktop GIS viewer for industrial land. The core (loaders, model, CRS, index) has
+//! no GUI in it; the `gui` feature adds the viewer.
+
+pub mod cli;
+pub mod crs;
+pub mod error;
+pub mod io;
+pub mod model;
+
+#[cfg(feature = "gui")]
+pub mod app;
+
+pub use error::{LoadError, LoadErrorKind};
+pub use io::{LoadOptions, load};
+pub use model::Layer;

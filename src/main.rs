@@ -1,0 +1,40 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use sitelens::cli::{Cli, Command, info};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Info { paths, json, read }) => {
+            let mut out = std::io::stdout().lock();
+            match info::run(&paths, json, &read.options(), &mut out) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: cannot write output: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(Command::Open { paths, read }) => viewer(paths, read.options()),
+        None => viewer(Vec::new(), Default::default()),
+    }
+}
+
+#[cfg(feature = "gui")]
+fn viewer(paths: Vec<std::path::PathBuf>, options: sitelens::LoadOptions) -> ExitCode {
+    match sitelens::app::run(paths, options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn viewer(_: Vec<std::path::PathBuf>, _: sitelens::LoadOptions) -> ExitCode {
+    eprintln!("error: this sitelens was built without the viewer (feature `gui`); try `sitelens info`");
+    ExitCode::FAILURE
+}

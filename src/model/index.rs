@@ -1,0 +1,210 @@
+//! The R-tree over every feature's envelope (rstar 0.12, the version geo-types supports).
+//!
+//! Bulk-loaded once per layer. Queries test envelopes first; [`SpatialIndex::pick`] then measures
+//! the exact distance to each candidate's geometry.
+
+use geo::{BoundingRect, Distance, Euclidean, MapCoords};
+use geo_types::{Coord, Geometry, Point};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use super::Feature;
+
+/// An axis-aligned box in layer coordinates (lon/lat for a layer in the working CRS).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Envelope {
+    pub min_x: f64,
+    pub min_y: f64,
+    pub max_x: f64,
+    pub max_y: f64,
+}
+
+impl Envelope {
+    pub fn new(min_x: f64, min_y: f64, max_x: f64, max_y: f64) -> Self {
+        Self { min_x, min_y, max_x, max_y }
+    }
+
+    /// The smallest envelope holding both.
+    pub fn union(self, other: Envelope) -> Envelope {
+        Envelope::new(
+            self.min_x.min(other.min_x),
+            self.min_y.min(other.min_y),
+            self.max_x.max(other.max_x),
+            self.max_y.max(other.max_y),
+        )
+    }
+
+    pub fn as_array(self) -> [f64; 4] {
+        [self.min_x, self.min_y, self.max_x, self.max_y]
+    }
+
+    fn aabb(self) -> AABB<[f64; 2]> {
+        AABB::from_corners([self.min_x, self.min_y], [self.max_x, self.max_y])
+    }
+
+    /// The envelope of a geometry; `None` for an empty one or one with non-finite coordinates.
+    pub fn of(geometry: &Geometry<f64>) -> Option<Envelope> {
+        let rect = geometry.bounding_rect()?;
+        let env = Envelope::new(rect.min().x, rect.min().y, rect.max().x, rect.max().y);
+        env.as_array().iter().all(|v| v.is_finite()).then_some(env)
+    }
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// R-tree of feature envelopes; entries carry the feature's position in the layer.
+#[derive(Debug, Default)]
+pub struct SpatialIndex {
+    tree: RTree<Entry>,
+    bbox: Option<Envelope>,
+}
+
+/// The result of a point pick.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pick {
+    /// Position of the feature in the layer.
+    pub feature: usize,
+    /// Distance from the picked point, in the units given to [`SpatialIndex::pick`].
+    pub distance: f64,
+}
+
+impl SpatialIndex {
+    /// Bulk-loads the envelopes of all features with a usable geometry.
+    pub fn build(features: &[Feature]) -> Self {
+        let mut bbox: Option<Envelope> = None;
+        let entries: Vec<Entry> = features
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let env = Envelope::of(f.geometry.as_ref()?)?;
+                bbox = Some(bbox.map_or(env, |b| b.union(env)));
+                let rect = Rectangle::from_corners([env.min_x, env.min_y], [env.max_x, env.max_y]);
+                Some(GeomWithData::new(rect, u32::try_from(i).ok()?))
+            })
+            .collect();
+        Self { tree: RTree::bulk_load(entries), bbox }
+    }
+
+    /// The envelope of every indexed feature; `None` for a layer without geometry.
+    pub fn bbox(&self) -> Option<Envelope> {
+        self.bbox
+    }
+
+    /// Number of indexed features.
+    pub fn len(&self) -> usize {
+        self.tree.size()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tree.size() == 0
+    }
+
+    /// Features whose envelope intersects `view`, in no particular order.
+    pub fn query(&self, view: Envelope) -> impl Iterator<Item = usize> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&view.aabb())
+            .map(|e| e.data as usize)
+    }
+
+    /// The feature nearest to `at` within `tolerance`, by exact distance to its geometry (0 inside
+    /// a polygon). Distances are measured with x scaled by `x_scale` (for lon/lat, cos(latitude)
+    /// makes a degree of longitude as long as a degree of latitude); `tolerance` is in y units.
+    /// Among equally near features the last one (drawn on top) wins.
+    pub fn pick(
+        &self,
+        features: &[Feature],
+        at: Coord<f64>,
+        tolerance: f64,
+        x_scale: f64,
+    ) -> Option<Pick> {
+        let dx = tolerance / x_scale;
+        let search = Envelope::new(at.x - dx, at.y - tolerance, at.x + dx, at.y + tolerance);
+        let scaled_at = Point::new(at.x * x_scale, at.y);
+        let mut best: Option<Pick> = None;
+        for id in self.query(search) {
+            let Some(geometry) = features.get(id).and_then(|f| f.geometry.as_ref()) else {
+                continue;
+            };
+            let scaled = geometry.map_coords(|c| Coord { x: c.x * x_scale, y: c.y });
+            let distance = Euclidean.distance(&scaled_at, &scaled);
+            if distance > tolerance {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some(b) => distance < b.distance || (distance == b.distance && id > b.feature),
+            };
+            if better {
+                best = Some(Pick { feature: id, distance });
+            }
+        }
+        best
+    }
+
+    /// [`Self::pick`] on a lon/lat layer with the tolerance in metres (spherical approximation,
+    /// 1° of latitude = 111,320 m; good to a fraction of a percent at pick scale).
+    pub fn pick_lon_lat(
+        &self,
+        features: &[Feature],
+        lon: f64,
+        lat: f64,
+        tolerance_m: f64,
+    ) -> Option<Pick> {
+        const M_PER_DEG: f64 = 111_320.0;
+        let x_scale = lat.to_radians().cos().max(1e-6);
+        self.pick(features, Coord { x: lon, y: lat }, tolerance_m / M_PER_DEG, x_scale)
+            .map(|p| Pick { distance: p.distance * M_PER_DEG, ..p })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Value;
+    use geo_types::{Geometry, point, polygon};
+
+    fn feature(record: u64, geometry: Geometry<f64>) -> Feature {
+        Feature { record, geometry: Some(geometry), z: None, values: vec![Value::Null] }
+    }
+
+    fn layer() -> Vec<Feature> {
+        vec![
+            // A 1 km square-ish polygon around Hino city hall, a point inside its envelope but
+            // outside the triangle, and a point far away.
+            feature(
+                0,
+                polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.39, y: 35.67)].into(),
+            ),
+            feature(1, point!(x: 139.3995, y: 35.6695).into()),
+            feature(2, point!(x: 140.0, y: 36.0).into()),
+            Feature { record: 3, geometry: None, z: None, values: vec![] },
+        ]
+    }
+
+    #[test]
+    fn bbox_and_query_use_envelopes() {
+        let features = layer();
+        let index = SpatialIndex::build(&features);
+        assert_eq!(index.len(), 3);
+        assert_eq!(index.bbox(), Some(Envelope::new(139.39, 35.66, 140.0, 36.0)));
+        let mut hits: Vec<usize> =
+            index.query(Envelope::new(139.395, 35.665, 139.41, 35.68)).collect();
+        hits.sort();
+        assert_eq!(hits, vec![0, 1]);
+    }
+
+    #[test]
+    fn pick_tests_exact_geometry_after_envelope() {
+        let features = layer();
+        let index = SpatialIndex::build(&features);
+        // Inside the triangle: distance 0.
+        let pick = index.pick_lon_lat(&features, 139.392, 35.662, 5.0).unwrap();
+        assert_eq!((pick.feature, pick.distance), (0, 0.0));
+        // In the triangle's envelope but ~350 m from its hypotenuse, 10 m from nothing.
+        assert_eq!(index.pick_lon_lat(&features, 139.398, 35.668, 10.0), None);
+        // Near the point: found with its distance in metres (~9 m north).
+        let pick = index.pick_lon_lat(&features, 139.3995, 35.66958, 20.0).unwrap();
+        assert_eq!(pick.feature, 1);
+        assert!((pick.distance - 8.9).abs() < 0.2, "{}", pick.distance);
+    }
+}
