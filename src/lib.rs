@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod crs;
+pub mod embedded;
 pub mod error;
 pub mod io;
 pub mod model;

@@ -32,7 +32,7 @@ impl Loader for CsvLoader {
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["csv", "tsv", "txt"]
+        &["csv", "tsv"]
     }
 
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {

@@ -182,11 +182,32 @@ fn choose_encoding(
             .filter(|c| matches!(c.kind, b'C' | b'M' | b'V'))
             .all(|c| text_valid(&r[c.offset..c.offset + c.len]) || utf8_cut_at_end(&r[c.offset..c.offset + c.len]))
     });
-    Ok(if names_ok && records_ok {
-        (encoding_rs::UTF_8, "utf-8 check")
+    if names_ok && records_ok {
+        return Ok((encoding_rs::UTF_8, "utf-8 check"));
+    }
+    // CP932 is the rule for Japanese files. Text that is not even valid CP932 would turn into
+    // mojibake: read it as windows-1252 (every byte decodes) and say so.
+    let cp932 = encoding_rs::SHIFT_JIS;
+    let cp932_ok = names.iter().all(|n| text::decode_strict(n, cp932).is_some())
+        && records.chunks_exact(stride).all(|r| {
+            columns
+                .iter()
+                .filter(|c| matches!(c.kind, b'C' | b'M' | b'V'))
+                .all(|c| {
+                    let cell = &r[c.offset..c.offset + c.len];
+                    text::decode_strict(cell, cp932).is_some()
+                        || text::decode_strict(&cell[..cell.len().saturating_sub(1)], cp932).is_some()
+                })
+        });
+    if cp932_ok {
+        Ok((cp932, "fallback (not UTF-8)"))
     } else {
-        (encoding_rs::SHIFT_JIS, "fallback (not UTF-8)")
-    })
+        warnings.push(Warning::file(
+            "text is neither UTF-8 nor CP932; read as windows-1252: if it looks wrong, name the \
+             encoding with --encoding",
+        ));
+        Ok((encoding_rs::WINDOWS_1252, "fallback (not UTF-8 or CP932)"))
+    }
 }
 
 /// A fixed-width field can cut a UTF-8 character in two at its end; that still counts as UTF-8.

@@ -1,0 +1,243 @@
+//! The map canvas: a local equirectangular projection around the first view's latitude, drag to
+//! pan, wheel / pinch / +/− to zoom around the cursor, R-tree culling, scale bar, cursor
+//! coordinates and the credits of the visible layers.
+
+use eframe::egui;
+use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
+use geo_types::{Coord, Geometry, LineString};
+
+use super::MapLayer;
+use crate::model::Envelope;
+
+/// Where the map looks: centre in lon/lat and scale in screen points per degree of latitude.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapView {
+    pub centre: Coord<f64>,
+    pub points_per_deg: f64,
+    /// cos(latitude) at the first view, fixed so the projection stays one linear map.
+    x_scale: f64,
+}
+
+impl MapView {
+    /// A view showing `extent` inside `rect`, with a margin.
+    pub fn fit(extent: Envelope, rect: Rect) -> Self {
+        let centre = Coord {
+            x: (extent.min_x + extent.max_x) / 2.0,
+            y: (extent.min_y + extent.max_y) / 2.0,
+        };
+        let x_scale = centre.y.to_radians().cos().max(0.01);
+        let w = ((extent.max_x - extent.min_x) * x_scale).max(1e-9);
+        let h = (extent.max_y - extent.min_y).max(1e-9);
+        let points_per_deg = 0.9 * (rect.width() as f64 / w).min(rect.height() as f64 / h);
+        MapView { centre, points_per_deg, x_scale }
+    }
+
+    pub fn screen_from_world(&self, rect: Rect, c: Coord<f64>) -> Pos2 {
+        let x = (c.x - self.centre.x) * self.x_scale * self.points_per_deg;
+        let y = (c.y - self.centre.y) * self.points_per_deg;
+        Pos2::new(rect.center().x + x as f32, rect.center().y - y as f32)
+    }
+
+    pub fn world_from_screen(&self, rect: Rect, p: Pos2) -> Coord<f64> {
+        let dx = (p.x - rect.center().x) as f64;
+        let dy = (rect.center().y - p.y) as f64;
+        Coord {
+            x: self.centre.x + dx / (self.x_scale * self.points_per_deg),
+            y: self.centre.y + dy / self.points_per_deg,
+        }
+    }
+
+    /// The lon/lat envelope the rectangle shows.
+    pub fn envelope(&self, rect: Rect) -> Envelope {
+        let a = self.world_from_screen(rect, rect.left_bottom());
+        let b = self.world_from_screen(rect, rect.right_top());
+        Envelope::new(a.x, a.y, b.x, b.y)
+    }
+
+    /// Zooms by `factor` keeping the world point under `anchor` fixed on screen.
+    pub fn zoom_around(&mut self, rect: Rect, anchor: Pos2, factor: f64) {
+        let before = self.world_from_screen(rect, anchor);
+        self.points_per_deg = (self.points_per_deg * factor).clamp(10.0, 5e8);
+        let after = self.world_from_screen(rect, anchor);
+        self.centre.x += before.x - after.x;
+        self.centre.y += before.y - after.y;
+    }
+
+    /// Moves the map with the pointer by a screen delta.
+    pub fn pan(&mut self, delta: Vec2) {
+        self.centre.x -= delta.x as f64 / (self.x_scale * self.points_per_deg);
+        self.centre.y += delta.y as f64 / self.points_per_deg;
+    }
+
+    /// Metres per screen point (north–south; 1° of latitude ≈ 111,320 m).
+    pub fn metres_per_point(&self) -> f64 {
+        111_320.0 / self.points_per_deg
+    }
+}
+
+/// Draws the map and handles its input.
+pub fn map_ui(ui: &mut egui::Ui, view: &mut Option<MapView>, home: Option<Envelope>, layers: &[MapLayer]) {
+    let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
+    let home = home.unwrap_or(Envelope::new(139.35, 35.63, 139.45, 35.70));
+    let v = view.get_or_insert_with(|| MapView::fit(home, rect));
+
+    if response.dragged() {
+        v.pan(response.drag_delta());
+    }
+    if response.hovered() {
+        let (scroll, zoom, pointer) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta(), i.pointer.hover_pos()));
+        let anchor = pointer.unwrap_or(rect.center());
+        let factor = zoom as f64 * (scroll as f64 * 0.002).exp();
+        if factor != 1.0 {
+            v.zoom_around(rect, anchor, factor);
+        }
+    }
+    let (plus, minus) = ui.input(|i| {
+        (
+            i.key_pressed(egui::Key::Plus) || i.key_pressed(egui::Key::Equals),
+            i.key_pressed(egui::Key::Minus),
+        )
+    });
+    if plus {
+        v.zoom_around(rect, rect.center(), 1.5);
+    }
+    if minus {
+        v.zoom_around(rect, rect.center(), 1.0 / 1.5);
+    }
+    if response.double_clicked() {
+        *v = MapView::fit(home, rect);
+    }
+    let v = *v;
+
+    let painter = ui.painter_at(rect);
+    painter.rect_filled(rect, 0.0, Color32::from_rgb(246, 244, 238));
+    let visible_env = v.envelope(rect);
+    for map_layer in layers.iter().filter(|l| l.visible && l.layer.source.crs.known) {
+        let layer = &map_layer.layer;
+        let mut shapes = Vec::new();
+        for id in layer.index.query(visible_env) {
+            if let Some(g) = &layer.features[id].geometry {
+                geometry_shapes(g, &v, rect, map_layer, &mut shapes);
+            }
+        }
+        painter.extend(shapes);
+    }
+
+    scale_bar(&painter, rect, &v);
+    let mut status = String::new();
+    if let Some(p) = response.hover_pos() {
+        let c = v.world_from_screen(rect, p);
+        status = format!("{:.6}°E  {:.6}°N", c.x, c.y);
+    }
+    let mut credits: Vec<&str> = Vec::new();
+    for credit in layers.iter().filter(|l| l.visible).filter_map(|l| l.credit) {
+        if !credits.contains(&credit) {
+            credits.push(credit);
+        }
+    }
+    let font = egui::FontId::proportional(11.0);
+    let mut y = rect.bottom() - 4.0;
+    for line in credits.iter().rev() {
+        let galley = painter.layout_no_wrap(line.to_string(), font.clone(), Color32::from_gray(60));
+        let pos = Pos2::new(rect.right() - galley.size().x - 6.0, y - galley.size().y);
+        painter.rect_filled(Rect::from_min_size(pos, galley.size()).expand(2.0), 2.0, Color32::from_white_alpha(200));
+        y -= galley.size().y + 2.0;
+        painter.galley(pos, galley, Color32::from_gray(60));
+    }
+    if !status.is_empty() {
+        painter.text(rect.left_top() + Vec2::new(8.0, 8.0), egui::Align2::LEFT_TOP, status, egui::FontId::monospace(13.0), Color32::from_gray(30));
+    }
+}
+
+fn ring_points(ring: &LineString<f64>, v: &MapView, rect: Rect) -> Vec<Pos2> {
+    ring.0.iter().map(|c| v.screen_from_world(rect, *c)).collect()
+}
+
+fn geometry_shapes(g: &Geometry<f64>, v: &MapView, rect: Rect, layer: &MapLayer, out: &mut Vec<Shape>) {
+    let style = &layer.style;
+    let stroke = Stroke::new(style.width, style.stroke);
+    match g {
+        Geometry::Point(p) => {
+            let c = v.screen_from_world(rect, p.0);
+            out.push(Shape::circle_filled(c, style.point_radius, style.fill));
+            out.push(Shape::circle_stroke(c, style.point_radius, Stroke::new(1.0, style.stroke)));
+        }
+        Geometry::MultiPoint(mp) => {
+            for p in mp {
+                geometry_shapes(&Geometry::Point(*p), v, rect, layer, out);
+            }
+        }
+        Geometry::LineString(l) => out.push(Shape::line(ring_points(l, v, rect), stroke)),
+        Geometry::MultiLineString(ml) => {
+            for l in ml {
+                out.push(Shape::line(ring_points(l, v, rect), stroke));
+            }
+        }
+        Geometry::Polygon(p) => {
+            // Outlines only here: filled, tessellated polygons come with the full renderer.
+            out.push(Shape::closed_line(ring_points(p.exterior(), v, rect), stroke));
+            for hole in p.interiors() {
+                out.push(Shape::closed_line(ring_points(hole, v, rect), stroke));
+            }
+        }
+        Geometry::MultiPolygon(mp) => {
+            for p in mp {
+                geometry_shapes(&Geometry::Polygon(p.clone()), v, rect, layer, out);
+            }
+        }
+        Geometry::GeometryCollection(gc) => {
+            for g in gc {
+                geometry_shapes(g, v, rect, layer, out);
+            }
+        }
+        Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+            let as_polygon: Option<Geometry<f64>> = match g {
+                Geometry::Rect(r) => Some(r.to_polygon().into()),
+                Geometry::Triangle(t) => Some(t.to_polygon().into()),
+                Geometry::Line(l) => Some(LineString::from(vec![l.start, l.end]).into()),
+                _ => None,
+            };
+            if let Some(g) = as_polygon {
+                geometry_shapes(&g, v, rect, layer, out);
+            }
+        }
+    }
+}
+
+/// A scale bar of a round length near 120 points, bottom left.
+fn scale_bar(painter: &egui::Painter, rect: Rect, v: &MapView) {
+    let target_m = v.metres_per_point() * 120.0;
+    let magnitude = 10f64.powf(target_m.log10().floor());
+    let length_m = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|k| k * magnitude)
+        .filter(|l| *l <= target_m)
+        .fold(magnitude, f64::max);
+    let length_pt = (length_m / v.metres_per_point()) as f32;
+    let start = Pos2::new(rect.left() + 12.0, rect.bottom() - 16.0);
+    let end = start + Vec2::new(length_pt, 0.0);
+    let stroke = Stroke::new(2.0, Color32::from_gray(30));
+    painter.line_segment([start, end], stroke);
+    painter.line_segment([start, start - Vec2::new(0.0, 6.0)], stroke);
+    painter.line_segment([end, end - Vec2::new(0.0, 6.0)], stroke);
+    let label = if length_m >= 1000.0 { format!("{} km", length_m / 1000.0) } else { format!("{length_m} m") };
+    painter.text(start + Vec2::new(length_pt / 2.0, -8.0), egui::Align2::CENTER_BOTTOM, label, egui::FontId::proportional(12.0), Color32::from_gray(30));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn screen_and_world_round_trip_and_zoom_keeps_anchor() {
+        let rect = Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0));
+        let mut v = MapView::fit(Envelope::new(139.35, 35.63, 139.45, 35.70), rect);
+        let c = Coord { x: 139.395, y: 35.6713 };
+        let p = v.screen_from_world(rect, c);
+        let back = v.world_from_screen(rect, p);
+        assert!((back.x - c.x).abs() < 1e-6 && (back.y - c.y).abs() < 1e-6);
+        v.zoom_around(rect, p, 4.0);
+        let p2 = v.screen_from_world(rect, c);
+        assert!((p2 - p).length() < 0.01, "{p:?} {p2:?}");
+    }
+}

@@ -1,0 +1,64 @@
+//! The Hino layers built into the binary, so the viewer opens on them from any folder.
+//! Sources and licences: data/hino/SOURCES.md.
+
+use crate::error::LoadError;
+use crate::io::{self, Input, LoadOptions};
+use crate::model::Layer;
+
+/// What a layer is for on the map (drives its default style).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Boundary,
+    Neighbours,
+    Railway,
+    Station,
+    Expressway,
+    Interchange,
+    Shelter,
+}
+
+/// One embedded file with its title and credit line.
+pub struct EmbeddedLayer {
+    pub file: &'static str,
+    pub title: &'static str,
+    pub role: Role,
+    pub credit: &'static str,
+    pub bytes: &'static [u8],
+}
+
+const N03: &str = "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成";
+const N02: &str = "出典：国土数値情報（鉄道データ）（国土交通省）";
+const N06: &str = "中央自動車道：国土数値情報（高速道路時系列データ）（国土交通省）・Wikipedia より作成（CC BY-SA 3.0）";
+const GSI: &str = "出典：国土地理院（指定緊急避難場所データ）";
+
+macro_rules! embed {
+    ($file:literal, $title:literal, $role:expr, $credit:expr) => {
+        EmbeddedLayer {
+            file: $file,
+            title: $title,
+            role: $role,
+            credit: $credit,
+            bytes: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/hino/", $file)),
+        }
+    };
+}
+
+/// The Hino context layers, bottom to top.
+pub static HINO: &[EmbeddedLayer] = &[
+    embed!("neighbours_n03_2021_simplified.geojson", "近隣市 Neighbouring cities", Role::Neighbours, N03),
+    embed!("hino_boundary_n03.geojson", "日野市 Hino city boundary", Role::Boundary, N03),
+    embed!("expressway_path.geojson", "中央自動車道 Chuo Expressway", Role::Expressway, N06),
+    embed!("railway_lines.geojson", "鉄道 Railways", Role::Railway, N02),
+    embed!("stations_n02_2023.geojson", "駅 Stations", Role::Station, N02),
+    embed!("expressway_points.geojson", "IC・PA Interchanges", Role::Interchange, N06),
+    embed!("shelters_emergency_132128.geojson", "指定緊急避難場所 Evacuation sites", Role::Shelter, GSI),
+    embed!("shelters_evacuation_132128.geojson", "指定避難所 Evacuation shelters", Role::Shelter, GSI),
+];
+
+impl EmbeddedLayer {
+    /// Loads the layer through the same loader as a file on disk.
+    pub fn load(&self) -> Result<Layer, LoadError> {
+        let input = Input::from_bytes(format!("data/hino/{}", self.file), self.bytes.to_vec());
+        io::load_input(input, &LoadOptions::default())
+    }
+}
