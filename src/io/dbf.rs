@@ -230,7 +230,7 @@ fn column_type(c: &Column) -> FieldType {
 }
 
 fn parse_value(c: &Column, raw: &[u8], encoding: &'static Encoding) -> Result<Value, String> {
-    let ascii = || String::from_utf8_lossy(raw).trim().trim_matches('\0').to_string();
+    let ascii = || String::from_utf8_lossy(raw).trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string();
     Ok(match c.kind {
         b'N' | b'F' => {
             let s = ascii();

@@ -72,7 +72,7 @@ impl Input {
         }
     }
 
-    fn extension(&self) -> String {
+    pub fn extension(&self) -> String {
         let name = self.member.as_deref().map(Path::new).unwrap_or(&self.path);
         name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
     }
@@ -227,6 +227,8 @@ fn finish(
             reproject(&mut parsed.features, &reprojector, &mut parsed.warnings);
             info
         }
+        // An attribute table (or a layer of null geometries): nothing to place.
+        None if source_bbox.is_none() => CrsInfo::unknown("no geometry", Vec::new()),
         None => {
             let suggestions = source_bbox.map(crs::suggest_zones).unwrap_or_default();
             let hint = match suggestions.first() {

@@ -21,15 +21,18 @@ impl Loader for ShapefileLoader {
     }
 
     fn extensions(&self) -> &'static [&'static str] {
-        &["shp"]
+        &["shp", "dbf"]
     }
 
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
         let path = input.display();
         let mut warnings = Vec::new();
-        let shapes = read_shapes(input, &mut warnings)?;
+        // A bare .dbf is an attribute table: features without geometry.
+        let table_only = input.extension() == "dbf";
+        let shapes = if table_only { Vec::new() } else { read_shapes(input, &mut warnings)? };
+        let dbf = if table_only { Some(input.bytes.clone()) } else { input.sibling("dbf")? };
 
-        let (fields, rows, encoding) = match input.sibling("dbf")? {
+        let (fields, rows, encoding) = match dbf {
             Some(bytes) => {
                 let cpg = input.sibling("cpg")?;
                 let table = dbf::read(&bytes, cpg.as_deref(), options.encoding.as_deref())
@@ -42,7 +45,7 @@ impl Loader for ShapefileLoader {
                 (Vec::new(), Vec::new(), None)
             }
         };
-        if encoding.is_some() && rows.len() != shapes.len() {
+        if encoding.is_some() && !table_only && rows.len() != shapes.len() {
             warnings.push(Warning::file(format!(
                 "the .shp holds {} shapes and the .dbf {} records; the shorter one is padded with nulls",
                 shapes.len(),

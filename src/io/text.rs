@@ -97,7 +97,7 @@ mod tests {
     #[test]
     fn cp932_extensions_decode() {
         // ① ㎡ 髙 Ⅲ in CP932 (NEC row 13 and IBM extensions).
-        let bytes = [0x87, 0x40, 0x87, 0x70, 0xFB, 0xFC, 0x87, 0x56];
+        let bytes = [0x87, 0x40, 0x87, 0x75, 0xFB, 0xFC, 0x87, 0x56];
         assert_eq!(decode_strict(&bytes, encoding_rs::SHIFT_JIS).as_deref(), Some("①㎡髙Ⅲ"));
         assert_eq!(guess_utf8_or_cp932(&bytes).0, encoding_rs::SHIFT_JIS);
         assert_eq!(guess_utf8_or_cp932("日野".as_bytes()).0, encoding_rs::UTF_8);

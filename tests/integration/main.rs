@@ -1,0 +1,33 @@
+//! Integration tests on files others wrote (../shared/data/corpus), the real Hino layers, and
+//! small fixtures built here; the CLI is run as a whole program.
+
+mod cli;
+mod corpus;
+mod crs;
+mod fixtures;
+
+use std::path::{Path, PathBuf};
+
+use sitelens::model::{Layer, Value};
+use sitelens::{LoadOptions, load};
+
+/// ../shared beside the project (CI clones it there), or $SITELENS_SHARED.
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("SITELENS_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
+    assert!(dir.join("data/corpus").is_dir(), "shared data not found at {}", dir.display());
+    dir
+}
+
+pub fn corpus(rel: &str) -> PathBuf {
+    shared().join("data/corpus").join(rel)
+}
+
+pub fn load_ok(path: &Path) -> Layer {
+    load(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn text(v: &str) -> Value {
+    Value::Text(v.to_string())
+}
