@@ -45,14 +45,49 @@ macro_rules! embed {
 
 /// The Hino context layers, bottom to top.
 pub static HINO: &[EmbeddedLayer] = &[
-    embed!("neighbours_n03_2021_simplified.geojson", "近隣市 Neighbouring cities", Role::Neighbours, N03),
-    embed!("hino_boundary_n03.geojson", "日野市 Hino city boundary", Role::Boundary, N03),
-    embed!("expressway_path.geojson", "中央自動車道 Chuo Expressway", Role::Expressway, N06),
+    embed!(
+        "neighbours_n03_2021_simplified.geojson",
+        "近隣市 Neighbouring cities",
+        Role::Neighbours,
+        N03
+    ),
+    embed!(
+        "hino_boundary_n03.geojson",
+        "日野市 Hino city boundary",
+        Role::Boundary,
+        N03
+    ),
+    embed!(
+        "expressway_path.geojson",
+        "中央自動車道 Chuo Expressway",
+        Role::Expressway,
+        N06
+    ),
     embed!("railway_lines.geojson", "鉄道 Railways", Role::Railway, N02),
-    embed!("stations_n02_2023.geojson", "駅 Stations", Role::Station, N02),
-    embed!("expressway_points.geojson", "IC・PA Interchanges", Role::Interchange, N06),
-    embed!("shelters_emergency_132128.geojson", "指定緊急避難場所 Evacuation sites", Role::Shelter, GSI),
-    embed!("shelters_evacuation_132128.geojson", "指定避難所 Evacuation shelters", Role::Shelter, GSI),
+    embed!(
+        "stations_n02_2023.geojson",
+        "駅 Stations",
+        Role::Station,
+        N02
+    ),
+    embed!(
+        "expressway_points.geojson",
+        "IC・PA Interchanges",
+        Role::Interchange,
+        N06
+    ),
+    embed!(
+        "shelters_emergency_132128.geojson",
+        "指定緊急避難場所 Evacuation sites",
+        Role::Shelter,
+        GSI
+    ),
+    embed!(
+        "shelters_evacuation_132128.geojson",
+        "指定避難所 Evacuation shelters",
+        Role::Shelter,
+        GSI
+    ),
 ];
 
 impl EmbeddedLayer {

@@ -29,7 +29,10 @@ pub enum LoadErrorKind {
 
 impl LoadError {
     pub fn new(path: &Path, kind: impl Into<LoadErrorKind>) -> Self {
-        Self { path: path.to_path_buf(), kind: kind.into() }
+        Self {
+            path: path.to_path_buf(),
+            kind: kind.into(),
+        }
     }
 
     pub fn invalid(path: &Path, message: impl Into<String>) -> Self {

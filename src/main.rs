@@ -35,6 +35,8 @@ fn viewer(paths: Vec<std::path::PathBuf>, options: sitelens::LoadOptions) -> Exi
 
 #[cfg(not(feature = "gui"))]
 fn viewer(_: Vec<std::path::PathBuf>, _: sitelens::LoadOptions) -> ExitCode {
-    eprintln!("error: this sitelens was built without the viewer (feature `gui`); try `sitelens info`");
+    eprintln!(
+        "error: this sitelens was built without the viewer (feature `gui`); try `sitelens info`"
+    );
     ExitCode::FAILURE
 }

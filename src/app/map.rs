@@ -29,7 +29,11 @@ impl MapView {
         let w = ((extent.max_x - extent.min_x) * x_scale).max(1e-9);
         let h = (extent.max_y - extent.min_y).max(1e-9);
         let points_per_deg = 0.9 * (rect.width() as f64 / w).min(rect.height() as f64 / h);
-        MapView { centre, points_per_deg, x_scale }
+        MapView {
+            centre,
+            points_per_deg,
+            x_scale,
+        }
     }
 
     pub fn screen_from_world(&self, rect: Rect, c: Coord<f64>) -> Pos2 {
@@ -76,7 +80,12 @@ impl MapView {
 }
 
 /// Draws the map and handles its input.
-pub fn map_ui(ui: &mut egui::Ui, view: &mut Option<MapView>, home: Option<Envelope>, layers: &[MapLayer]) {
+pub fn map_ui(
+    ui: &mut egui::Ui,
+    view: &mut Option<MapView>,
+    home: Option<Envelope>,
+    layers: &[MapLayer],
+) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let home = home.unwrap_or(Envelope::new(139.35, 35.63, 139.45, 35.70));
     let v = view.get_or_insert_with(|| MapView::fit(home, rect));
@@ -85,7 +94,13 @@ pub fn map_ui(ui: &mut egui::Ui, view: &mut Option<MapView>, home: Option<Envelo
         v.pan(response.drag_delta());
     }
     if response.hovered() {
-        let (scroll, zoom, pointer) = ui.input(|i| (i.smooth_scroll_delta.y, i.zoom_delta(), i.pointer.hover_pos()));
+        let (scroll, zoom, pointer) = ui.input(|i| {
+            (
+                i.smooth_scroll_delta.y,
+                i.zoom_delta(),
+                i.pointer.hover_pos(),
+            )
+        });
         let anchor = pointer.unwrap_or(rect.center());
         let factor = zoom as f64 * (scroll as f64 * 0.002).exp();
         if factor != 1.0 {
@@ -112,7 +127,10 @@ pub fn map_ui(ui: &mut egui::Ui, view: &mut Option<MapView>, home: Option<Envelo
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_rgb(246, 244, 238));
     let visible_env = v.envelope(rect);
-    for map_layer in layers.iter().filter(|l| l.visible && l.layer.source.crs.known) {
+    for map_layer in layers
+        .iter()
+        .filter(|l| l.visible && l.layer.source.crs.known)
+    {
         let layer = &map_layer.layer;
         let mut shapes = Vec::new();
         for id in layer.index.query(visible_env) {
@@ -140,27 +158,50 @@ pub fn map_ui(ui: &mut egui::Ui, view: &mut Option<MapView>, home: Option<Envelo
     for line in credits.iter().rev() {
         let galley = painter.layout_no_wrap(line.to_string(), font.clone(), Color32::from_gray(60));
         let pos = Pos2::new(rect.right() - galley.size().x - 6.0, y - galley.size().y);
-        painter.rect_filled(Rect::from_min_size(pos, galley.size()).expand(2.0), 2.0, Color32::from_white_alpha(200));
+        painter.rect_filled(
+            Rect::from_min_size(pos, galley.size()).expand(2.0),
+            2.0,
+            Color32::from_white_alpha(200),
+        );
         y -= galley.size().y + 2.0;
         painter.galley(pos, galley, Color32::from_gray(60));
     }
     if !status.is_empty() {
-        painter.text(rect.left_top() + Vec2::new(8.0, 8.0), egui::Align2::LEFT_TOP, status, egui::FontId::monospace(13.0), Color32::from_gray(30));
+        painter.text(
+            rect.left_top() + Vec2::new(8.0, 8.0),
+            egui::Align2::LEFT_TOP,
+            status,
+            egui::FontId::monospace(13.0),
+            Color32::from_gray(30),
+        );
     }
 }
 
 fn ring_points(ring: &LineString<f64>, v: &MapView, rect: Rect) -> Vec<Pos2> {
-    ring.0.iter().map(|c| v.screen_from_world(rect, *c)).collect()
+    ring.0
+        .iter()
+        .map(|c| v.screen_from_world(rect, *c))
+        .collect()
 }
 
-fn geometry_shapes(g: &Geometry<f64>, v: &MapView, rect: Rect, layer: &MapLayer, out: &mut Vec<Shape>) {
+fn geometry_shapes(
+    g: &Geometry<f64>,
+    v: &MapView,
+    rect: Rect,
+    layer: &MapLayer,
+    out: &mut Vec<Shape>,
+) {
     let style = &layer.style;
     let stroke = Stroke::new(style.width, style.stroke);
     match g {
         Geometry::Point(p) => {
             let c = v.screen_from_world(rect, p.0);
             out.push(Shape::circle_filled(c, style.point_radius, style.fill));
-            out.push(Shape::circle_stroke(c, style.point_radius, Stroke::new(1.0, style.stroke)));
+            out.push(Shape::circle_stroke(
+                c,
+                style.point_radius,
+                Stroke::new(1.0, style.stroke),
+            ));
         }
         Geometry::MultiPoint(mp) => {
             for p in mp {
@@ -175,7 +216,10 @@ fn geometry_shapes(g: &Geometry<f64>, v: &MapView, rect: Rect, layer: &MapLayer,
         }
         Geometry::Polygon(p) => {
             // Outlines only here: filled, tessellated polygons come with the full renderer.
-            out.push(Shape::closed_line(ring_points(p.exterior(), v, rect), stroke));
+            out.push(Shape::closed_line(
+                ring_points(p.exterior(), v, rect),
+                stroke,
+            ));
             for hole in p.interiors() {
                 out.push(Shape::closed_line(ring_points(hole, v, rect), stroke));
             }
@@ -220,8 +264,18 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, v: &MapView) {
     painter.line_segment([start, end], stroke);
     painter.line_segment([start, start - Vec2::new(0.0, 6.0)], stroke);
     painter.line_segment([end, end - Vec2::new(0.0, 6.0)], stroke);
-    let label = if length_m >= 1000.0 { format!("{} km", length_m / 1000.0) } else { format!("{length_m} m") };
-    painter.text(start + Vec2::new(length_pt / 2.0, -8.0), egui::Align2::CENTER_BOTTOM, label, egui::FontId::proportional(12.0), Color32::from_gray(30));
+    let label = if length_m >= 1000.0 {
+        format!("{} km", length_m / 1000.0)
+    } else {
+        format!("{length_m} m")
+    };
+    painter.text(
+        start + Vec2::new(length_pt / 2.0, -8.0),
+        egui::Align2::CENTER_BOTTOM,
+        label,
+        egui::FontId::proportional(12.0),
+        Color32::from_gray(30),
+    );
 }
 
 #[cfg(test)]
@@ -232,7 +286,10 @@ mod tests {
     fn screen_and_world_round_trip_and_zoom_keeps_anchor() {
         let rect = Rect::from_min_size(Pos2::ZERO, Vec2::new(800.0, 600.0));
         let mut v = MapView::fit(Envelope::new(139.35, 35.63, 139.45, 35.70), rect);
-        let c = Coord { x: 139.395, y: 35.6713 };
+        let c = Coord {
+            x: 139.395,
+            y: 35.6713,
+        };
         let p = v.screen_from_world(rect, c);
         let back = v.world_from_screen(rect, p);
         assert!((back.x - c.x).abs() < 1e-6 && (back.y - c.y).abs() < 1e-6);

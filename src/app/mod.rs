@@ -68,13 +68,38 @@ pub struct Style {
 
 impl Style {
     fn for_role(role: Option<Role>, index: usize) -> Self {
-        let s = |stroke, width, fill, point_radius| Style { stroke, width, fill, point_radius };
+        let s = |stroke, width, fill, point_radius| Style {
+            stroke,
+            width,
+            fill,
+            point_radius,
+        };
         match role {
             Some(Role::Neighbours) => s(Color32::from_gray(150), 1.0, Color32::TRANSPARENT, 0.0),
-            Some(Role::Boundary) => s(Color32::from_rgb(200, 40, 40), 2.5, Color32::TRANSPARENT, 0.0),
-            Some(Role::Expressway) => s(Color32::from_rgb(0, 140, 70), 3.0, Color32::TRANSPARENT, 0.0),
-            Some(Role::Railway) => s(Color32::from_rgb(60, 60, 60), 2.0, Color32::TRANSPARENT, 0.0),
-            Some(Role::Station) => s(Color32::from_rgb(20, 20, 20), 6.0, Color32::TRANSPARENT, 0.0),
+            Some(Role::Boundary) => s(
+                Color32::from_rgb(200, 40, 40),
+                2.5,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Expressway) => s(
+                Color32::from_rgb(0, 140, 70),
+                3.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Railway) => s(
+                Color32::from_rgb(60, 60, 60),
+                2.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Station) => s(
+                Color32::from_rgb(20, 20, 20),
+                6.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
             Some(Role::Interchange) => s(Color32::WHITE, 1.5, Color32::from_rgb(0, 140, 70), 6.0),
             Some(Role::Shelter) => s(Color32::WHITE, 1.0, Color32::from_rgb(30, 110, 200), 3.5),
             None => {
@@ -128,7 +153,11 @@ impl Viewer {
                 Err(e) => errors.push(e.to_string()),
             }
         }
-        Viewer { layers, view: None, errors }
+        Viewer {
+            layers,
+            view: None,
+            errors,
+        }
     }
 
     /// The extent to show first: the Hino boundary, else everything that is in lon/lat.
@@ -151,7 +180,8 @@ impl Viewer {
         ui.heading("レイヤ Layers");
         for map_layer in self.layers.iter_mut().rev() {
             ui.horizontal(|ui| {
-                let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
                 let fill = if map_layer.style.fill == Color32::TRANSPARENT {
                     map_layer.style.stroke
                 } else {
@@ -162,7 +192,10 @@ impl Viewer {
                 let layer = &map_layer.layer;
                 ui.weak(format!("{}", layer.features.len()));
                 if !layer.warnings.is_empty() {
-                    let badge = ui.colored_label(Color32::from_rgb(200, 120, 0), format!("⚠ {}", layer.warnings.len()));
+                    let badge = ui.colored_label(
+                        Color32::from_rgb(200, 120, 0),
+                        format!("⚠ {}", layer.warnings.len()),
+                    );
                     badge.on_hover_ui(|ui| {
                         for w in layer.warnings.iter().take(20) {
                             ui.label(w.to_string());
@@ -183,9 +216,11 @@ impl Viewer {
 
 impl eframe::App for Viewer {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::left("layers").default_size(300.0).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| self.layers_ui(ui));
-        });
+        egui::Panel::left("layers")
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.layers_ui(ui));
+            });
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
             map::map_ui(ui, &mut self.view, home, &self.layers);

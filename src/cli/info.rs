@@ -10,7 +10,12 @@ use crate::model::Layer;
 
 /// Loads each path and prints its description. Returns whether every layer loaded; load errors
 /// go to stderr, one line each.
-pub fn run(paths: &[PathBuf], json: bool, options: &LoadOptions, out: &mut impl Write) -> std::io::Result<bool> {
+pub fn run(
+    paths: &[PathBuf],
+    json: bool,
+    options: &LoadOptions,
+    out: &mut impl Write,
+) -> std::io::Result<bool> {
     let mut layers = Vec::new();
     let mut all_ok = true;
     for path in paths {
@@ -66,10 +71,24 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
         Some(m) => writeln!(out, "{} ▸ {m}", s.path.display())?,
         None => writeln!(out, "{}", s.path.display())?,
     }
-    let types: Vec<String> = layer.geometry_type_counts().iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let types: Vec<String> = layer
+        .geometry_type_counts()
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     writeln!(out, "  format:     {}", s.format.name())?;
-    writeln!(out, "  features:   {} ({})", layer.features.len(), types.join(", "))?;
-    writeln!(out, "  CRS:        {} [{}]", s.crs.label(), s.crs.decided_by)?;
+    writeln!(
+        out,
+        "  features:   {} ({})",
+        layer.features.len(),
+        types.join(", ")
+    )?;
+    writeln!(
+        out,
+        "  CRS:        {} [{}]",
+        s.crs.label(),
+        s.crs.decided_by
+    )?;
     for z in &s.crs.suggestions {
         writeln!(
             out,
@@ -78,8 +97,16 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
         )?;
     }
     match (layer.index.bbox(), s.crs.known) {
-        (Some(b), true) => writeln!(out, "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}", b.min_x, b.min_y, b.max_x, b.max_y)?,
-        (Some(b), false) => writeln!(out, "  bbox:       {}, {}, {}, {} (source units)", b.min_x, b.min_y, b.max_x, b.max_y)?,
+        (Some(b), true) => writeln!(
+            out,
+            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        )?,
+        (Some(b), false) => writeln!(
+            out,
+            "  bbox:       {}, {}, {}, {} (source units)",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        )?,
         (None, _) => writeln!(out, "  bbox:       none (no geometry)")?,
     }
     if let Some(e) = &s.encoding {
@@ -87,7 +114,14 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
     }
     writeln!(out, "  fields:     {}", layer.fields.len())?;
     for f in &layer.fields {
-        writeln!(out, "    {:<24} {}", f.name, serde_json::to_string(&f.field_type).unwrap_or_default().trim_matches('"'))?;
+        writeln!(
+            out,
+            "    {:<24} {}",
+            f.name,
+            serde_json::to_string(&f.field_type)
+                .unwrap_or_default()
+                .trim_matches('"')
+        )?;
     }
     if layer.warnings.is_empty() {
         writeln!(out, "  warnings:   none")?;
@@ -97,7 +131,11 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
             writeln!(out, "    {w}")?;
         }
         if layer.warnings.len() > 50 {
-            writeln!(out, "    … and {} more (see --json)", layer.warnings.len() - 50)?;
+            writeln!(
+                out,
+                "    … and {} more (see --json)",
+                layer.warnings.len() - 50
+            )?;
         }
     }
     writeln!(out)

@@ -49,6 +49,9 @@ pub struct ReadArgs {
 
 impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
-        LoadOptions { encoding: self.encoding.clone(), crs: self.crs.clone() }
+        LoadOptions {
+            encoding: self.encoding.clone(),
+            crs: self.crs.clone(),
+        }
     }
 }

@@ -122,7 +122,9 @@ impl Reprojector {
         };
         let described = describe(definition).map_err(err)?;
         let identity = described.geographic
-            && (described.epsg.is_some_and(|c| LON_LAT_AS_WGS84.contains(&c))
+            && (described
+                .epsg
+                .is_some_and(|c| LON_LAT_AS_WGS84.contains(&c))
                 || described.name.contains("CRS84"));
         let reprojector = if identity {
             Reprojector::Identity
@@ -178,7 +180,10 @@ mod tests {
     fn user_definitions_are_normalized() {
         assert_eq!(normalize_definition(" 6677 "), "EPSG:6677");
         assert_eq!(normalize_definition("epsg:2451"), "EPSG:2451");
-        assert_eq!(normalize_definition("urn:ogc:def:crs:EPSG::6677"), "urn:ogc:def:crs:EPSG::6677");
+        assert_eq!(
+            normalize_definition("urn:ogc:def:crs:EPSG::6677"),
+            "urn:ogc:def:crs:EPSG::6677"
+        );
     }
 
     #[test]
@@ -199,8 +204,16 @@ mod tests {
         // ../shared/STACK.md: E −39681.260550, N −36379.062463 ↔ 139.3950°E 35.6713°N.
         let (r, info) = Reprojector::to_wgs84("EPSG:6677").unwrap();
         assert_eq!(info.epsg, Some(6677));
-        let c = r.coord(Coord { x: -39681.260550, y: -36379.062463 }).unwrap();
-        assert!((c.x - 139.3950).abs() < 1e-9 && (c.y - 35.6713).abs() < 1e-9, "{c:?}");
+        let c = r
+            .coord(Coord {
+                x: -39681.260550,
+                y: -36379.062463,
+            })
+            .unwrap();
+        assert!(
+            (c.x - 139.3950).abs() < 1e-9 && (c.y - 35.6713).abs() < 1e-9,
+            "{c:?}"
+        );
     }
 
     #[test]

@@ -85,7 +85,9 @@ impl<'c> Object<'c> {
     /// For a bound CRS (a PROJ string with +towgs84), the CRS it is bound to.
     fn source_crs(&self) -> Option<Object<'c>> {
         // SAFETY: live object in a live context.
-        Object::new(self.ctx, unsafe { sys::proj_get_source_crs(self.ctx.0, self.pj) })
+        Object::new(self.ctx, unsafe {
+            sys::proj_get_source_crs(self.ctx.0, self.pj)
+        })
     }
 
     fn identify_epsg(&self) -> Option<(u32, u8)> {
@@ -112,7 +114,9 @@ impl<'c> Object<'c> {
                     && let Some(candidate) =
                         Object::new(self.ctx, sys::proj_list_get(self.ctx.0, list, 0))
                 {
-                    best = candidate.epsg_id().map(|code| (code, level.clamp(0, 100) as u8));
+                    best = candidate
+                        .epsg_id()
+                        .map(|code| (code, level.clamp(0, 100) as u8));
                 }
             }
             sys::proj_int_list_destroy(confidence);
@@ -126,7 +130,9 @@ impl<'c> Object<'c> {
         let mut name: *const c_char = ptr::null();
         // SAFETY: live object; out-pointers are valid locals.
         let ok = unsafe {
-            sys::proj_get_area_of_use(self.ctx.0, self.pj, &mut w, &mut s, &mut e, &mut n, &mut name)
+            sys::proj_get_area_of_use(
+                self.ctx.0, self.pj, &mut w, &mut s, &mut e, &mut n, &mut name,
+            )
         };
         (ok != 0 && w > -1000.0).then_some([w, s, e, n])
     }
@@ -151,7 +157,10 @@ pub fn describe(definition: &str) -> Result<Described, String> {
         .ok_or_else(|| ctx.error())?;
     // SAFETY: live object.
     if unsafe { sys::proj_is_crs(object.pj) } == 0 {
-        return Err(format!("'{}' is not a coordinate reference system", abbreviate(definition)));
+        return Err(format!(
+            "'{}' is not a coordinate reference system",
+            abbreviate(definition)
+        ));
     }
     let crs = if object.kind() == sys::PJ_TYPE_PJ_TYPE_BOUND_CRS {
         object.source_crs().unwrap_or(object)
@@ -190,5 +199,9 @@ pub fn describe(definition: &str) -> Result<Described, String> {
 pub fn abbreviate(definition: &str) -> String {
     let mut chars = definition.chars();
     let head: String = chars.by_ref().take(60).collect();
-    if chars.next().is_some() { format!("{head}…") } else { head }
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
 }

@@ -31,8 +31,8 @@ pub fn plane_rectangular_epsg(datum: Datum, zone: u32) -> Option<u32> {
 }
 
 const ROMAN: [&str; 19] = [
-    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
-    "XV", "XVI", "XVII", "XVIII", "XIX",
+    "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV", "XV",
+    "XVI", "XVII", "XVIII", "XIX",
 ];
 
 /// A plane-rectangular zone the coordinates of a CRS-less layer would fit.
@@ -58,24 +58,33 @@ pub fn suggest_zones(env: Envelope) -> Vec<ZoneSuggestion> {
     let centre = ((env.min_x + env.max_x) / 2.0, (env.min_y + env.max_y) / 2.0);
     // Plane-rectangular coordinates stay within a few hundred km of the zone origin.
     const REACH_M: f64 = 600_000.0;
-    if [env.min_x, env.min_y, env.max_x, env.max_y].iter().any(|v| v.abs() > REACH_M) {
+    if [env.min_x, env.min_y, env.max_x, env.max_y]
+        .iter()
+        .any(|v| v.abs() > REACH_M)
+    {
         return Vec::new();
     }
     let mut out = Vec::new();
     for zone in 1..=19u32 {
-        let Some(code) = plane_rectangular_epsg(Datum::Jgd2011, zone) else { continue };
+        let Some(code) = plane_rectangular_epsg(Datum::Jgd2011, zone) else {
+            continue;
+        };
         let definition = format!("EPSG:{code}");
         let (Ok(described), Ok((reprojector, _))) =
             (describe(&definition), Reprojector::to_wgs84(&definition))
         else {
             continue;
         };
-        let Some([w, s, e, n]) = described.area else { continue };
+        let Some([w, s, e, n]) = described.area else {
+            continue;
+        };
         for (axis_order, x, y) in [
             ("x=easting", centre.0, centre.1),
             ("x=northing", centre.1, centre.0),
         ] {
-            let Ok(c) = reprojector.coord(geo_types::Coord { x, y }) else { continue };
+            let Ok(c) = reprojector.coord(geo_types::Coord { x, y }) else {
+                continue;
+            };
             if (w..=e).contains(&c.x) && (s..=n).contains(&c.y) {
                 out.push(ZoneSuggestion {
                     epsg: code,

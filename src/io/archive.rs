@@ -19,7 +19,9 @@ pub struct Archive {
 /// None). `None` when no part of the path is a .zip file.
 pub fn split_archive_path(path: &Path) -> Option<(PathBuf, Option<String>)> {
     let is_zip = |p: &Path| {
-        p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
             && p.is_file()
     };
     if is_zip(path) {
@@ -35,21 +37,35 @@ impl Archive {
     pub fn open(path: &Path) -> Result<Self, LoadError> {
         let file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
         let zip = zip::ZipArchive::new(file).map_err(|e| {
-            LoadError::new(path, LoadErrorKind::Archive(format!("not a readable zip archive: {e}")))
+            LoadError::new(
+                path,
+                LoadErrorKind::Archive(format!("not a readable zip archive: {e}")),
+            )
         })?;
         let names = zip
             .file_names()
             .map(|n| n.map(|n| n.into_owned()))
             .collect::<Result<Vec<String>, _>>()
-            .map_err(|e| LoadError::new(path, LoadErrorKind::Archive(format!("unreadable member name: {e}"))))?;
-        Ok(Archive { zip: RefCell::new(zip), names })
+            .map_err(|e| {
+                LoadError::new(
+                    path,
+                    LoadErrorKind::Archive(format!("unreadable member name: {e}")),
+                )
+            })?;
+        Ok(Archive {
+            zip: RefCell::new(zip),
+            names,
+        })
     }
 
     /// The member to load: the one named, or the only layer file in the archive.
     pub fn choose_member(&self, path: &Path, wanted: Option<&str>) -> Result<String, LoadError> {
         let err = |m: String| LoadError::new(path, LoadErrorKind::Archive(m));
-        let layer_exts: Vec<&str> =
-            super::LOADERS.iter().flat_map(|l| l.extensions()).copied().collect();
+        let layer_exts: Vec<&str> = super::LOADERS
+            .iter()
+            .flat_map(|l| l.extensions())
+            .copied()
+            .collect();
         let is_layer = |name: &str, exts: &[&str]| {
             let base = name.rsplit('/').next().unwrap_or(name);
             !name.starts_with("__MACOSX/")
@@ -67,14 +83,24 @@ impl Archive {
                 .or_else(|| self.names.iter().find(|n| n.eq_ignore_ascii_case(wanted)))
                 .cloned()
                 .ok_or_else(|| {
-                    err(format!("no member '{wanted}' in the archive (it holds: {})", self.names.join(", ")))
+                    err(format!(
+                        "no member '{wanted}' in the archive (it holds: {})",
+                        self.names.join(", ")
+                    ))
                 });
         }
         // A .json beside a shapefile is usually metadata: count it only when nothing else is.
-        let mut layers: Vec<&String> =
-            self.names.iter().filter(|n| is_layer(n, &["shp", "geojson", "csv"])).collect();
+        let mut layers: Vec<&String> = self
+            .names
+            .iter()
+            .filter(|n| is_layer(n, &["shp", "geojson", "csv"]))
+            .collect();
         if layers.is_empty() {
-            layers = self.names.iter().filter(|n| is_layer(n, &layer_exts)).collect();
+            layers = self
+                .names
+                .iter()
+                .filter(|n| is_layer(n, &layer_exts))
+                .collect();
         }
         match layers.as_slice() {
             [one] => Ok((*one).clone()),
@@ -86,7 +112,11 @@ impl Archive {
             several => Err(err(format!(
                 "the archive holds {} layers ({}): name one, e.g. {}/{}",
                 several.len(),
-                several.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                several
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 path.display(),
                 several[0]
             ))),
@@ -106,9 +136,11 @@ impl Archive {
             )));
         }
         let mut bytes = Vec::with_capacity(declared.min(64 << 20) as usize);
-        file.take(MAX_MEMBER_BYTES).read_to_end(&mut bytes).map_err(|e| {
-            LoadErrorKind::Archive(format!("cannot decompress member '{name}': {e}"))
-        })?;
+        file.take(MAX_MEMBER_BYTES)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                LoadErrorKind::Archive(format!("cannot decompress member '{name}': {e}"))
+            })?;
         Ok(bytes)
     }
 

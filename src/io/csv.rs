@@ -21,9 +21,15 @@ const Y_NAMES: &[&str] = &["y", "northing", "y座標", "ｙ座標", "Ｙ座標"]
 
 enum Locate {
     Wkt(usize),
-    LonLat { lon: usize, lat: usize },
+    LonLat {
+        lon: usize,
+        lat: usize,
+    },
     /// `x` is the easting column, `y` the northing column.
-    Xy { x: usize, y: usize },
+    Xy {
+        x: usize,
+        y: usize,
+    },
 }
 
 impl Loader for CsvLoader {
@@ -41,7 +47,10 @@ impl Loader for CsvLoader {
         let (encoding, decided_by) = match options.encoding.as_deref() {
             Some(label) => (
                 text::encoding_for_label(label).ok_or_else(|| {
-                    LoadError::new(&path, LoadErrorKind::Encoding(format!("unknown encoding '{label}'")))
+                    LoadError::new(
+                        &path,
+                        LoadErrorKind::Encoding(format!("unknown encoding '{label}'")),
+                    )
                 })?,
                 "user",
             ),
@@ -61,12 +70,20 @@ impl Loader for CsvLoader {
             .from_reader(decoded.as_bytes());
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| LoadError::new(&path, LoadErrorKind::Invalid(format!("unreadable header row: {e}"))))?
+            .map_err(|e| {
+                LoadError::new(
+                    &path,
+                    LoadErrorKind::Invalid(format!("unreadable header row: {e}")),
+                )
+            })?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
         if headers.iter().all(String::is_empty) {
-            return Err(LoadError::new(&path, LoadErrorKind::Invalid("empty file: no header row".into())));
+            return Err(LoadError::new(
+                &path,
+                LoadErrorKind::Invalid("empty file: no header row".into()),
+            ));
         }
         let find = |names: &[&str]| {
             headers.iter().position(|h| {
@@ -75,7 +92,13 @@ impl Loader for CsvLoader {
             })
         };
         let mut warnings = Vec::new();
-        let locate = match (find(WKT_NAMES), find(LON_NAMES), find(LAT_NAMES), find(X_NAMES), find(Y_NAMES)) {
+        let locate = match (
+            find(WKT_NAMES),
+            find(LON_NAMES),
+            find(LAT_NAMES),
+            find(X_NAMES),
+            find(Y_NAMES),
+        ) {
             (Some(w), ..) => Locate::Wkt(w),
             (None, Some(lon), Some(lat), ..) => Locate::LonLat { lon, lat },
             (None, _, _, Some(x), Some(y)) => {
@@ -107,7 +130,10 @@ impl Loader for CsvLoader {
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
-                    warnings.push(Warning::record(record, format!("unreadable row ({e}); skipped")));
+                    warnings.push(Warning::record(
+                        record,
+                        format!("unreadable row ({e}); skipped"),
+                    ));
                     continue;
                 }
             };
@@ -120,10 +146,18 @@ impl Loader for CsvLoader {
             };
             match geometry {
                 Ok(g) => {
-                    features.push(Feature { record, geometry: Some(g), z: None, values: Vec::new() });
+                    features.push(Feature {
+                        record,
+                        geometry: Some(g),
+                        z: None,
+                        values: Vec::new(),
+                    });
                     cells.push((0..headers.len()).map(|c| get(c).to_string()).collect());
                 }
-                Err(e) => warnings.push(Warning::record(record, format!("line {line}: {e}; row skipped"))),
+                Err(e) => warnings.push(Warning::record(
+                    record,
+                    format!("line {line}: {e}; row skipped"),
+                )),
             }
         }
 
@@ -131,20 +165,42 @@ impl Loader for CsvLoader {
             .iter()
             .enumerate()
             .map(|(c, name)| {
-                let name = if name.is_empty() { format!("field_{}", c + 1) } else { name.clone() };
-                let field_type = FieldType::infer(cells.iter().map(|r| infer(&r[c])).collect::<Vec<_>>().iter());
+                let name = if name.is_empty() {
+                    format!("field_{}", c + 1)
+                } else {
+                    name.clone()
+                };
+                let field_type = FieldType::infer(
+                    cells
+                        .iter()
+                        .map(|r| infer(&r[c]))
+                        .collect::<Vec<_>>()
+                        .iter(),
+                );
                 Field { name, field_type }
             })
             .collect();
         for (feature, row) in features.iter_mut().zip(cells) {
-            feature.values =
-                row.into_iter().zip(&fields).map(|(cell, f)| typed(cell, f.field_type)).collect();
+            feature.values = row
+                .into_iter()
+                .zip(&fields)
+                .map(|(cell, f)| typed(cell, f.field_type))
+                .collect();
         }
         let crs = match locate {
-            Locate::LonLat { .. } => CrsHint::Stated { definition: "EPSG:4326".into(), decided_by: "lat/lon columns" },
+            Locate::LonLat { .. } => CrsHint::Stated {
+                definition: "EPSG:4326".into(),
+                decided_by: "lat/lon columns",
+            },
             _ => CrsHint::Unstated,
         };
-        Ok(Parsed { fields, features, warnings, encoding: Some(text::chosen(encoding, decided_by)), crs })
+        Ok(Parsed {
+            fields,
+            features,
+            warnings,
+            encoding: Some(text::chosen(encoding, decided_by)),
+            crs,
+        })
     }
 }
 
@@ -153,11 +209,19 @@ fn parse_number(s: &str) -> Result<f64, String> {
         return Err("coordinate missing".into());
     }
     let v: f64 = s.parse().map_err(|_| format!("'{s}' is not a number"))?;
-    if v.is_finite() { Ok(v) } else { Err(format!("'{s}' is not a finite number")) }
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("'{s}' is not a finite number"))
+    }
 }
 
 fn number_pair(x: &str, y: &str) -> Result<Geometry<f64>, String> {
-    Ok(Point(Coord { x: parse_number(x)?, y: parse_number(y)? }).into())
+    Ok(Point(Coord {
+        x: parse_number(x)?,
+        y: parse_number(y)?,
+    })
+    .into())
 }
 
 fn lon_lat(lon: &str, lat: &str) -> Result<Geometry<f64>, String> {
@@ -191,7 +255,14 @@ fn infer(cell: &str) -> Value {
         return Value::Int(i);
     }
     match cell.parse::<f64>() {
-        Ok(f) if f.is_finite() && cell.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) => Value::Float(f),
+        Ok(f)
+            if f.is_finite()
+                && cell
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) =>
+        {
+            Value::Float(f)
+        }
         _ => Value::Text(String::new()),
     }
 }

@@ -70,7 +70,12 @@ pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Tabl
         let name_end = d[..11].iter().position(|&b| b == 0).unwrap_or(11);
         raw_names.push(&d[..name_end]);
         let len = d[16] as usize;
-        columns.push(Column { kind: d[11].to_ascii_uppercase(), offset, len, decimals: d[17] });
+        columns.push(Column {
+            kind: d[11].to_ascii_uppercase(),
+            offset,
+            len,
+            decimals: d[17],
+        });
         offset += len;
         pos += 32;
     }
@@ -102,13 +107,26 @@ pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Tabl
     };
     let records = &bytes[data_start..data_start + count * stride];
 
-    let (encoding, decided_by) = choose_encoding(&raw_names, &columns, records, stride, cpg, user, ldid, &mut warnings)?;
+    let (encoding, decided_by) = choose_encoding(
+        &raw_names,
+        &columns,
+        records,
+        stride,
+        cpg,
+        user,
+        ldid,
+        &mut warnings,
+    )?;
 
     let mut fields: Vec<Field> = raw_names
         .iter()
         .zip(&columns)
         .map(|(raw, c)| Field {
-            name: encoding.decode_without_bom_handling(raw).0.trim().to_string(),
+            name: encoding
+                .decode_without_bom_handling(raw)
+                .0
+                .trim()
+                .to_string(),
             field_type: column_type(c),
         })
         .collect();
@@ -141,7 +159,12 @@ pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Tabl
             "{deleted} record(s) are marked deleted in the .dbf; kept, so that shapes and records stay paired"
         )));
     }
-    Ok(Table { fields, rows, encoding: text::chosen(encoding, decided_by), warnings })
+    Ok(Table {
+        fields,
+        rows,
+        encoding: text::chosen(encoding, decided_by),
+        warnings,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -180,7 +203,10 @@ fn choose_encoding(
         columns
             .iter()
             .filter(|c| matches!(c.kind, b'C' | b'M' | b'V'))
-            .all(|c| text_valid(&r[c.offset..c.offset + c.len]) || utf8_cut_at_end(&r[c.offset..c.offset + c.len]))
+            .all(|c| {
+                text_valid(&r[c.offset..c.offset + c.len])
+                    || utf8_cut_at_end(&r[c.offset..c.offset + c.len])
+            })
     });
     if names_ok && records_ok {
         return Ok((encoding_rs::UTF_8, "utf-8 check"));
@@ -188,7 +214,9 @@ fn choose_encoding(
     // CP932 is the rule for Japanese files. Text that is not even valid CP932 would turn into
     // mojibake: read it as windows-1252 (every byte decodes) and say so.
     let cp932 = encoding_rs::SHIFT_JIS;
-    let cp932_ok = names.iter().all(|n| text::decode_strict(n, cp932).is_some())
+    let cp932_ok = names
+        .iter()
+        .all(|n| text::decode_strict(n, cp932).is_some())
         && records.chunks_exact(stride).all(|r| {
             columns
                 .iter()
@@ -196,7 +224,8 @@ fn choose_encoding(
                 .all(|c| {
                     let cell = &r[c.offset..c.offset + c.len];
                     text::decode_strict(cell, cp932).is_some()
-                        || text::decode_strict(&cell[..cell.len().saturating_sub(1)], cp932).is_some()
+                        || text::decode_strict(&cell[..cell.len().saturating_sub(1)], cp932)
+                            .is_some()
                 })
         });
     if cp932_ok {
@@ -230,7 +259,11 @@ fn column_type(c: &Column) -> FieldType {
 }
 
 fn parse_value(c: &Column, raw: &[u8], encoding: &'static Encoding) -> Result<Value, String> {
-    let ascii = || String::from_utf8_lossy(raw).trim_matches(|c: char| c == '\0' || c.is_whitespace()).to_string();
+    let ascii = || {
+        String::from_utf8_lossy(raw)
+            .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+            .to_string()
+    };
     Ok(match c.kind {
         b'N' | b'F' => {
             let s = ascii();
@@ -240,10 +273,17 @@ fn parse_value(c: &Column, raw: &[u8], encoding: &'static Encoding) -> Result<Va
                 match s.parse::<i64>() {
                     Ok(i) => Value::Int(i),
                     // Integral columns sometimes hold "12.0" or overflow: keep the number.
-                    Err(_) => Value::Float(s.parse::<f64>().map_err(|_| format!("'{s}' is not a number"))?),
+                    Err(_) => Value::Float(
+                        s.parse::<f64>()
+                            .map_err(|_| format!("'{s}' is not a number"))?,
+                    ),
                 }
             } else {
-                Value::Float(s.replace(',', ".").parse::<f64>().map_err(|_| format!("'{s}' is not a number"))?)
+                Value::Float(
+                    s.replace(',', ".")
+                        .parse::<f64>()
+                        .map_err(|_| format!("'{s}' is not a number"))?,
+                )
             }
         }
         b'L' => match raw.first().copied().unwrap_or(b'?') {
@@ -261,7 +301,9 @@ fn parse_value(c: &Column, raw: &[u8], encoding: &'static Encoding) -> Result<Va
                 return Err(format!("'{s}' is not a date (YYYYMMDD)"));
             }
         }
-        b'I' | b'+' if raw.len() == 4 => Value::Int(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as i64),
+        b'I' | b'+' if raw.len() == 4 => {
+            Value::Int(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as i64)
+        }
         b'O' | b'B' if raw.len() == 8 => {
             let mut b = [0u8; 8];
             b.copy_from_slice(raw);
@@ -275,7 +317,11 @@ fn parse_value(c: &Column, raw: &[u8], encoding: &'static Encoding) -> Result<Va
         b'C' | b'V' => {
             let s = encoding.decode_without_bom_handling(raw).0;
             let s = s.trim_end_matches([' ', '\0']).trim_start_matches(' ');
-            if s.is_empty() { Value::Null } else { Value::Text(s.to_string()) }
+            if s.is_empty() {
+                Value::Null
+            } else {
+                Value::Text(s.to_string())
+            }
         }
         // Memo pointers (M) need the .dbt/.fpt, which shapefiles do not carry; others unknown.
         other => {
@@ -339,7 +385,11 @@ mod tests {
     #[test]
     fn cp932_without_cpg_or_ldid_is_detected() {
         // 名称 / 日野市 in CP932.
-        let dbf = table(&[0x96, 0xBC, 0x8F, 0xCC], &[&[0x93, 0xFA, 0x96, 0xEC, 0x8E, 0x73]], 0);
+        let dbf = table(
+            &[0x96, 0xBC, 0x8F, 0xCC],
+            &[&[0x93, 0xFA, 0x96, 0xEC, 0x8E, 0x73]],
+            0,
+        );
         let t = read(&dbf, None, None).unwrap();
         assert_eq!(t.fields[0].name, "名称");
         assert_eq!(t.rows[0][0], Value::Text("日野市".into()));
@@ -350,11 +400,17 @@ mod tests {
     #[test]
     fn decision_order_user_cpg_ldid_utf8() {
         let dbf = table(b"NAME", &["日野".as_bytes()], 0);
-        assert_eq!(read(&dbf, None, None).unwrap().encoding.decided_by, "utf-8 check");
+        assert_eq!(
+            read(&dbf, None, None).unwrap().encoding.decided_by,
+            "utf-8 check"
+        );
         let t = read(&dbf, Some(b"932"), None).unwrap();
         assert_eq!(t.encoding.decided_by, "cpg");
         let t = read(&dbf, Some(b"932"), Some("utf-8")).unwrap();
-        assert_eq!((t.encoding.decided_by.as_str(), &t.rows[0][0]), ("user", &Value::Text("日野".into())));
+        assert_eq!(
+            (t.encoding.decided_by.as_str(), &t.rows[0][0]),
+            ("user", &Value::Text("日野".into()))
+        );
         let dbf = table(b"NAME", &[b"abc"], 0x13);
         assert_eq!(read(&dbf, None, None).unwrap().encoding.name, "CP932");
         assert!(read(&dbf, None, Some("nonsense")).is_err());
@@ -366,6 +422,10 @@ mod tests {
         dbf[4..8].copy_from_slice(&1_000_000u32.to_le_bytes());
         let t = read(&dbf, None, None).unwrap();
         assert_eq!(t.rows.len(), 2);
-        assert!(t.warnings.iter().any(|w| w.message.contains("1000000 records")));
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.message.contains("1000000 records"))
+        );
     }
 }

@@ -8,7 +8,10 @@
 
 use std::collections::HashMap;
 
-use geo_types::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo_types::{
+    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
+    Point, Polygon,
+};
 use geojson::{GeometryValue, Position};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -58,10 +61,19 @@ impl Loader for GeoJsonLoader {
         let (json, encoding): (&str, _) = match options.encoding.as_deref() {
             Some(label) => {
                 let enc = text::encoding_for_label(label).ok_or_else(|| {
-                    LoadError::new(&path, LoadErrorKind::Encoding(format!("unknown encoding '{label}'")))
+                    LoadError::new(
+                        &path,
+                        LoadErrorKind::Encoding(format!("unknown encoding '{label}'")),
+                    )
                 })?;
                 decoded = text::decode_strict(bytes, enc).ok_or_else(|| {
-                    LoadError::new(&path, LoadErrorKind::Encoding(format!("the file is not valid {}", text::display_name(enc))))
+                    LoadError::new(
+                        &path,
+                        LoadErrorKind::Encoding(format!(
+                            "the file is not valid {}",
+                            text::display_name(enc)
+                        )),
+                    )
                 })?;
                 (&decoded, text::chosen(enc, "user"))
             }
@@ -80,14 +92,20 @@ impl Loader for GeoJsonLoader {
                         )),
                     )
                 })?;
-                (s, text::chosen(encoding_rs::UTF_8, if bom { "bom" } else { "rfc" }))
+                (
+                    s,
+                    text::chosen(encoding_rs::UTF_8, if bom { "bom" } else { "rfc" }),
+                )
             }
         };
 
-        let top: Top = serde_json::from_str(json).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+        let top: Top =
+            serde_json::from_str(json).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
         let mut warnings = Vec::new();
         if bom {
-            warnings.push(Warning::file("UTF-8 byte-order mark ignored (RFC 7946 forbids it)"));
+            warnings.push(Warning::file(
+                "UTF-8 byte-order mark ignored (RFC 7946 forbids it)",
+            ));
         }
         let crs = crs_hint(top.crs.as_ref(), &mut warnings);
         let mut builder = Builder::default();
@@ -100,45 +118,79 @@ impl Loader for GeoJsonLoader {
                         }
                         Ok(f) => warnings.push(Warning::record(
                             i as u64,
-                            format!("type is {:?}, not \"Feature\"; skipped", f.kind.unwrap_or_default()),
+                            format!(
+                                "type is {:?}, not \"Feature\"; skipped",
+                                f.kind.unwrap_or_default()
+                            ),
                         )),
-                        Err(e) => warnings.push(Warning::record(i as u64, format!("not a valid feature ({e}); skipped"))),
+                        Err(e) => warnings.push(Warning::record(
+                            i as u64,
+                            format!("not a valid feature ({e}); skipped"),
+                        )),
                     }
                 }
             }
             Some("Feature") => {
-                let f: RawFeature = serde_json::from_str(json).map_err(|e| invalid(format!("invalid Feature: {e}")))?;
+                let f: RawFeature = serde_json::from_str(json)
+                    .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
                 builder.push(0, f.geometry, f.properties, f.id, &mut warnings);
             }
             Some(
-                "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
-                | "GeometryCollection",
+                "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
+                | "MultiPolygon" | "GeometryCollection",
             ) => {
-                let g: geojson::Geometry = serde_json::from_str(json).map_err(|e| invalid(format!("invalid geometry: {e}")))?;
+                let g: geojson::Geometry = serde_json::from_str(json)
+                    .map_err(|e| invalid(format!("invalid geometry: {e}")))?;
                 builder.push(0, Some(g), None, None, &mut warnings);
             }
-            Some(other) => return Err(invalid(format!("GeoJSON type \"{other}\" is not a FeatureCollection, Feature or geometry"))),
-            None => return Err(invalid("not GeoJSON: the top-level object has no \"type\"".into())),
+            Some(other) => {
+                return Err(invalid(format!(
+                    "GeoJSON type \"{other}\" is not a FeatureCollection, Feature or geometry"
+                )));
+            }
+            None => {
+                return Err(invalid(
+                    "not GeoJSON: the top-level object has no \"type\"".into(),
+                ));
+            }
         }
         let (fields, features) = builder.finish();
-        Ok(Parsed { fields, features, warnings, encoding: Some(encoding), crs })
+        Ok(Parsed {
+            fields,
+            features,
+            warnings,
+            encoding: Some(encoding),
+            crs,
+        })
     }
 }
 
 /// The 2008 spec's `crs` member: {"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::6677"}}
 /// or {"type":"EPSG","properties":{"code":6677}}.
 fn crs_hint(crs: Option<&serde_json::Value>, warnings: &mut Vec<Warning>) -> CrsHint {
-    let Some(crs) = crs.filter(|c| !c.is_null()) else { return CrsHint::Rfc7946 };
+    let Some(crs) = crs.filter(|c| !c.is_null()) else {
+        return CrsHint::Rfc7946;
+    };
     let props = crs.get("properties");
     let definition = match crs.get("type").and_then(|t| t.as_str()) {
-        Some("name") => props.and_then(|p| p.get("name")).and_then(|n| n.as_str()).map(str::to_string),
-        Some("EPSG") => props.and_then(|p| p.get("code")).map(|c| format!("EPSG:{}", c.as_str().map_or(c.to_string(), str::to_string))),
+        Some("name") => props
+            .and_then(|p| p.get("name"))
+            .and_then(|n| n.as_str())
+            .map(str::to_string),
+        Some("EPSG") => props
+            .and_then(|p| p.get("code"))
+            .map(|c| format!("EPSG:{}", c.as_str().map_or(c.to_string(), str::to_string))),
         _ => None,
     };
     match definition {
-        Some(definition) => CrsHint::Stated { definition, decided_by: "geojson crs member" },
+        Some(definition) => CrsHint::Stated {
+            definition,
+            decided_by: "geojson crs member",
+        },
         None => {
-            warnings.push(Warning::file(format!("crs member not understood ({crs}); ignored")));
+            warnings.push(Warning::file(format!(
+                "crs member not understood ({crs}); ignored"
+            )));
             CrsHint::Rfc7946
         }
     }
@@ -176,7 +228,10 @@ impl Builder {
             None => (None, None),
             Some(Ok((g, z))) => (Some(g), z),
             Some(Err(e)) => {
-                warnings.push(Warning::record(record, format!("invalid geometry ({e}); feature skipped")));
+                warnings.push(Warning::record(
+                    record,
+                    format!("invalid geometry ({e}); feature skipped"),
+                ));
                 return;
             }
         };
@@ -189,19 +244,24 @@ impl Builder {
             values[c] = json_value(value);
         }
         // A feature id becomes the field "id" unless a property has that name (as GDAL does).
-        if let Some(id) = id.filter(|v| !v.is_null()) {
-            if !self.columns.contains_key("id") || self.has_id {
-                self.has_id = true;
-                let c = self.column("id");
-                if c >= values.len() {
-                    values.resize(c + 1, Value::Null);
-                }
-                if values[c].is_null() {
-                    values[c] = json_value(id);
-                }
+        if let Some(id) = id.filter(|v| !v.is_null())
+            && (!self.columns.contains_key("id") || self.has_id)
+        {
+            self.has_id = true;
+            let c = self.column("id");
+            if c >= values.len() {
+                values.resize(c + 1, Value::Null);
+            }
+            if values[c].is_null() {
+                values[c] = json_value(id);
             }
         }
-        self.features.push(Feature { record, geometry, z, values });
+        self.features.push(Feature {
+            record,
+            geometry,
+            z,
+            values,
+        });
     }
 
     fn finish(mut self) -> (Vec<Field>, Vec<Feature>) {
@@ -237,10 +297,19 @@ fn json_value(v: serde_json::Value) -> Value {
 }
 
 /// Geometry and Z (when every position has one), in coordinate order.
-fn convert(value: &GeometryValue) -> Result<(Geometry<f64>, Option<Box<[f64]>>), String> {
-    let mut sink = Coords { z: Vec::new(), all_z: true };
+/// A geometry with the Z of each coordinate, when the source had Z everywhere.
+type WithZ = (Geometry<f64>, Option<Box<[f64]>>);
+
+fn convert(value: &GeometryValue) -> Result<WithZ, String> {
+    let mut sink = Coords {
+        z: Vec::new(),
+        all_z: true,
+    };
     let g = sink.geometry(value)?;
-    Ok((g, (sink.all_z && !sink.z.is_empty()).then(|| sink.z.into_boxed_slice())))
+    Ok((
+        g,
+        (sink.all_z && !sink.z.is_empty()).then(|| sink.z.into_boxed_slice()),
+    ))
 }
 
 /// Converts positions, collecting Z on the way.
@@ -263,7 +332,10 @@ impl Coords {
     }
 
     fn line(&mut self, ps: &[Position]) -> Result<LineString<f64>, String> {
-        ps.iter().map(|p| self.pos(p)).collect::<Result<Vec<_>, _>>().map(LineString::new)
+        ps.iter()
+            .map(|p| self.pos(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map(LineString::new)
     }
 
     fn polygon(&mut self, rings: &[Vec<Position>]) -> Result<Polygon<f64>, String> {
@@ -280,24 +352,36 @@ impl Coords {
         Ok(match value {
             GeometryValue::Point { coordinates } => Point(self.pos(coordinates)?).into(),
             GeometryValue::MultiPoint { coordinates } => MultiPoint(
-                coordinates.iter().map(|p| self.pos(p).map(Point)).collect::<Result<_, _>>()?,
+                coordinates
+                    .iter()
+                    .map(|p| self.pos(p).map(Point))
+                    .collect::<Result<_, _>>()?,
             )
             .into(),
             GeometryValue::LineString { coordinates } => self.line(coordinates)?.into(),
             GeometryValue::MultiLineString { coordinates } => MultiLineString(
-                coordinates.iter().map(|l| self.line(l)).collect::<Result<_, _>>()?,
+                coordinates
+                    .iter()
+                    .map(|l| self.line(l))
+                    .collect::<Result<_, _>>()?,
             )
             .into(),
             GeometryValue::Polygon { coordinates } => self.polygon(coordinates)?.into(),
             GeometryValue::MultiPolygon { coordinates } => MultiPolygon(
-                coordinates.iter().map(|p| self.polygon(p)).collect::<Result<_, _>>()?,
+                coordinates
+                    .iter()
+                    .map(|p| self.polygon(p))
+                    .collect::<Result<_, _>>()?,
             )
             .into(),
-            GeometryValue::GeometryCollection { geometries } => Geometry::GeometryCollection(
-                GeometryCollection(
-                    geometries.iter().map(|g| self.geometry(&g.value)).collect::<Result<_, _>>()?,
-                ),
-            ),
+            GeometryValue::GeometryCollection { geometries } => {
+                Geometry::GeometryCollection(GeometryCollection(
+                    geometries
+                        .iter()
+                        .map(|g| self.geometry(&g.value))
+                        .collect::<Result<_, _>>()?,
+                ))
+            }
         })
     }
 }

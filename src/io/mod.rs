@@ -46,7 +46,12 @@ enum Siblings {
 impl Input {
     /// A file given as bytes already in memory (embedded data, tests), with no sidecar files.
     pub fn from_bytes(path: impl Into<PathBuf>, bytes: Vec<u8>) -> Self {
-        Input { path: path.into(), member: None, bytes, siblings: Siblings::Nothing }
+        Input {
+            path: path.into(),
+            member: None,
+            bytes,
+            siblings: Siblings::Nothing,
+        }
     }
 
     /// The sidecar file with extension `ext` (".dbf", ".prj", …), matched case-insensitively.
@@ -55,11 +60,17 @@ impl Input {
             Siblings::Nothing => Ok(None),
             Siblings::Archive(archive) => {
                 let member = self.member.as_deref().unwrap_or_default();
-                archive.sibling(member, ext).map_err(|e| LoadError::new(&self.path, e))
+                archive
+                    .sibling(member, ext)
+                    .map_err(|e| LoadError::new(&self.path, e))
             }
             Siblings::Files => {
-                let Some(path) = sibling_path(&self.path, ext) else { return Ok(None) };
-                std::fs::read(&path).map(Some).map_err(|e| LoadError::new(&path, e))
+                let Some(path) = sibling_path(&self.path, ext) else {
+                    return Ok(None);
+                };
+                std::fs::read(&path)
+                    .map(Some)
+                    .map_err(|e| LoadError::new(&path, e))
             }
         }
     }
@@ -74,7 +85,10 @@ impl Input {
 
     pub fn extension(&self) -> String {
         let name = self.member.as_deref().map(Path::new).unwrap_or(&self.path);
-        name.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase()
+        name.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase()
     }
 }
 
@@ -88,11 +102,20 @@ fn sibling_path(path: &Path, ext: &str) -> Option<PathBuf> {
         }
     }
     let stem = path.file_stem()?.to_str()?;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_stem().and_then(|s| s.to_str()) == Some(stem)
-            && p.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case(ext))
-    })
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_stem().and_then(|s| s.to_str()) == Some(stem)
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+        })
 }
 
 /// What a loader found in a file, before CRS resolution.
@@ -108,7 +131,10 @@ pub struct Parsed {
 /// What the file says about its CRS.
 pub enum CrsHint {
     /// A definition PROJ reads (WKT, EPSG code, URN) and where it came from.
-    Stated { definition: String, decided_by: &'static str },
+    Stated {
+        definition: String,
+        decided_by: &'static str,
+    },
     /// RFC 7946 GeoJSON without a `crs` member: WGS84 lon/lat by definition.
     Rfc7946,
     /// Nothing.
@@ -124,11 +150,17 @@ pub trait Loader: Sync {
 }
 
 /// Every format sitelens reads.
-pub static LOADERS: &[&dyn Loader] =
-    &[&geojson::GeoJsonLoader, &shapefile::ShapefileLoader, &csv::CsvLoader];
+pub static LOADERS: &[&dyn Loader] = &[
+    &geojson::GeoJsonLoader,
+    &shapefile::ShapefileLoader,
+    &csv::CsvLoader,
+];
 
 fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
-    LOADERS.iter().copied().find(|l| l.extensions().contains(&ext))
+    LOADERS
+        .iter()
+        .copied()
+        .find(|l| l.extensions().contains(&ext))
 }
 
 /// Loads a file (or `archive.zip`, or `archive.zip/member.shp`) into a layer.
@@ -137,7 +169,9 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
         Some((archive_path, member)) => {
             let archive = archive::Archive::open(&archive_path)?;
             let member = archive.choose_member(&archive_path, member.as_deref())?;
-            let bytes = archive.read(&member).map_err(|e| LoadError::new(&archive_path, e))?;
+            let bytes = archive
+                .read(&member)
+                .map_err(|e| LoadError::new(&archive_path, e))?;
             Input {
                 path: archive_path,
                 member: Some(member),
@@ -147,7 +181,12 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
         }
         None => {
             let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, e))?;
-            Input { path: path.to_path_buf(), member: None, bytes, siblings: Siblings::Files }
+            Input {
+                path: path.to_path_buf(),
+                member: None,
+                bytes,
+                siblings: Siblings::Files,
+            }
         }
     };
     load_input(input, options)
@@ -157,7 +196,11 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
 pub fn load_input(input: Input, options: &LoadOptions) -> Result<Layer, LoadError> {
     let ext = input.extension();
     let loader = loader_for(&ext).ok_or_else(|| {
-        let known: Vec<&str> = LOADERS.iter().flat_map(|l| l.extensions()).copied().collect();
+        let known: Vec<&str> = LOADERS
+            .iter()
+            .flat_map(|l| l.extensions())
+            .copied()
+            .collect();
         LoadError::new(
             &input.display(),
             LoadErrorKind::Unsupported(format!(
@@ -185,7 +228,13 @@ fn finish(
         .reduce(Envelope::union);
     let stated = match (&options.crs, parsed.crs) {
         (Some(user), _) => Some((crs::normalize_definition(user), "user")),
-        (None, CrsHint::Stated { definition, decided_by }) => Some((definition, decided_by)),
+        (
+            None,
+            CrsHint::Stated {
+                definition,
+                decided_by,
+            },
+        ) => Some((definition, decided_by)),
         (None, CrsHint::Rfc7946) => Some(("EPSG:4326".to_string(), "RFC 7946 default")),
         (None, CrsHint::Unstated) => None,
     };
@@ -198,7 +247,9 @@ fn finish(
             // A bad override is the user's error: stop. A bad .prj is the file's: warn, go on.
             Err(e) if decided_by == "user" => return Err(LoadError::new(&display, e)),
             Err(e) => {
-                parsed.warnings.push(Warning::file(format!("{e}; CRS treated as unknown")));
+                parsed
+                    .warnings
+                    .push(Warning::file(format!("{e}; CRS treated as unknown")));
                 None
             }
         },
@@ -207,7 +258,10 @@ fn finish(
     // RFC 7946 or an unstated CRS with coordinates that cannot be degrees: a projected file
     // without CRS information (QGIS writes such GeoJSON). Say so; do not guess silently.
     let out_of_range = source_bbox.is_some_and(|b| !crs::looks_like_lon_lat(b));
-    if out_of_range && resolved.as_ref().is_some_and(|(_, info)| info.decided_by == "RFC 7946 default")
+    if out_of_range
+        && resolved
+            .as_ref()
+            .is_some_and(|(_, info)| info.decided_by == "RFC 7946 default")
     {
         resolved = None;
     }
@@ -217,7 +271,10 @@ fn finish(
                 parsed.warnings.push(Warning::file(
                     "no CRS information: coordinates are read as WGS84 lon/lat (they fit)",
                 ));
-                resolved = Some((Reprojector::Identity, CrsInfo::wgs84("assumed (coordinates are lon/lat)")));
+                resolved = Some((
+                    Reprojector::Identity,
+                    CrsInfo::wgs84("assumed (coordinates are lon/lat)"),
+                ));
             }
             _ => {}
         }
@@ -237,7 +294,10 @@ fn finish(
                         .iter()
                         .map(|s| format!("EPSG:{} zone {} ({})", s.epsg, s.zone, s.axis_order))
                         .collect();
-                    format!("; coordinates would fit {}: give the right one with --crs", zones.join(", "))
+                    format!(
+                        "; coordinates would fit {}: give the right one with --crs",
+                        zones.join(", ")
+                    )
                 }
                 None => String::new(),
             };
@@ -256,7 +316,13 @@ fn finish(
         encoding: parsed.encoding,
         crs: crs_info,
     };
-    Ok(Layer::new(name, source, parsed.fields, parsed.features, parsed.warnings))
+    Ok(Layer::new(
+        name,
+        source,
+        parsed.fields,
+        parsed.features,
+        parsed.warnings,
+    ))
 }
 
 /// Reprojects in place; a feature whose coordinates do not transform loses its geometry, with a
@@ -266,18 +332,30 @@ fn reproject(features: &mut [Feature], reprojector: &Reprojector, warnings: &mut
         return;
     }
     for feature in features {
-        let Some(geometry) = feature.geometry.take() else { continue };
+        let Some(geometry) = feature.geometry.take() else {
+            continue;
+        };
         match reprojector.geometry(geometry) {
             Ok(g) => feature.geometry = Some(g),
             Err(e) => {
                 feature.z = None;
-                warnings.push(Warning::record(feature.record, format!("geometry dropped: {e}")));
+                warnings.push(Warning::record(
+                    feature.record,
+                    format!("geometry dropped: {e}"),
+                ));
             }
         }
     }
 }
 
 fn layer_name(input: &Input) -> String {
-    let name = input.member.as_deref().map(Path::new).unwrap_or(&input.path);
-    name.file_stem().and_then(|s| s.to_str()).unwrap_or("layer").to_string()
+    let name = input
+        .member
+        .as_deref()
+        .map(Path::new)
+        .unwrap_or(&input.path);
+    name.file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("layer")
+        .to_string()
 }

@@ -12,14 +12,16 @@ pub fn assemble(rings: Vec<Vec<Coord<f64>>>, notes: &mut Vec<String>) -> Option<
     let mut clean: Vec<LineString<f64>> = Vec::with_capacity(rings.len());
     for (i, mut ring) in rings.into_iter().enumerate() {
         ring.dedup();
-        if ring.first() != ring.last() {
-            if let Some(&first) = ring.first() {
-                ring.push(first);
-                notes.push(format!("ring {i} was not closed; closed it"));
-            }
+        if ring.first() != ring.last()
+            && let Some(&first) = ring.first()
+        {
+            ring.push(first);
+            notes.push(format!("ring {i} was not closed; closed it"));
         }
         if ring.len() < 4 {
-            notes.push(format!("ring {i} has fewer than 3 distinct points; dropped"));
+            notes.push(format!(
+                "ring {i} has fewer than 3 distinct points; dropped"
+            ));
             continue;
         }
         clean.push(LineString::new(ring));
@@ -32,13 +34,19 @@ pub fn assemble(rings: Vec<Vec<Coord<f64>>>, notes: &mut Vec<String>) -> Option<
         return Some(Polygon::new(exterior, vec![]).into());
     }
 
-    let signed: Vec<f64> = clean.iter().map(|r| Polygon::new(r.clone(), vec![]).signed_area()).collect();
+    let signed: Vec<f64> = clean
+        .iter()
+        .map(|r| Polygon::new(r.clone(), vec![]).signed_area())
+        .collect();
     let any_clockwise = signed.iter().any(|a| *a < 0.0);
     let is_outer: Vec<bool> = if any_clockwise {
         signed.iter().map(|a| *a < 0.0).collect()
     } else {
         // Containment depth: a ring inside an odd number of others is a hole.
-        let shells: Vec<Polygon<f64>> = clean.iter().map(|r| Polygon::new(r.clone(), vec![])).collect();
+        let shells: Vec<Polygon<f64>> = clean
+            .iter()
+            .map(|r| Polygon::new(r.clone(), vec![]))
+            .collect();
         (0..clean.len())
             .map(|i| {
                 let probe = Point::from(clean[i].0[0]);
@@ -61,20 +69,17 @@ pub fn assemble(rings: Vec<Vec<Coord<f64>>>, notes: &mut Vec<String>) -> Option<
     }
     let mut interiors: Vec<Vec<LineString<f64>>> = vec![Vec::new(); outers.len()];
     for hole in holes {
-        let container = hole
-            .0
-            .iter()
-            .find_map(|c| {
-                let p = Point::from(*c);
-                outers
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (o, _))| {
-                        o.bounding_rect().is_some_and(|r| r.contains(&p)) && o.contains(&p)
-                    })
-                    .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
-                    .map(|(k, _)| k)
-            });
+        let container = hole.0.iter().find_map(|c| {
+            let p = Point::from(*c);
+            outers
+                .iter()
+                .enumerate()
+                .filter(|(_, (o, _))| {
+                    o.bounding_rect().is_some_and(|r| r.contains(&p)) && o.contains(&p)
+                })
+                .min_by(|a, b| a.1.1.total_cmp(&b.1.1))
+                .map(|(k, _)| k)
+        });
         match container {
             Some(k) => interiors[k].push(hole),
             None => {
@@ -104,9 +109,18 @@ mod tests {
     fn square(x0: f64, y0: f64, size: f64, clockwise: bool) -> Vec<Coord<f64>> {
         let mut ring = vec![
             Coord { x: x0, y: y0 },
-            Coord { x: x0 + size, y: y0 },
-            Coord { x: x0 + size, y: y0 + size },
-            Coord { x: x0, y: y0 + size },
+            Coord {
+                x: x0 + size,
+                y: y0,
+            },
+            Coord {
+                x: x0 + size,
+                y: y0 + size,
+            },
+            Coord {
+                x: x0,
+                y: y0 + size,
+            },
             Coord { x: x0, y: y0 },
         ];
         if clockwise {
@@ -119,8 +133,14 @@ mod tests {
     fn holes_go_to_the_outer_ring_that_contains_them() {
         let mut notes = Vec::new();
         // Two outers (clockwise); the hole (counter-clockwise) listed first lies in the second.
-        let rings = vec![square(21.0, 1.0, 2.0, false), square(0.0, 0.0, 10.0, true), square(20.0, 0.0, 10.0, true)];
-        let Some(Geometry::MultiPolygon(mp)) = assemble(rings, &mut notes) else { panic!() };
+        let rings = vec![
+            square(21.0, 1.0, 2.0, false),
+            square(0.0, 0.0, 10.0, true),
+            square(20.0, 0.0, 10.0, true),
+        ];
+        let Some(Geometry::MultiPolygon(mp)) = assemble(rings, &mut notes) else {
+            panic!()
+        };
         assert_eq!(mp.0.len(), 2);
         assert_eq!(mp.0[0].interiors().len(), 0);
         assert_eq!(mp.0[1].interiors().len(), 1);
@@ -131,7 +151,9 @@ mod tests {
     fn wrong_winding_falls_back_to_containment() {
         let mut notes = Vec::new();
         let rings = vec![square(0.0, 0.0, 10.0, false), square(2.0, 2.0, 2.0, false)];
-        let Some(Geometry::Polygon(p)) = assemble(rings, &mut notes) else { panic!() };
+        let Some(Geometry::Polygon(p)) = assemble(rings, &mut notes) else {
+            panic!()
+        };
         assert_eq!(p.interiors().len(), 1);
     }
 
@@ -140,8 +162,14 @@ mod tests {
         let mut notes = Vec::new();
         let mut open = square(0.0, 0.0, 1.0, true);
         open.pop();
-        let degenerate = vec![Coord { x: 5.0, y: 5.0 }, Coord { x: 6.0, y: 6.0 }, Coord { x: 5.0, y: 5.0 }];
-        let Some(Geometry::Polygon(_)) = assemble(vec![open, degenerate], &mut notes) else { panic!() };
+        let degenerate = vec![
+            Coord { x: 5.0, y: 5.0 },
+            Coord { x: 6.0, y: 6.0 },
+            Coord { x: 5.0, y: 5.0 },
+        ];
+        let Some(Geometry::Polygon(_)) = assemble(vec![open, degenerate], &mut notes) else {
+            panic!()
+        };
         assert_eq!(notes.len(), 2, "{notes:?}");
     }
 }

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 
-use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo_types::{
+    Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
+};
 use shapefile::record::multipatch::Patch;
 use shapefile::{PointM, PointZ, Shape, ShapeReader};
 
@@ -29,19 +31,31 @@ impl Loader for ShapefileLoader {
         let mut warnings = Vec::new();
         // A bare .dbf is an attribute table: features without geometry.
         let table_only = input.extension() == "dbf";
-        let shapes = if table_only { Vec::new() } else { read_shapes(input, &mut warnings)? };
-        let dbf = if table_only { Some(input.bytes.clone()) } else { input.sibling("dbf")? };
+        let shapes = if table_only {
+            Vec::new()
+        } else {
+            read_shapes(input, &mut warnings)?
+        };
+        let dbf = if table_only {
+            Some(input.bytes.clone())
+        } else {
+            input.sibling("dbf")?
+        };
 
         let (fields, rows, encoding) = match dbf {
             Some(bytes) => {
                 let cpg = input.sibling("cpg")?;
                 let table = dbf::read(&bytes, cpg.as_deref(), options.encoding.as_deref())
-                    .map_err(|e| LoadError::new(&path.with_extension("dbf"), LoadErrorKind::Invalid(e)))?;
+                    .map_err(|e| {
+                        LoadError::new(&path.with_extension("dbf"), LoadErrorKind::Invalid(e))
+                    })?;
                 warnings.extend(table.warnings);
                 (table.fields, table.rows, Some(table.encoding))
             }
             None => {
-                warnings.push(Warning::file("no .dbf beside the .shp: features have no attributes"));
+                warnings.push(Warning::file(
+                    "no .dbf beside the .shp: features have no attributes",
+                ));
                 (Vec::new(), Vec::new(), None)
             }
         };
@@ -59,23 +73,42 @@ impl Loader for ShapefileLoader {
         let features = (0..count)
             .map(|i| {
                 let (geometry, z) = shapes.next().unwrap_or((None, None));
-                let values = rows.next().unwrap_or_else(|| vec![Value::Null; fields.len()]);
-                Feature { record: i as u64, geometry, z, values }
+                let values = rows
+                    .next()
+                    .unwrap_or_else(|| vec![Value::Null; fields.len()]);
+                Feature {
+                    record: i as u64,
+                    geometry,
+                    z,
+                    values,
+                }
             })
             .collect();
 
         let crs = match input.sibling("prj")? {
             Some(prj) => {
-                let wkt = String::from_utf8_lossy(&prj).trim().trim_start_matches('\u{feff}').to_string();
+                let wkt = String::from_utf8_lossy(&prj)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string();
                 if wkt.is_empty() {
                     CrsHint::Unstated
                 } else {
-                    CrsHint::Stated { definition: wkt, decided_by: "prj" }
+                    CrsHint::Stated {
+                        definition: wkt,
+                        decided_by: "prj",
+                    }
                 }
             }
             None => CrsHint::Unstated,
         };
-        Ok(Parsed { fields, features, warnings, encoding, crs })
+        Ok(Parsed {
+            fields,
+            features,
+            warnings,
+            encoding,
+            crs,
+        })
     }
 }
 
@@ -87,11 +120,16 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
     let invalid = |m: String| LoadError::new(&path, LoadErrorKind::Invalid(m));
     let bytes = &input.bytes;
     if bytes.len() < 100 {
-        return Err(invalid(format!("not a shapefile: {} bytes, less than the 100-byte header", bytes.len())));
+        return Err(invalid(format!(
+            "not a shapefile: {} bytes, less than the 100-byte header",
+            bytes.len()
+        )));
     }
     let file_code = i32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
     if file_code != 9994 {
-        return Err(invalid(format!("not a shapefile: file code {file_code}, expected 9994")));
+        return Err(invalid(format!(
+            "not a shapefile: file code {file_code}, expected 9994"
+        )));
     }
     // Read what is there: make the header's file length (16-bit words) the real one.
     let declared = u32::from_be_bytes([bytes[24], bytes[25], bytes[26], bytes[27]]) as usize * 2;
@@ -115,20 +153,29 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
         Some(shx) => match ShapeReader::with_shx(Cursor::new(shp), Cursor::new(shx.as_slice())) {
             Ok(r) => Some(r),
             Err(e) => {
-                warnings.push(Warning::file(format!(".shx unusable ({e}); records read in sequence")));
+                warnings.push(Warning::file(format!(
+                    ".shx unusable ({e}); records read in sequence"
+                )));
                 None
             }
         },
         None => {
-            warnings.push(Warning::file("no .shx beside the .shp: records read in sequence"));
+            warnings.push(Warning::file(
+                "no .shx beside the .shp: records read in sequence",
+            ));
             None
         }
     };
     let sequential = reader.is_none();
     if reader.is_none() {
-        reader = Some(ShapeReader::new(Cursor::new(shp)).map_err(|e| invalid(format!("unreadable .shp header: {e}")))?);
+        reader = Some(
+            ShapeReader::new(Cursor::new(shp))
+                .map_err(|e| invalid(format!("unreadable .shp header: {e}")))?,
+        );
     }
-    let Some(mut reader) = reader else { unreachable!("reader set above") };
+    let Some(mut reader) = reader else {
+        unreachable!("reader set above")
+    };
 
     let mut out = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
@@ -146,11 +193,17 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
                 if sequential || at_end {
                     warnings.push(Warning::record(
                         i as u64,
-                        format!("unreadable ({e}); the rest of the .shp ({} bytes) is ignored", shp.len()),
+                        format!(
+                            "unreadable ({e}); the rest of the .shp ({} bytes) is ignored",
+                            shp.len()
+                        ),
                     ));
                     break;
                 }
-                warnings.push(Warning::record(i as u64, format!("unreadable shape ({e}); geometry set to null")));
+                warnings.push(Warning::record(
+                    i as u64,
+                    format!("unreadable shape ({e}); geometry set to null"),
+                ));
                 out.push((None, None));
             }
         }
@@ -165,7 +218,10 @@ trait Xyz {
 
 impl Xyz for shapefile::Point {
     fn xy(&self) -> Coord<f64> {
-        Coord { x: self.x, y: self.y }
+        Coord {
+            x: self.x,
+            y: self.y,
+        }
     }
     fn z(&self) -> Option<f64> {
         None
@@ -174,7 +230,10 @@ impl Xyz for shapefile::Point {
 
 impl Xyz for PointM {
     fn xy(&self) -> Coord<f64> {
-        Coord { x: self.x, y: self.y }
+        Coord {
+            x: self.x,
+            y: self.y,
+        }
     }
     fn z(&self) -> Option<f64> {
         None
@@ -183,7 +242,10 @@ impl Xyz for PointM {
 
 impl Xyz for PointZ {
     fn xy(&self) -> Coord<f64> {
-        Coord { x: self.x, y: self.y }
+        Coord {
+            x: self.x,
+            y: self.y,
+        }
     }
     fn z(&self) -> Option<f64> {
         Some(self.z)
@@ -192,7 +254,10 @@ impl Xyz for PointZ {
 
 /// Z values in the coordinate order of `geometry`, looked up by position (ring assembly may
 /// reorder rings, so Z cannot simply be carried along).
-fn z_for<P: Xyz>(points: impl Iterator<Item = P>, geometry: &Option<Geometry<f64>>) -> Option<Box<[f64]>> {
+fn z_for<P: Xyz>(
+    points: impl Iterator<Item = P>,
+    geometry: &Option<Geometry<f64>>,
+) -> Option<Box<[f64]>> {
     use geo::CoordsIter;
     let mut by_xy: HashMap<(u64, u64), f64> = HashMap::new();
     for p in points {
@@ -214,7 +279,8 @@ fn point<P: Xyz + Clone>(p: &P) -> ShapeOut {
 }
 
 fn multipoint<P: Xyz + Clone>(points: &[P]) -> ShapeOut {
-    let g = (!points.is_empty()).then(|| MultiPoint(points.iter().map(|p| Point(p.xy())).collect()).into());
+    let g = (!points.is_empty())
+        .then(|| MultiPoint(points.iter().map(|p| Point(p.xy())).collect()).into());
     let z = z_for(points.iter().cloned(), &g);
     (g, z)
 }
@@ -223,7 +289,10 @@ fn polyline<P: Xyz + Clone>(parts: &[Vec<P>], notes: &mut Vec<String>) -> ShapeO
     let mut lines: Vec<LineString<f64>> = Vec::with_capacity(parts.len());
     for (k, part) in parts.iter().enumerate() {
         if part.len() < 2 {
-            notes.push(format!("line part {k} has {} point(s); dropped", part.len()));
+            notes.push(format!(
+                "line part {k} has {} point(s); dropped",
+                part.len()
+            ));
             continue;
         }
         lines.push(part.iter().map(Xyz::xy).collect());
@@ -238,7 +307,10 @@ fn polyline<P: Xyz + Clone>(parts: &[Vec<P>], notes: &mut Vec<String>) -> ShapeO
 }
 
 fn polygon<P: Xyz + Clone>(ring_points: Vec<&[P]>, notes: &mut Vec<String>) -> ShapeOut {
-    let rings = ring_points.iter().map(|r| r.iter().map(Xyz::xy).collect()).collect();
+    let rings = ring_points
+        .iter()
+        .map(|r| r.iter().map(Xyz::xy).collect())
+        .collect();
     let g = rings::assemble(rings, notes);
     let z = z_for(ring_points.into_iter().flatten().cloned(), &g);
     (g, z)
@@ -248,7 +320,9 @@ fn polygon<P: Xyz + Clone>(ring_points: Vec<&[P]>, notes: &mut Vec<String>) -> S
 fn multipatch(patches: &[Patch], notes: &mut Vec<String>) -> ShapeOut {
     let mut polygons: Vec<Polygon<f64>> = Vec::new();
     let mut rings: Vec<Vec<Coord<f64>>> = Vec::new();
-    let flush = |rings: &mut Vec<Vec<Coord<f64>>>, polygons: &mut Vec<Polygon<f64>>, notes: &mut Vec<String>| {
+    let flush = |rings: &mut Vec<Vec<Coord<f64>>>,
+                 polygons: &mut Vec<Polygon<f64>>,
+                 notes: &mut Vec<String>| {
         match rings::assemble(std::mem::take(rings), notes) {
             Some(Geometry::Polygon(p)) => polygons.push(p),
             Some(Geometry::MultiPolygon(mp)) => polygons.extend(mp.0),
@@ -260,7 +334,10 @@ fn multipatch(patches: &[Patch], notes: &mut Vec<String>) -> ShapeOut {
         match patch {
             Patch::TriangleStrip(_) => {
                 for w in pts.windows(3) {
-                    polygons.push(Polygon::new(LineString::from(vec![w[0], w[1], w[2], w[0]]), vec![]));
+                    polygons.push(Polygon::new(
+                        LineString::from(vec![w[0], w[1], w[2], w[0]]),
+                        vec![],
+                    ));
                 }
             }
             Patch::TriangleFan(_) => {

@@ -41,12 +41,19 @@ pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
 
 /// The name users know an encoding by ("CP932" for encoding_rs's Shift_JIS).
 pub fn display_name(encoding: &'static Encoding) -> &'static str {
-    if encoding == encoding_rs::SHIFT_JIS { "CP932" } else { encoding.name() }
+    if encoding == encoding_rs::SHIFT_JIS {
+        "CP932"
+    } else {
+        encoding.name()
+    }
 }
 
 /// A [`TextEncoding`] for the report.
 pub fn chosen(encoding: &'static Encoding, decided_by: &str) -> TextEncoding {
-    TextEncoding { name: display_name(encoding).into(), decided_by: decided_by.into() }
+    TextEncoding {
+        name: display_name(encoding).into(),
+        decided_by: decided_by.into(),
+    }
 }
 
 /// Strips a UTF-8 byte-order mark; says whether there was one.
@@ -84,13 +91,28 @@ mod tests {
 
     #[test]
     fn labels_and_code_pages() {
-        for label in ["932", "CP932", "ms932", "Windows-31J", "SJIS", "shift_jis", " 932\r\n"] {
-            assert_eq!(encoding_for_label(label), Some(encoding_rs::SHIFT_JIS), "{label}");
+        for label in [
+            "932",
+            "CP932",
+            "ms932",
+            "Windows-31J",
+            "SJIS",
+            "shift_jis",
+            " 932\r\n",
+        ] {
+            assert_eq!(
+                encoding_for_label(label),
+                Some(encoding_rs::SHIFT_JIS),
+                "{label}"
+            );
         }
         assert_eq!(encoding_for_label("UTF-8"), Some(encoding_rs::UTF_8));
         assert_eq!(encoding_for_label("65001"), Some(encoding_rs::UTF_8));
         assert_eq!(encoding_for_label("936"), Some(encoding_rs::GBK));
-        assert_eq!(encoding_for_label("ANSI 1252"), Some(encoding_rs::WINDOWS_1252));
+        assert_eq!(
+            encoding_for_label("ANSI 1252"),
+            Some(encoding_rs::WINDOWS_1252)
+        );
         assert_eq!(encoding_for_label("klingon"), None);
     }
 
@@ -98,7 +120,10 @@ mod tests {
     fn cp932_extensions_decode() {
         // ① ㎡ 髙 Ⅲ in CP932 (NEC row 13 and IBM extensions).
         let bytes = [0x87, 0x40, 0x87, 0x75, 0xFB, 0xFC, 0x87, 0x56];
-        assert_eq!(decode_strict(&bytes, encoding_rs::SHIFT_JIS).as_deref(), Some("①㎡髙Ⅲ"));
+        assert_eq!(
+            decode_strict(&bytes, encoding_rs::SHIFT_JIS).as_deref(),
+            Some("①㎡髙Ⅲ")
+        );
         assert_eq!(guess_utf8_or_cp932(&bytes).0, encoding_rs::SHIFT_JIS);
         assert_eq!(guess_utf8_or_cp932("日野".as_bytes()).0, encoding_rs::UTF_8);
     }

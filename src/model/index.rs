@@ -21,7 +21,12 @@ pub struct Envelope {
 
 impl Envelope {
     pub fn new(min_x: f64, min_y: f64, max_x: f64, max_y: f64) -> Self {
-        Self { min_x, min_y, max_x, max_y }
+        Self {
+            min_x,
+            min_y,
+            max_x,
+            max_y,
+        }
     }
 
     /// The smallest envelope holding both.
@@ -82,7 +87,10 @@ impl SpatialIndex {
                 Some(GeomWithData::new(rect, u32::try_from(i).ok()?))
             })
             .collect();
-        Self { tree: RTree::bulk_load(entries), bbox }
+        Self {
+            tree: RTree::bulk_load(entries),
+            bbox,
+        }
     }
 
     /// The envelope of every indexed feature; `None` for a layer without geometry.
@@ -125,7 +133,10 @@ impl SpatialIndex {
             let Some(geometry) = features.get(id).and_then(|f| f.geometry.as_ref()) else {
                 continue;
             };
-            let scaled = geometry.map_coords(|c| Coord { x: c.x * x_scale, y: c.y });
+            let scaled = geometry.map_coords(|c| Coord {
+                x: c.x * x_scale,
+                y: c.y,
+            });
             let distance = Euclidean.distance(&scaled_at, &scaled);
             if distance > tolerance {
                 continue;
@@ -135,7 +146,10 @@ impl SpatialIndex {
                 Some(b) => distance < b.distance || (distance == b.distance && id > b.feature),
             };
             if better {
-                best = Some(Pick { feature: id, distance });
+                best = Some(Pick {
+                    feature: id,
+                    distance,
+                });
             }
         }
         best
@@ -152,8 +166,16 @@ impl SpatialIndex {
     ) -> Option<Pick> {
         const M_PER_DEG: f64 = 111_320.0;
         let x_scale = lat.to_radians().cos().max(1e-6);
-        self.pick(features, Coord { x: lon, y: lat }, tolerance_m / M_PER_DEG, x_scale)
-            .map(|p| Pick { distance: p.distance * M_PER_DEG, ..p })
+        self.pick(
+            features,
+            Coord { x: lon, y: lat },
+            tolerance_m / M_PER_DEG,
+            x_scale,
+        )
+        .map(|p| Pick {
+            distance: p.distance * M_PER_DEG,
+            ..p
+        })
     }
 }
 
@@ -164,7 +186,12 @@ mod tests {
     use geo_types::{Geometry, point, polygon};
 
     fn feature(record: u64, geometry: Geometry<f64>) -> Feature {
-        Feature { record, geometry: Some(geometry), z: None, values: vec![Value::Null] }
+        Feature {
+            record,
+            geometry: Some(geometry),
+            z: None,
+            values: vec![Value::Null],
+        }
     }
 
     fn layer() -> Vec<Feature> {
@@ -173,11 +200,17 @@ mod tests {
             // outside the triangle, and a point far away.
             feature(
                 0,
-                polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.39, y: 35.67)].into(),
+                polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.39, y: 35.67)]
+                    .into(),
             ),
             feature(1, point!(x: 139.3995, y: 35.6695).into()),
             feature(2, point!(x: 140.0, y: 36.0).into()),
-            Feature { record: 3, geometry: None, z: None, values: vec![] },
+            Feature {
+                record: 3,
+                geometry: None,
+                z: None,
+                values: vec![],
+            },
         ]
     }
 
@@ -186,9 +219,13 @@ mod tests {
         let features = layer();
         let index = SpatialIndex::build(&features);
         assert_eq!(index.len(), 3);
-        assert_eq!(index.bbox(), Some(Envelope::new(139.39, 35.66, 140.0, 36.0)));
-        let mut hits: Vec<usize> =
-            index.query(Envelope::new(139.395, 35.665, 139.41, 35.68)).collect();
+        assert_eq!(
+            index.bbox(),
+            Some(Envelope::new(139.39, 35.66, 140.0, 36.0))
+        );
+        let mut hits: Vec<usize> = index
+            .query(Envelope::new(139.395, 35.665, 139.41, 35.68))
+            .collect();
         hits.sort();
         assert_eq!(hits, vec![0, 1]);
     }
@@ -203,7 +240,9 @@ mod tests {
         // In the triangle's envelope but ~350 m from its hypotenuse, 10 m from nothing.
         assert_eq!(index.pick_lon_lat(&features, 139.398, 35.668, 10.0), None);
         // Near the point: found with its distance in metres (~9 m north).
-        let pick = index.pick_lon_lat(&features, 139.3995, 35.66958, 20.0).unwrap();
+        let pick = index
+            .pick_lon_lat(&features, 139.3995, 35.66958, 20.0)
+            .unwrap();
         assert_eq!(pick.feature, 1);
         assert!((pick.distance - 8.9).abs() < 0.2, "{}", pick.distance);
     }

@@ -45,11 +45,17 @@ pub struct Warning {
 
 impl Warning {
     pub fn record(record: u64, message: impl Into<String>) -> Self {
-        Self { record: Some(record), message: message.into() }
+        Self {
+            record: Some(record),
+            message: message.into(),
+        }
     }
 
     pub fn file(message: impl Into<String>) -> Self {
-        Self { record: None, message: message.into() }
+        Self {
+            record: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -121,7 +127,14 @@ impl Layer {
         warnings: Vec<Warning>,
     ) -> Self {
         let index = SpatialIndex::build(&features);
-        Self { name, source, fields, features, warnings, index }
+        Self {
+            name,
+            source,
+            fields,
+            features,
+            warnings,
+            index,
+        }
     }
 
     /// Feature counts per geometry type name ("Polygon", "MultiLineString", …; "None" for null).

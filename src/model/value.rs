@@ -128,6 +128,9 @@ mod tests {
     fn json_keeps_types() {
         assert_eq!(Value::Int(4715).to_json(), serde_json::json!(4715));
         assert_eq!(Value::Float(f64::NAN).to_json(), serde_json::Value::Null);
-        assert_eq!(Value::Json("{\"a\":[1]}".into()).to_json(), serde_json::json!({"a": [1]}));
+        assert_eq!(
+            Value::Json("{\"a\":[1]}".into()).to_json(),
+            serde_json::json!({"a": [1]})
+        );
     }
 }

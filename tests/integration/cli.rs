@@ -14,10 +14,16 @@ fn info_json_describes_each_layer() {
         .arg("info")
         .arg("--json")
         .arg(shared().join("data/hino/stations_n02_2023.geojson"))
-        .arg(corpus("japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp"))
+        .arg(corpus(
+            "japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp",
+        ))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let layers = doc["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 2);
@@ -28,11 +34,21 @@ fn info_json_describes_each_layer() {
     // The file's crs member names OGC:CRS84, which has no EPSG code.
     assert_eq!(stations["crs"]["known"], true);
     assert_eq!(stations["crs"]["decided_by"], "geojson crs member");
-    assert!(stations["crs"]["name"].as_str().unwrap().contains("CRS84"), "{}", stations["crs"]);
+    assert!(
+        stations["crs"]["name"].as_str().unwrap().contains("CRS84"),
+        "{}",
+        stations["crs"]
+    );
     let bbox = stations["bbox_wgs84"].as_array().unwrap();
     assert_eq!(bbox.len(), 4);
     assert!(bbox[0].as_f64().unwrap() > 139.3 && bbox[3].as_f64().unwrap() < 35.75);
-    assert!(stations["fields"].as_array().unwrap().iter().any(|f| f["name"] == "N02_005" && f["type"] == "text"));
+    assert!(
+        stations["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "N02_005" && f["type"] == "text")
+    );
     assert_eq!(stations["encoding"], "UTF-8");
     assert!(stations["warnings"].as_array().unwrap().is_empty());
     let sjis = &layers[1];
@@ -60,15 +76,23 @@ fn info_fails_with_one_line_per_bad_file_and_still_reports_the_rest() {
     assert!(lines[0].contains("bad.geojson") && lines[0].contains("invalid JSON"));
     assert!(lines[1].contains("missing.shp"));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("hino_boundary_n03.geojson") && stdout.contains("features:   1 (Polygon: 1)"), "{stdout}");
+    assert!(
+        stdout.contains("hino_boundary_n03.geojson")
+            && stdout.contains("features:   1 (Polygon: 1)"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn info_text_shows_zone_suggestions_for_unknown_crs() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = crate::fixtures::write_point_shapefile(dir.path(), "z", &[(-39681.26, -36379.06)], true);
+    let shp =
+        crate::fixtures::write_point_shapefile(dir.path(), "z", &[(-39681.26, -36379.06)], true);
     let out = sitelens().arg("info").arg(&shp).output().unwrap();
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("CRS:        unknown") && stdout.contains("could be EPSG:6677 zone IX"), "{stdout}");
+    assert!(
+        stdout.contains("CRS:        unknown") && stdout.contains("could be EPSG:6677 zone IX"),
+        "{stdout}"
+    );
 }

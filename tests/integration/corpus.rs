@@ -9,7 +9,9 @@ use crate::{corpus, load_ok, text};
 
 #[test]
 fn ne_10m_lakes_loads_all_1162_polygons() {
-    let layer = load_ok(&corpus("shapefile-rs/tests/data/ne_10m_lakes_north_america.shp"));
+    let layer = load_ok(&corpus(
+        "shapefile-rs/tests/data/ne_10m_lakes_north_america.shp",
+    ));
     assert_eq!(layer.features.len(), 1162);
     assert!(layer.features.iter().all(|f| matches!(
         f.geometry,
@@ -28,7 +30,9 @@ fn cpg_936_overrides_a_wrong_ldid() {
 
 #[test]
 fn shift_jis_dbf_without_cpg_or_ldid_decodes_as_cp932() {
-    let layer = load_ok(&corpus("japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp"));
+    let layer = load_ok(&corpus(
+        "japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp",
+    ));
     assert_eq!(layer.features.len(), 6);
     let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["書籍名", "著者"]);
@@ -44,11 +48,26 @@ fn bare_dbf_tables_with_japanese_names_decode() {
     let dir = corpus("japanese-xjr1300-dbase-rs/tests/data");
     let layer = load_ok(&dir.join("shift_jis_field_name.dbf"));
     assert!(layer.features.iter().all(|f| f.geometry.is_none()));
-    assert!(layer.fields.iter().any(|f| f.name.chars().any(|c| ('\u{3040}'..='\u{9FFF}').contains(&c))), "{:?}", layer.fields);
-    for file in ["contain_none_float.dbf", "contain_null_padded_numeric.dbf", "shift_jis.dbf"] {
+    assert!(
+        layer.fields.iter().any(|f| f
+            .name
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{9FFF}').contains(&c))),
+        "{:?}",
+        layer.fields
+    );
+    for file in [
+        "contain_none_float.dbf",
+        "contain_null_padded_numeric.dbf",
+        "shift_jis.dbf",
+    ] {
         let layer = load_ok(&dir.join(file));
         assert!(!layer.features.is_empty(), "{file}");
-        let text = format!("{:?} {:?}", layer.fields, layer.features.iter().map(|f| &f.values).collect::<Vec<_>>());
+        let text = format!(
+            "{:?} {:?}",
+            layer.fields,
+            layer.features.iter().map(|f| &f.values).collect::<Vec<_>>()
+        );
         assert!(!text.contains('\u{FFFD}'), "{file}: {text}");
     }
 }
@@ -56,8 +75,13 @@ fn bare_dbf_tables_with_japanese_names_decode() {
 #[test]
 fn null_shapes_stay_null_geometries() {
     let layer = load_ok(&corpus("mbostock-shapefile/test/null.shp"));
-    let nulls: Vec<usize> =
-        layer.features.iter().enumerate().filter(|(_, f)| f.geometry.is_none()).map(|(i, _)| i).collect();
+    let nulls: Vec<usize> = layer
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.geometry.is_none())
+        .map(|(i, _)| i)
+        .collect();
     assert_eq!(layer.features.len(), 9);
     assert!(nulls.starts_with(&[1, 3, 4]), "{nulls:?}");
 }
@@ -78,7 +102,10 @@ fn polygons_shp_groups_rings_into_polygon_polygon_multipolygon() {
 fn mbostock_shapefiles_match_their_expected_geojson() {
     let dir = corpus("mbostock-shapefile/test");
     let mut compared = 0;
-    for shp in walk(&dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "shp")) {
+    for shp in walk(&dir)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "shp"))
+    {
         let json = shp.with_extension("json");
         if !json.exists() {
             continue;
@@ -96,7 +123,11 @@ fn mbostock_shapefiles_match_their_expected_geojson() {
             for field in &expected.fields {
                 let want = expected.value(i, &field.name).unwrap();
                 let got = ours.value(i, &field.name).unwrap_or(&Value::Null);
-                assert!(same_value(got, want), "{name} feature {i} field {}: {got:?} vs {want:?}", field.name);
+                assert!(
+                    same_value(got, want),
+                    "{name} feature {i} field {}: {got:?} vs {want:?}",
+                    field.name
+                );
             }
         }
         compared += 1;
@@ -160,7 +191,10 @@ fn trailing_junk_after_the_last_record_is_ignored() {
 #[test]
 fn zip_with_one_shapefile_loads_and_keeps_z() {
     let layer = load_ok(&corpus("pyshp/tests/shapefiles/REL.zip"));
-    assert_eq!(layer.source.member.as_deref().map(|m| m.ends_with(".shp")), Some(true));
+    assert_eq!(
+        layer.source.member.as_deref().map(|m| m.ends_with(".shp")),
+        Some(true)
+    );
     assert!(!layer.features.is_empty());
     let f = &layer.features[0];
     assert!(f.z.is_some(), "PolygonZ keeps its Z");
@@ -174,7 +208,10 @@ fn zip_with_two_shapefiles_needs_a_member_name() {
     let err = load(&zip, &LoadOptions::default()).unwrap_err();
     assert!(matches!(err.kind, LoadErrorKind::Archive(_)));
     let message = err.to_string();
-    assert!(message.contains("2 layers") && message.contains("blockgroups2.shp"), "{message}");
+    assert!(
+        message.contains("2 layers") && message.contains("blockgroups2.shp"),
+        "{message}"
+    );
     assert!(!message.contains('\n'));
     let layer = load_ok(&zip.join("blockgroups2.shp"));
     assert_eq!(layer.source.member.as_deref(), Some("blockgroups2.shp"));
@@ -183,7 +220,11 @@ fn zip_with_two_shapefiles_needs_a_member_name() {
 
 #[test]
 fn zip_without_a_layer_is_a_clear_error() {
-    let err = load(&corpus("pyshp/tests/shapefiles/empty_zipfile.zip"), &LoadOptions::default()).unwrap_err();
+    let err = load(
+        &corpus("pyshp/tests/shapefiles/empty_zipfile.zip"),
+        &LoadOptions::default(),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("no layer file"), "{err}");
 }
 
@@ -207,33 +248,55 @@ fn every_shape_type_loads() {
     ];
     for (name, kind) in expect {
         let layer = load_ok(&dir.join(format!("{name}.shp")));
-        let g = layer.features[0].geometry.as_ref().unwrap_or_else(|| panic!("{name}: null"));
+        let g = layer.features[0]
+            .geometry
+            .as_ref()
+            .unwrap_or_else(|| panic!("{name}: null"));
         assert_eq!(sitelens::model::geometry_type_name(g), kind, "{name}");
         if name.ends_with('z') || name == "multipatch" {
-            let z = layer.features[0].z.as_ref().unwrap_or_else(|| panic!("{name}: no Z"));
+            let z = layer.features[0]
+                .z
+                .as_ref()
+                .unwrap_or_else(|| panic!("{name}: no Z"));
             assert_eq!(z.len(), geo::CoordsIter::coords_count(g), "{name}");
         }
     }
     let hole = load_ok(&dir.join("polygon_hole.shp"));
-    let Some(Geometry::Polygon(p)) = &hole.features[0].geometry else { panic!() };
+    let Some(Geometry::Polygon(p)) = &hole.features[0].geometry else {
+        panic!()
+    };
     assert_eq!(p.interiors().len(), 1);
 }
 
 #[test]
 fn geojson_fixtures_of_every_kind_load() {
-    for entry in walk(&corpus("georust-geojson/tests/fixtures")).into_iter().chain(walk(&corpus("geojson-rewind/test/fixture"))) {
+    for entry in walk(&corpus("georust-geojson/tests/fixtures"))
+        .into_iter()
+        .chain(walk(&corpus("geojson-rewind/test/fixture")))
+    {
         if entry.extension().is_some_and(|e| e == "geojson") {
             let layer = load_ok(&entry);
-            assert!(layer.warnings.is_empty(), "{}: {:?}", entry.display(), layer.warnings);
+            assert!(
+                layer.warnings.is_empty(),
+                "{}: {:?}",
+                entry.display(),
+                layer.warnings
+            );
         }
     }
     let countries = load_ok(&corpus("georust-geojson/tests/fixtures/countries.geojson"));
     assert_eq!(countries.features.len(), 180);
-    let with_id = load_ok(&corpus("georust-geojson/tests/fixtures/canonical/good-feature-with-string-id.geojson"));
+    let with_id = load_ok(&corpus(
+        "georust-geojson/tests/fixtures/canonical/good-feature-with-string-id.geojson",
+    ));
     assert!(with_id.field_index("id").is_some());
-    let null = load_ok(&corpus("georust-geojson/tests/fixtures/canonical/nullgeometry.geojson"));
+    let null = load_ok(&corpus(
+        "georust-geojson/tests/fixtures/canonical/nullgeometry.geojson",
+    ));
     assert!(null.features[0].geometry.is_none());
-    let z = load_ok(&corpus("georust-geojson/tests/fixtures/canonical/good-point-3d.geojson"));
+    let z = load_ok(&corpus(
+        "georust-geojson/tests/fixtures/canonical/good-point-3d.geojson",
+    ));
     assert_eq!(z.features[0].z.as_deref().map(<[f64]>::len), Some(1));
 }
 
@@ -243,7 +306,9 @@ fn airports_csv_finds_latitude_longitude_columns() {
     assert_eq!(layer.features.len(), 3376);
     assert_eq!(layer.source.crs.epsg, Some(4326));
     assert_eq!(layer.value(0, "iata"), Some(&text("00M")));
-    let Some(Geometry::Point(p)) = &layer.features[0].geometry else { panic!() };
+    let Some(Geometry::Point(p)) = &layer.features[0].geometry else {
+        panic!()
+    };
     assert_eq!((p.x(), p.y()), (-89.23450472, 31.95376472));
 }
 
@@ -264,12 +329,19 @@ fn real_hino_layers_load_in_wgs84() {
         assert_eq!(layer.features.len(), count, "{file}");
         assert!(layer.source.crs.known, "{file}");
         let b = layer.index.bbox().unwrap();
-        assert!(b.min_x > 139.1 && b.max_x < 139.6 && b.min_y > 35.5 && b.max_y < 35.8, "{file}: {b:?}");
+        assert!(
+            b.min_x > 139.1 && b.max_x < 139.6 && b.min_y > 35.5 && b.max_y < 35.8,
+            "{file}: {b:?}"
+        );
     }
     // The embedded copies load the same way.
     for embedded in sitelens::embedded::HINO {
         let layer = embedded.load().unwrap();
-        assert!(!layer.features.is_empty() && layer.warnings.is_empty(), "{}", embedded.file);
+        assert!(
+            !layer.features.is_empty() && layer.warnings.is_empty(),
+            "{}",
+            embedded.file
+        );
     }
 }
 
@@ -278,18 +350,33 @@ fn real_hino_layers_load_in_wgs84() {
 fn whole_corpus_loads_or_fails_cleanly() {
     let mut loaded = 0;
     for path in walk(&corpus("")) {
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if !["shp", "geojson", "json", "csv", "zip"].contains(&ext.as_str()) {
             continue;
         }
         match load(&path, &LoadOptions::default()) {
             Ok(layer) => {
                 loaded += 1;
-                assert_eq!(layer.index.len(), layer.features.iter().filter(|f| f.geometry.is_some()).count().min(layer.index.len()));
+                assert_eq!(
+                    layer.index.len(),
+                    layer
+                        .features
+                        .iter()
+                        .filter(|f| f.geometry.is_some())
+                        .count()
+                        .min(layer.index.len())
+                );
             }
             Err(e) => {
                 let m = e.to_string();
-                assert!(m.contains(path.file_name().unwrap().to_str().unwrap()) && !m.contains('\n'), "{m}");
+                assert!(
+                    m.contains(path.file_name().unwrap().to_str().unwrap()) && !m.contains('\n'),
+                    "{m}"
+                );
             }
         }
     }
@@ -300,10 +387,16 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
+            if p.is_dir() {
+                stack.push(p)
+            } else {
+                out.push(p)
+            }
         }
     }
     out.sort();

@@ -23,7 +23,10 @@ fn point(layer: &sitelens::Layer) -> (f64, f64) {
 }
 
 fn assert_close(got: (f64, f64), want: (f64, f64)) {
-    assert!((got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9, "{got:?} vs {want:?}");
+    assert!(
+        (got.0 - want.0).abs() < 1e-9 && (got.1 - want.1).abs() < 1e-9,
+        "{got:?} vs {want:?}"
+    );
 }
 
 fn geojson_with_crs(dir: &std::path::Path, name: &str, crs: &str) -> std::path::PathBuf {
@@ -38,18 +41,30 @@ fn geojson_with_crs(dir: &std::path::Path, name: &str, crs: &str) -> std::path::
 #[test]
 fn geojson_2008_crs_member_in_three_datums() {
     let dir = tempfile::tempdir().unwrap();
-    let urn = geojson_with_crs(dir.path(), "a.geojson", r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::6677"}}"#);
+    let urn = geojson_with_crs(
+        dir.path(),
+        "a.geojson",
+        r#"{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::6677"}}"#,
+    );
     let layer = load_ok(&urn);
     assert_eq!(layer.source.crs.epsg, Some(6677));
     assert_eq!(layer.source.crs.decided_by, "geojson crs member");
     assert_close(point(&layer), JGD);
 
-    let old = geojson_with_crs(dir.path(), "b.geojson", r#"{"type":"EPSG","properties":{"code":2451}}"#);
+    let old = geojson_with_crs(
+        dir.path(),
+        "b.geojson",
+        r#"{"type":"EPSG","properties":{"code":2451}}"#,
+    );
     let layer = load_ok(&old);
     assert_eq!(layer.source.crs.epsg, Some(2451));
     assert_close(point(&layer), JGD);
 
-    let tokyo = geojson_with_crs(dir.path(), "c.geojson", r#"{"type":"name","properties":{"name":"EPSG:30169"}}"#);
+    let tokyo = geojson_with_crs(
+        dir.path(),
+        "c.geojson",
+        r#"{"type":"name","properties":{"name":"EPSG:30169"}}"#,
+    );
     let layer = load_ok(&tokyo);
     assert_eq!(layer.source.crs.epsg, Some(30169));
     assert_close(point(&layer), TOKYO);
@@ -83,12 +98,26 @@ fn projected_file_without_crs_is_kept_raw_with_zone_suggestions() {
     let crs = &layer.source.crs;
     assert!(!crs.known);
     assert_eq!(crs.epsg, None);
-    assert!(crs.suggestions.iter().any(|s| s.epsg == 6677 && s.axis_order == "x=easting"), "{:?}", crs.suggestions);
+    assert!(
+        crs.suggestions
+            .iter()
+            .any(|s| s.epsg == 6677 && s.axis_order == "x=easting"),
+        "{:?}",
+        crs.suggestions
+    );
     assert_eq!(point(&layer), (E, N), "not reprojected silently");
-    assert!(layer.warnings.iter().any(|w| w.message.contains("CRS unknown") && w.message.contains("6677")));
+    assert!(
+        layer
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("CRS unknown") && w.message.contains("6677"))
+    );
 
     // The user states the zone: now it lands on the city hall.
-    let options = LoadOptions { crs: Some("6677".into()), ..Default::default() };
+    let options = LoadOptions {
+        crs: Some("6677".into()),
+        ..Default::default()
+    };
     let layer = load(&shp, &options).unwrap();
     assert_eq!(layer.source.crs.decided_by, "user");
     assert_close(point(&layer), JGD);
@@ -105,17 +134,28 @@ fn survey_order_csv_with_user_crs() {
     let path = dir.path().join("survey.csv");
     // X座標 is the northing, Y座標 the easting.
     std::fs::write(&path, format!("名称,X座標,Y座標\n市役所,{N},{E}\n")).unwrap();
-    let options = LoadOptions { crs: Some("EPSG:30169".into()), ..Default::default() };
+    let options = LoadOptions {
+        crs: Some("EPSG:30169".into()),
+        ..Default::default()
+    };
     let layer = load(&path, &options).unwrap();
     assert_close(point(&layer), TOKYO);
-    assert!(layer.warnings.iter().any(|w| w.message.contains("northing")));
+    assert!(
+        layer
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("northing"))
+    );
 }
 
 #[test]
 fn bad_user_crs_is_an_error_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let shp = write_point_shapefile(dir.path(), "p", &[(E, N)], true);
-    let options = LoadOptions { crs: Some("EPSG:123456789".into()), ..Default::default() };
+    let options = LoadOptions {
+        crs: Some("EPSG:123456789".into()),
+        ..Default::default()
+    };
     let err = load(&shp, &options).unwrap_err();
     let m = err.to_string();
     assert!(m.contains("p.shp") && m.contains("invalid CRS"), "{m}");

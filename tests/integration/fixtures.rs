@@ -10,7 +10,12 @@ use sitelens::{LoadErrorKind, LoadOptions, load};
 use crate::{corpus, load_ok, text};
 
 /// Writes a Point shapefile (.shp, optionally .shx) with the given x/y.
-pub fn write_point_shapefile(dir: &Path, stem: &str, points: &[(f64, f64)], with_shx: bool) -> PathBuf {
+pub fn write_point_shapefile(
+    dir: &Path,
+    stem: &str,
+    points: &[(f64, f64)],
+    with_shx: bool,
+) -> PathBuf {
     let header = |length_bytes: usize| {
         let mut h = vec![0u8; 100];
         h[0..4].copy_from_slice(&9994i32.to_be_bytes());
@@ -50,23 +55,35 @@ fn missing_shx_reads_records_in_sequence() {
     let dir = tempfile::tempdir().unwrap();
     let src = corpus("pyshp/tests/shapefiles/blockgroups");
     for ext in ["shp", "dbf"] {
-        std::fs::copy(src.with_extension(ext), dir.path().join(format!("bg.{ext}"))).unwrap();
+        std::fs::copy(
+            src.with_extension(ext),
+            dir.path().join(format!("bg.{ext}")),
+        )
+        .unwrap();
     }
     let layer = load_ok(&dir.path().join("bg.shp"));
     assert_eq!(layer.features.len(), 663);
     assert_eq!(layer.value(3, "BKG_KEY"), Some(&text("060750601001")));
     assert!(layer.warnings.iter().any(|w| w.message.contains("no .shx")));
     let with_shx = load_ok(&src.with_extension("shp"));
-    assert_eq!(layer.features[662].geometry, with_shx.features[662].geometry);
+    assert_eq!(
+        layer.features[662].geometry,
+        with_shx.features[662].geometry
+    );
 }
 
 #[test]
 fn header_that_lies_about_length_reads_what_is_there() {
     let dir = tempfile::tempdir().unwrap();
-    let shp = write_point_shapefile(dir.path(), "p", &[(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)], false);
+    let shp = write_point_shapefile(
+        dir.path(),
+        "p",
+        &[(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)],
+        false,
+    );
     let mut bytes = std::fs::read(&shp).unwrap();
     // Claim the file ends after the first record.
-    bytes[24..28].copy_from_slice(&(((100 + 28) / 2) as i32).to_be_bytes());
+    bytes[24..28].copy_from_slice(&((100i32 + 28) / 2).to_be_bytes());
     std::fs::write(&shp, &bytes).unwrap();
     let layer = load_ok(&shp);
     assert_eq!(layer.features.len(), 3);
@@ -74,7 +91,11 @@ fn header_that_lies_about_length_reads_what_is_there() {
     std::fs::write(&shp, &bytes[..bytes.len() - 5]).unwrap();
     let layer = load_ok(&shp);
     assert_eq!(layer.features.len(), 2);
-    assert!(layer.warnings.iter().any(|w| w.record == Some(2)), "{:?}", layer.warnings);
+    assert!(
+        layer.warnings.iter().any(|w| w.record == Some(2)),
+        "{:?}",
+        layer.warnings
+    );
 }
 
 #[test]
@@ -100,35 +121,73 @@ fn geojson_variants() {
     let layer = load_ok(&write(dir.path(), "fc.geojson", &with_bom));
     // The feature with a one-number position is skipped and named.
     assert_eq!(layer.features.len(), 3);
-    assert!(layer.warnings.iter().any(|w| w.record == Some(2) && w.message.contains("skipped")));
-    assert!(layer.warnings.iter().any(|w| w.message.contains("byte-order mark")));
+    assert!(
+        layer
+            .warnings
+            .iter()
+            .any(|w| w.record == Some(2) && w.message.contains("skipped"))
+    );
+    assert!(
+        layer
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("byte-order mark"))
+    );
     let names: Vec<&str> = layer.fields.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(names, ["名称", "n", "extra", "id"]);
-    assert_eq!(layer.fields[1].field_type, sitelens::model::FieldType::Float);
+    assert_eq!(
+        layer.fields[1].field_type,
+        sitelens::model::FieldType::Float
+    );
     assert_eq!(layer.value(0, "n"), Some(&Value::Int(1)));
     assert_eq!(layer.value(1, "名称"), Some(&Value::Null));
-    assert_eq!(layer.value(1, "extra"), Some(&Value::Json(r#"{"a":[1,2]}"#.into())));
+    assert_eq!(
+        layer.value(1, "extra"),
+        Some(&Value::Json(r#"{"a":[1,2]}"#.into()))
+    );
     assert_eq!(layer.value(2, "id"), Some(&text("x1")));
     assert!(layer.features[1].geometry.is_none());
     assert_eq!(layer.features[2].record, 3);
 
-    let feature = load_ok(&write(dir.path(), "f.geojson", r#"{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}}"#));
+    let feature = load_ok(&write(
+        dir.path(),
+        "f.geojson",
+        r#"{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[1,2]}}"#,
+    ));
     assert_eq!(feature.features.len(), 1);
-    let bare = load_ok(&write(dir.path(), "g.geojson", r#"{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}"#));
-    assert!(matches!(bare.features[0].geometry, Some(Geometry::Polygon(_))));
+    let bare = load_ok(&write(
+        dir.path(),
+        "g.geojson",
+        r#"{"coordinates":[[[0,0],[1,0],[1,1],[0,0]]],"type":"Polygon"}"#,
+    ));
+    assert!(matches!(
+        bare.features[0].geometry,
+        Some(Geometry::Polygon(_))
+    ));
 }
 
 #[test]
 fn broken_json_and_wrong_types_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     for (name, body, expect) in [
-        ("trunc.geojson", r#"{"type":"FeatureCollection","features":[{"type":"Feat"#, "invalid JSON"),
-        ("topo.json", r#"{"type":"Topology","objects":{}}"#, "Topology"),
+        (
+            "trunc.geojson",
+            r#"{"type":"FeatureCollection","features":[{"type":"Feat"#,
+            "invalid JSON",
+        ),
+        (
+            "topo.json",
+            r#"{"type":"Topology","objects":{}}"#,
+            "Topology",
+        ),
         ("nokind.geojson", r#"{"features":[]}"#, "no \"type\""),
     ] {
         let err = load(&write(dir.path(), name, body), &LoadOptions::default()).unwrap_err();
         let m = err.to_string();
-        assert!(m.contains(name) && m.contains(expect) && !m.contains('\n'), "{m}");
+        assert!(
+            m.contains(name) && m.contains(expect) && !m.contains('\n'),
+            "{m}"
+        );
     }
 }
 
@@ -136,7 +195,9 @@ fn broken_json_and_wrong_types_are_errors() {
 #[test]
 fn cp932_geojson_with_doubled_backslashes_fails_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":""#.to_vec();
+    let mut bytes =
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":""#
+            .to_vec();
     let offset = bytes.len();
     bytes.extend_from_slice(&[0x94, 0x5C, 0x5C]);
     bytes.extend_from_slice(br#""},"geometry":{"type":"Point","coordinates":[139.4,35.6]}}]}"#);
@@ -144,7 +205,12 @@ fn cp932_geojson_with_doubled_backslashes_fails_clearly() {
     let err = load(&path, &LoadOptions::default()).unwrap_err();
     assert!(matches!(err.kind, LoadErrorKind::Encoding(_)));
     let m = err.to_string();
-    assert!(m.contains("sjis.geojson") && m.contains("not UTF-8") && m.contains(&format!("offset {offset}")), "{m}");
+    assert!(
+        m.contains("sjis.geojson")
+            && m.contains("not UTF-8")
+            && m.contains(&format!("offset {offset}")),
+        "{m}"
+    );
 }
 
 #[test]
@@ -156,8 +222,16 @@ fn csv_in_cp932_with_japanese_coordinate_columns() {
     assert_eq!(layer.source.encoding.as_ref().unwrap().name, "CP932");
     assert_eq!(layer.features.len(), 2);
     assert_eq!(layer.value(1, "名称"), Some(&text("髙幡①")));
-    assert_eq!(layer.value(0, "コード"), Some(&text("0132")), "codes with leading zeros stay text");
-    let w = layer.warnings.iter().find(|w| w.record == Some(2)).expect("row 3 skipped");
+    assert_eq!(
+        layer.value(0, "コード"),
+        Some(&text("0132")),
+        "codes with leading zeros stay text"
+    );
+    let w = layer
+        .warnings
+        .iter()
+        .find(|w| w.record == Some(2))
+        .expect("row 3 skipped");
     assert!(w.message.contains("line 4"), "{}", w.message);
 
     let mut bom = b"\xEF\xBB\xBF".to_vec();
@@ -166,9 +240,17 @@ fn csv_in_cp932_with_japanese_coordinate_columns() {
     assert_eq!(layer.fields[0].name, "lat");
     assert_eq!(layer.source.encoding.as_ref().unwrap().decided_by, "bom");
 
-    let wkt = load_ok(&write(dir.path(), "wkt.csv", "id,WKT\n1,\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n2,nonsense\n"));
+    let wkt = load_ok(&write(
+        dir.path(),
+        "wkt.csv",
+        "id,WKT\n1,\"POLYGON ((0 0, 1 0, 1 1, 0 0))\"\n2,nonsense\n",
+    ));
     assert_eq!(wkt.features.len(), 1);
-    assert!(wkt.warnings.iter().any(|w| w.record == Some(1) && w.message.contains("WKT")));
+    assert!(
+        wkt.warnings
+            .iter()
+            .any(|w| w.record == Some(1) && w.message.contains("WKT"))
+    );
 }
 
 #[test]
@@ -185,5 +267,8 @@ fn deleted_dbf_records_stay_paired_with_their_shapes() {
     std::fs::write(&dbf, bytes).unwrap();
     let layer = load_ok(&dir.path().join("s.shp"));
     assert_eq!(layer.features.len(), 6);
-    assert_eq!(layer.value(1, "著者"), load_ok(&src.with_extension("shp")).value(1, "著者"));
+    assert_eq!(
+        layer.value(1, "著者"),
+        load_ok(&src.with_extension("shp")).value(1, "著者")
+    );
 }

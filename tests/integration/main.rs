@@ -16,7 +16,11 @@ pub fn shared() -> PathBuf {
     let dir = std::env::var_os("SITELENS_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"));
-    assert!(dir.join("data/corpus").is_dir(), "shared data not found at {}", dir.display());
+    assert!(
+        dir.join("data/corpus").is_dir(),
+        "shared data not found at {}",
+        dir.display()
+    );
     dir
 }
 
