@@ -5,6 +5,7 @@ pub mod cli;
 pub mod crs;
 pub mod embedded;
 pub mod error;
+pub mod filter;
 pub mod io;
 pub mod model;
 

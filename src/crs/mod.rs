@@ -145,6 +145,31 @@ impl Reprojector {
         Ok((reprojector, info))
     }
 
+    /// From WGS84 lon/lat into a transverse Mercator centred on (`lon`, `lat`), in metres: the
+    /// projection of the plane-rectangular zones, with scale 1 at the centre (scale error below
+    /// 0.01 % within 100 km of it). Used to measure distances.
+    pub fn local_metric(lon: f64, lat: f64) -> Result<Self, CrsError> {
+        let target = format!(
+            "+proj=tmerc +lat_0={lat} +lon_0={lon} +k=1 +x_0=0 +y_0=0 +ellps=GRS80 +units=m +no_defs +type=crs"
+        );
+        proj::Proj::new_known_crs(&format!("EPSG:{WORKING_EPSG}"), &target, None)
+            .map(Reprojector::Proj)
+            .map_err(|e| CrsError {
+                definition: target,
+                reason: e.to_string(),
+            })
+    }
+
+    /// From WGS84 lon/lat into `definition` (easting/northing or lon/lat order).
+    pub fn from_wgs84(definition: &str) -> Result<Self, CrsError> {
+        proj::Proj::new_known_crs(&format!("EPSG:{WORKING_EPSG}"), definition, None)
+            .map(Reprojector::Proj)
+            .map_err(|e| CrsError {
+                definition: proj_ffi::abbreviate(definition),
+                reason: e.to_string(),
+            })
+    }
+
     /// One coordinate; an error when PROJ cannot transform it or the result is not finite.
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
         let (x, y) = match self {
