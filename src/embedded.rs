@@ -91,9 +91,21 @@ pub static HINO: &[EmbeddedLayer] = &[
 ];
 
 impl EmbeddedLayer {
+    /// The licence of the source (data/hino/SOURCES.md).
+    pub fn licence(&self) -> &'static str {
+        match self.role {
+            Role::Expressway | Role::Interchange => "CC BY-SA 3.0",
+            Role::Shelter => "国土地理院コンテンツ利用規約 (CC BY 4.0 compatible)",
+            _ => "国土数値情報 利用規約（出典を明記）",
+        }
+    }
+
     /// Loads the layer through the same loader as a file on disk.
     pub fn load(&self) -> Result<Layer, LoadError> {
         let input = Input::from_bytes(format!("data/hino/{}", self.file), self.bytes.to_vec());
-        io::load_input(input, &LoadOptions::default())
+        let mut layer = io::load_input(input, &LoadOptions::default())?;
+        layer.meta.credit = Some(self.credit.to_string());
+        layer.meta.licence = Some(self.licence().to_string());
+        Ok(layer)
     }
 }

@@ -5,9 +5,11 @@ pub mod cli;
 pub mod crs;
 pub mod embedded;
 pub mod error;
+pub mod export;
 pub mod filter;
 pub mod io;
 pub mod model;
+pub mod write;
 
 #[cfg(feature = "gui")]
 pub mod app;

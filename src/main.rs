@@ -17,6 +17,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some(Command::Export(args)) => match sitelens::cli::export::run(args.as_ref()) {
+            Ok(summary) => {
+                println!("{summary}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Open { paths, read }) => viewer(paths, read.options()),
         None => viewer(Vec::new(), Default::default()),
     }

@@ -1,5 +1,6 @@
 //! The command line: `sitelens` (viewer), `sitelens open FILE…`, `sitelens info PATH…`.
 
+pub mod export;
 pub mod info;
 
 use std::path::PathBuf;
@@ -34,6 +35,8 @@ pub enum Command {
         #[command(flatten)]
         read: ReadArgs,
     },
+    /// Export the features that pass a filter as RFC 7946 GeoJSON (or CSV when OUT ends in .csv).
+    Export(Box<export::ExportArgs>),
 }
 
 /// How to read input files (shared by every command that loads layers).

@@ -5,7 +5,6 @@
 //! projection of the plane-rectangular zones, scale 1 at the centre): within 100 km of the centre
 //! the scale error stays below 0.01 %, i.e. under 10 cm on a 1,000 m radius.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use geo::{BooleanOps, Contains, Distance, Euclidean, Intersects};
@@ -222,7 +221,6 @@ fn near(
     let pad_x = distance_m / (110_000.0 * max_lat.to_radians().cos().max(0.01));
 
     let wanted: std::collections::HashSet<usize> = ids.iter().copied().collect();
-    let mut projected_refs: HashMap<usize, Geometry<f64>> = HashMap::new();
     let mut result = Vec::new();
     let mut decided: std::collections::HashSet<usize> = std::collections::HashSet::new();
     for r in 0..reference.features.len() {
@@ -232,6 +230,7 @@ fn near(
         let Some(env) = Envelope::of(rg) else {
             continue;
         };
+        let mut projected_ref: Option<Geometry<f64>> = None;
         let search = Envelope::new(
             env.min_x - pad_x,
             env.min_y - pad_y,
@@ -245,16 +244,19 @@ fn near(
             let Some(g) = layer.features[id].geometry.as_ref() else {
                 continue;
             };
-            if !projected_refs.contains_key(&r) {
+            if projected_ref.is_none() {
                 let p = metric.geometry(rg.clone()).map_err(|e| {
                     format!("reference record {}: {e}", reference.features[r].record)
                 })?;
-                projected_refs.insert(r, p);
+                projected_ref = Some(p);
             }
+            let Some(pr) = projected_ref.as_ref() else {
+                continue;
+            };
             let Ok(pg) = metric.geometry(g.clone()) else {
                 continue;
             };
-            if Euclidean.distance(&pg, &projected_refs[&r]) <= distance_m {
+            if Euclidean.distance(&pg, pr) <= distance_m {
                 decided.insert(id);
                 result.push(id);
             }

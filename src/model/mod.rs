@@ -106,11 +106,25 @@ pub struct Source {
     pub crs: CrsInfo,
 }
 
+/// What the user or a project says about a layer, beyond its file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayerMeta {
+    /// Credit line to show with the data and to carry into exports.
+    pub credit: Option<String>,
+    /// Licence of the data (e.g. "CC BY 4.0").
+    pub licence: Option<String>,
+    /// Fields that must never leave in a public export; `None`: decided by their names.
+    pub internal_fields: Option<Vec<String>>,
+    /// Fictional stand-in data, to be marked so wherever it is shown or exported.
+    pub sample: bool,
+}
+
 /// A loaded layer: features in the working CRS with their R-tree.
 #[derive(Debug)]
 pub struct Layer {
     pub name: String,
     pub source: Source,
+    pub meta: LayerMeta,
     pub fields: Vec<Field>,
     pub features: Vec<Feature>,
     pub warnings: Vec<Warning>,
@@ -130,6 +144,7 @@ impl Layer {
         Self {
             name,
             source,
+            meta: LayerMeta::default(),
             fields,
             features,
             warnings,

@@ -4,6 +4,7 @@
 mod cli;
 mod corpus;
 mod crs;
+mod export;
 mod fixtures;
 
 use std::path::{Path, PathBuf};

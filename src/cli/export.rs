@@ -1,0 +1,193 @@
+//! `sitelens export INPUT... -o OUT`: filter, then write GeoJSON or CSV in a profile.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+
+use super::ReadArgs;
+use crate::export::{self, ExportOptions, Profile, Section};
+use crate::filter::{BboxFilter, Filter, Relation, SpatialFilter};
+use crate::io::{self, LoadOptions};
+use crate::model::Layer;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Layers to export (their features go into one output).
+    #[arg(required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Output file: .geojson (RFC 7946) or .csv.
+    #[arg(short = 'o', long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Attribute filter in SQL WHERE syntax, e.g. "面積" >= 1000 AND "用途地域" LIKE '%工業%'.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_expr: Option<String>,
+    /// Keep features intersecting minx,miny,maxx,maxy (lon/lat unless --bbox-crs).
+    #[arg(long, value_name = "BOX", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// CRS of --bbox, e.g. EPSG:6677.
+    #[arg(long, value_name = "CRS", requires = "bbox")]
+    pub bbox_crs: Option<String>,
+    /// Keep features inside the polygons of this layer.
+    #[arg(long, value_name = "FILE")]
+    pub within: Option<PathBuf>,
+    /// Keep features that touch or cross a feature of this layer.
+    #[arg(long, value_name = "FILE")]
+    pub intersects: Option<PathBuf>,
+    /// Keep features within --distance metres of a feature of this layer.
+    #[arg(long, value_name = "FILE", requires = "distance")]
+    pub near: Option<PathBuf>,
+    /// Distance for --near, in metres.
+    #[arg(long, value_name = "METRES", requires = "near")]
+    pub distance: Option<f64>,
+    /// public (default: drops internal fields) or internal (every field).
+    #[arg(long, default_value = "public")]
+    pub profile: Profile,
+    /// Decimals of exported coordinates (7 ≈ 1 cm).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u8).range(0..=15))]
+    pub precision: u8,
+    /// full: provenance in the file (or a README beside a CSV); none: the bare collection.
+    #[arg(long, value_enum, default_value_t = Metadata::Full)]
+    pub metadata: Metadata,
+    /// Also write OUT's README (<stem>.README.md) with the provenance.
+    #[arg(long)]
+    pub readme: bool,
+    /// Names the internal fields of every input (comma-separated), instead of the name rule.
+    #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
+    pub internal: Option<Vec<String>>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Metadata {
+    Full,
+    None,
+}
+
+impl clap::builder::ValueParserFactory for Profile {
+    type Parser = clap::builder::ValueParser;
+    fn value_parser() -> Self::Parser {
+        clap::builder::ValueParser::new(|s: &str| s.parse::<Profile>())
+    }
+}
+
+/// Runs the export; returns the summary line to print.
+pub fn run(args: &ExportArgs) -> Result<String> {
+    let options = args.read.options();
+    let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
+    for path in &args.inputs {
+        let mut layer = io::load(path, &options)?;
+        if let Some(internal) = &args.internal {
+            layer.meta.internal_fields = Some(internal.clone());
+        }
+        for w in &layer.warnings {
+            eprintln!("warning: {}: {w}", path.display());
+        }
+        layers.push(layer);
+    }
+    let filter = build_filter(args)?;
+    // Every layer is checked before anything is written.
+    for layer in &layers {
+        filter.check(layer)?;
+    }
+    let mut sections = Vec::with_capacity(layers.len());
+    for layer in &layers {
+        let ids = filter.apply(layer)?;
+        sections.push(Section::new(
+            layer,
+            ids,
+            args.profile,
+            filter.fields_used(layer),
+        ));
+    }
+    let export_options = ExportOptions {
+        profile: args.profile,
+        precision: args.precision as usize,
+        metadata: args.metadata == Metadata::Full,
+        readme: args.readme,
+        filter_text: filter.describe(),
+    };
+    let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
+
+    let mut dropped: Vec<&str> = sections.iter().flat_map(|s| s.dropped()).collect();
+    dropped.sort_unstable();
+    dropped.dedup();
+    let dropped = match (args.profile, dropped.is_empty()) {
+        (Profile::Public, false) => format!("; internal fields dropped: {}", dropped.join(", ")),
+        (Profile::Public, true) => "; no internal fields".to_string(),
+        (Profile::Internal, _) => String::new(),
+    };
+    let files: Vec<String> = written
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    Ok(format!(
+        "{} features written to {} ({} profile{dropped})",
+        written.features,
+        files.join(" and "),
+        args.profile.name()
+    ))
+}
+
+fn build_filter(args: &ExportArgs) -> Result<Filter> {
+    let mut filter = Filter {
+        where_text: args.where_expr.clone(),
+        bbox: match &args.bbox {
+            Some(b) => {
+                Some(BboxFilter::parse(b, args.bbox_crs.as_deref()).map_err(anyhow::Error::msg)?)
+            }
+            None => None,
+        },
+        spatial: Vec::new(),
+    };
+    let reference = |path: &Path| -> Result<Arc<Layer>> {
+        let layer = io::load(path, &LoadOptions::default()).context("reference layer")?;
+        if !layer.source.crs.known {
+            bail!("{}: reference layer has an unknown CRS", path.display());
+        }
+        Ok(Arc::new(layer))
+    };
+    if let Some(p) = &args.within {
+        filter.spatial.push(SpatialFilter {
+            relation: Relation::Within,
+            reference: reference(p)?,
+        });
+    }
+    if let Some(p) = &args.intersects {
+        filter.spatial.push(SpatialFilter {
+            relation: Relation::Intersects,
+            reference: reference(p)?,
+        });
+    }
+    if let (Some(p), Some(distance_m)) = (&args.near, args.distance) {
+        if !(distance_m.is_finite() && distance_m >= 0.0) {
+            bail!("--distance {distance_m}: give a distance in metres, 0 or more");
+        }
+        filter.spatial.push(SpatialFilter {
+            relation: Relation::Near { distance_m },
+            reference: reference(p)?,
+        });
+    }
+    Ok(filter)
+}
+
+/// Inputs and their sidecar files: an export never writes over them.
+fn protected(args: &ExportArgs) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let all = args
+        .inputs
+        .iter()
+        .chain(&args.within)
+        .chain(&args.intersects)
+        .chain(&args.near);
+    for path in all {
+        out.push(path.clone());
+        for ext in ["shp", "shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx"] {
+            out.push(path.with_extension(ext));
+        }
+    }
+    out
+}

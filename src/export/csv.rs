@@ -1,0 +1,84 @@
+//! CSV export: UTF-8 with a BOM (so Excel opens Japanese text correctly), one column per field
+//! (the union over the layers, in order of first appearance), then `lon`,`lat` when every
+//! geometry is a point, else a `WKT` column. Coordinates rounded to `precision` decimals.
+
+use std::io::{self, Write};
+
+use geo::MapCoords;
+use geo_types::{Coord, Geometry};
+use wkt::ToWkt;
+
+use super::Section;
+use crate::model::Value;
+
+pub fn write(w: &mut impl Write, sections: &[Section<'_>], precision: usize) -> io::Result<usize> {
+    w.write_all(b"\xEF\xBB\xBF")?;
+    let mut names: Vec<String> = Vec::new();
+    for s in sections {
+        for &c in &s.columns {
+            let name = &s.layer.fields[c].name;
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+    }
+    let points_only = sections.iter().all(|s| {
+        s.ids.iter().all(|&id| {
+            matches!(
+                s.layer.features[id].geometry,
+                Some(Geometry::Point(_)) | None
+            )
+        })
+    });
+    let mut out = csv::Writer::from_writer(w);
+    let mut header = names.clone();
+    if points_only {
+        header.extend(["lon".to_string(), "lat".to_string()]);
+    } else {
+        header.push("WKT".into());
+    }
+    out.write_record(&header)?;
+    let scale = 10f64.powi(precision as i32);
+    let round = |v: f64| (v * scale).round() / scale;
+    let mut written = 0;
+    for s in sections {
+        let position: Vec<Option<usize>> = names
+            .iter()
+            .map(|n| {
+                s.columns
+                    .iter()
+                    .copied()
+                    .find(|&c| &s.layer.fields[c].name == n)
+            })
+            .collect();
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            let mut row: Vec<String> = position
+                .iter()
+                .map(|c| match c.and_then(|c| f.values.get(c)) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(v) => v.to_string(),
+                })
+                .collect();
+            match (&f.geometry, points_only) {
+                (Some(Geometry::Point(p)), true) => {
+                    row.push(round(p.x()).to_string());
+                    row.push(round(p.y()).to_string());
+                }
+                (None, true) => row.extend([String::new(), String::new()]),
+                (Some(g), false) => {
+                    let rounded = g.map_coords(|c| Coord {
+                        x: round(c.x),
+                        y: round(c.y),
+                    });
+                    row.push(rounded.wkt_string());
+                }
+                (_, _) => row.push(String::new()),
+            }
+            out.write_record(&row)?;
+            written += 1;
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
