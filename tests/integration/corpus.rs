@@ -349,15 +349,7 @@ fn real_hino_layers_load_in_wgs84() {
 #[test]
 fn whole_corpus_loads_or_fails_cleanly() {
     let mut loaded = 0;
-    for path in walk(&corpus("")) {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !["shp", "geojson", "json", "csv", "zip"].contains(&ext.as_str()) {
-            continue;
-        }
+    for path in crate::corpus_layer_files() {
         match load(&path, &LoadOptions::default()) {
             Ok(layer) => {
                 loaded += 1;

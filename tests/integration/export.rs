@@ -106,15 +106,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
 fn every_corpus_layer_round_trips_and_gdal_reads_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
-    for path in walk(&corpus("")) {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if !["shp", "geojson", "json", "csv", "zip"].contains(&ext.as_str()) {
-            continue;
-        }
+    for path in crate::corpus_layer_files() {
         let Ok(layer) = load(&path, &LoadOptions::default()) else {
             continue;
         };
@@ -355,16 +347,8 @@ fn public_export_leaks_no_internal_field() {
     let sites = sites_fixture(dir.path());
     let public = dir.path().join("public.geojson");
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_sitelens"))
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let args: Vec<&std::ffi::OsStr> = args.iter().map(std::ffi::OsStr::new).collect();
+        crate::run_ok(&args)
     };
     let summary = run(&[
         "export",

@@ -36,3 +36,32 @@ pub fn load_ok(path: &Path) -> Layer {
 pub fn text(v: &str) -> Value {
     Value::Text(v.to_string())
 }
+
+/// Every file in the corpus that is a layer (or a zip of one).
+pub fn corpus_layer_files() -> Vec<PathBuf> {
+    corpus::walk(&corpus(""))
+        .into_iter()
+        .filter(|p| {
+            let ext = p
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            ["shp", "geojson", "json", "csv", "zip"].contains(&ext.as_str())
+        })
+        .collect()
+}
+
+/// Runs the sitelens binary; asserts success and returns stdout.
+pub fn run_ok(args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitelens"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
