@@ -75,7 +75,10 @@ impl clap::builder::ValueParserFactory for Profile {
 
 /// Runs the export; returns the summary line to print.
 pub fn run(args: &ExportArgs) -> Result<String> {
-    let options = args.read.options();
+    let filter = build_filter(args)?;
+    let mut options = args.read.options();
+    // Loaders may skip records that cannot meet the box; the filter still applies in full.
+    options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
     let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
         let mut layer = io::load(path, &options)?;
@@ -87,7 +90,6 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         }
         layers.push(layer);
     }
-    let filter = build_filter(args)?;
     // Every layer is checked before anything is written.
     for layer in &layers {
         filter.check(layer)?;

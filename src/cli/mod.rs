@@ -53,6 +53,7 @@ pub struct ReadArgs {
 impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
+            bbox_hint: None,
             encoding: self.encoding.clone(),
             crs: self.crs.clone(),
         }

@@ -35,7 +35,7 @@ pub fn build(sections: &[Section<'_>], options: &ExportOptions) -> Json {
                 "licence": s.layer.meta.licence,
                 "sample_data": s.layer.meta.sample,
                 "features_written": s.ids.len(),
-                "features_in_source": s.layer.features.len(),
+                "records_in_source": src.record_count,
             })
         })
         .collect();
@@ -95,7 +95,7 @@ pub fn readme(provenance: &Json, output_name: &str) -> String {
             src["file"].as_str().unwrap_or("?"),
             src["crs"].as_str().unwrap_or("?"),
             src["features_written"],
-            src["features_in_source"]
+            src["records_in_source"]
         ));
         if let Some(c) = src["credit"].as_str() {
             s.push_str(&format!("  - credit: {c}\n"));

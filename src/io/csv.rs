@@ -125,8 +125,10 @@ impl Loader for CsvLoader {
 
         let mut cells: Vec<Vec<String>> = Vec::new();
         let mut features = Vec::new();
+        let mut record_count = 0;
         for (i, row) in reader.records().enumerate() {
             let record = i as u64;
+            record_count += 1;
             let row = match row {
                 Ok(r) => r,
                 Err(e) => {
@@ -200,6 +202,7 @@ impl Loader for CsvLoader {
             warnings,
             encoding: Some(text::chosen(encoding, decided_by)),
             crs,
+            record_count,
         })
     }
 }

@@ -16,6 +16,8 @@ pub struct Table {
     pub rows: Vec<Vec<Value>>,
     pub encoding: TextEncoding,
     pub warnings: Vec<Warning>,
+    /// Records in the file (rows may be fewer when only some were asked for).
+    pub record_count: usize,
 }
 
 struct Column {
@@ -48,9 +50,14 @@ fn ldid_encoding(ldid: u8) -> Option<&'static Encoding> {
     text::encoding_for_label(code_page)
 }
 
-/// Reads a whole .dbf. `Err` only when the header itself is unusable; bad records become
-/// warnings and null values.
-pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Table, String> {
+/// Reads a .dbf: every row, or with `only` the rows of those record numbers (ascending), in that
+/// order. `Err` only when the header itself is unusable; bad records become warnings and nulls.
+pub fn read(
+    bytes: &[u8],
+    cpg: Option<&[u8]>,
+    user: Option<&str>,
+    only: Option<&[usize]>,
+) -> Result<Table, String> {
     if bytes.len() < 32 {
         return Err(format!(".dbf header is truncated ({} bytes)", bytes.len()));
     }
@@ -132,9 +139,14 @@ pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Tabl
         .collect();
     dedupe_names(&mut fields);
 
-    let mut rows = Vec::with_capacity(count);
+    let selected: Box<dyn Iterator<Item = usize>> = match only {
+        Some(ids) => Box::new(ids.iter().copied().filter(|&i| i < count)),
+        None => Box::new(0..count),
+    };
+    let mut rows = Vec::with_capacity(only.map_or(count, <[usize]>::len));
     let mut deleted = 0;
-    for (i, record) in records.chunks_exact(stride).enumerate() {
+    for i in selected {
+        let record = &records[i * stride..(i + 1) * stride];
         if record[0] == b'*' {
             deleted += 1;
         }
@@ -164,6 +176,7 @@ pub fn read(bytes: &[u8], cpg: Option<&[u8]>, user: Option<&str>) -> Result<Tabl
         rows,
         encoding: text::chosen(encoding, decided_by),
         warnings,
+        record_count: count,
     })
 }
 
@@ -390,7 +403,7 @@ mod tests {
             &[&[0x93, 0xFA, 0x96, 0xEC, 0x8E, 0x73]],
             0,
         );
-        let t = read(&dbf, None, None).unwrap();
+        let t = read(&dbf, None, None, None).unwrap();
         assert_eq!(t.fields[0].name, "名称");
         assert_eq!(t.rows[0][0], Value::Text("日野市".into()));
         assert_eq!(t.encoding.name, "CP932");
@@ -401,26 +414,26 @@ mod tests {
     fn decision_order_user_cpg_ldid_utf8() {
         let dbf = table(b"NAME", &["日野".as_bytes()], 0);
         assert_eq!(
-            read(&dbf, None, None).unwrap().encoding.decided_by,
+            read(&dbf, None, None, None).unwrap().encoding.decided_by,
             "utf-8 check"
         );
-        let t = read(&dbf, Some(b"932"), None).unwrap();
+        let t = read(&dbf, Some(b"932"), None, None).unwrap();
         assert_eq!(t.encoding.decided_by, "cpg");
-        let t = read(&dbf, Some(b"932"), Some("utf-8")).unwrap();
+        let t = read(&dbf, Some(b"932"), Some("utf-8"), None).unwrap();
         assert_eq!(
             (t.encoding.decided_by.as_str(), &t.rows[0][0]),
             ("user", &Value::Text("日野".into()))
         );
         let dbf = table(b"NAME", &[b"abc"], 0x13);
-        assert_eq!(read(&dbf, None, None).unwrap().encoding.name, "CP932");
-        assert!(read(&dbf, None, Some("nonsense")).is_err());
+        assert_eq!(read(&dbf, None, None, None).unwrap().encoding.name, "CP932");
+        assert!(read(&dbf, None, Some("nonsense"), None).is_err());
     }
 
     #[test]
     fn header_claiming_more_records_reads_what_is_there() {
         let mut dbf = table(b"NAME", &[b"a", b"b"], 0);
         dbf[4..8].copy_from_slice(&1_000_000u32.to_le_bytes());
-        let t = read(&dbf, None, None).unwrap();
+        let t = read(&dbf, None, None, None).unwrap();
         assert_eq!(t.rows.len(), 2);
         assert!(
             t.warnings

@@ -109,9 +109,12 @@ impl Loader for GeoJsonLoader {
         }
         let crs = crs_hint(top.crs.as_ref(), &mut warnings);
         let mut builder = Builder::default();
+        let mut record_count = 1;
         match top.kind.as_deref() {
             Some("FeatureCollection") => {
-                for (i, raw) in top.features.unwrap_or_default().into_iter().enumerate() {
+                let raw_features = top.features.unwrap_or_default();
+                record_count = raw_features.len();
+                for (i, raw) in raw_features.into_iter().enumerate() {
                     match serde_json::from_str::<RawFeature>(raw.get()) {
                         Ok(f) if f.kind.as_deref() == Some("Feature") => {
                             builder.push(i as u64, f.geometry, f.properties, f.id, &mut warnings)
@@ -161,6 +164,7 @@ impl Loader for GeoJsonLoader {
             warnings,
             encoding: Some(encoding),
             crs,
+            record_count,
         })
     }
 }

@@ -25,6 +25,10 @@ pub struct LoadOptions {
     pub encoding: Option<String>,
     /// CRS override (e.g. "EPSG:6677"); wins over what the file says.
     pub crs: Option<String>,
+    /// Only features that may intersect this lon/lat box are needed (an export's `--bbox`).
+    /// A hint: loaders that can skip records cheaply (Shapefile, by each record's stored box)
+    /// leave the rest out; the filter is applied in full afterwards either way.
+    pub bbox_hint: Option<Envelope>,
 }
 
 /// One file to read, with access to its sidecar files (.dbf, .prj, …) on disk or in an archive.
@@ -126,6 +130,8 @@ pub struct Parsed {
     pub warnings: Vec<Warning>,
     pub encoding: Option<TextEncoding>,
     pub crs: CrsHint,
+    /// Records in the file, including any skipped by the bbox hint or as invalid.
+    pub record_count: usize,
 }
 
 /// What the file says about its CRS.
@@ -315,6 +321,7 @@ fn finish(
         format,
         encoding: parsed.encoding,
         crs: crs_info,
+        record_count: parsed.record_count,
     };
     Ok(Layer::new(
         name,

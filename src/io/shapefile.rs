@@ -12,8 +12,9 @@ use shapefile::record::multipatch::Patch;
 use shapefile::{PointM, PointZ, Shape, ShapeReader};
 
 use super::{CrsHint, Input, LoadOptions, Loader, Parsed, dbf, rings};
+use crate::crs::{self, Reprojector};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::model::{Feature, Format, Value, Warning};
+use crate::model::{Envelope, Feature, Format, Value, Warning};
 
 pub struct ShapefileLoader;
 
@@ -31,76 +32,98 @@ impl Loader for ShapefileLoader {
         let mut warnings = Vec::new();
         // A bare .dbf is an attribute table: features without geometry.
         let table_only = input.extension() == "dbf";
+        let crs = prj_hint(input)?;
         let shapes = if table_only {
-            Vec::new()
+            ShapesRead::default()
         } else {
-            read_shapes(input, &mut warnings)?
+            let stated = match &crs {
+                CrsHint::Stated { definition, .. } => Some(definition.as_str()),
+                _ => None,
+            };
+            let source_box =
+                options
+                    .bbox_hint
+                    .and_then(|b| match options.crs.as_deref().or(stated) {
+                        Some(definition) => box_in_source_crs(b, definition),
+                        // No CRS stated: the loader will read coordinates that fit as lon/lat.
+                        None => header_box(&input.bytes)
+                            .filter(|h| crs::looks_like_lon_lat(*h))
+                            .map(|_| b),
+                    });
+            read_shapes(input, &mut warnings, source_box)?
         };
         let dbf = if table_only {
             Some(input.bytes.clone())
         } else {
             input.sibling("dbf")?
         };
+        let only: Option<Vec<usize>> = shapes
+            .selective
+            .then(|| shapes.items.iter().map(|(i, _)| *i).collect());
 
-        let (fields, rows, encoding) = match dbf {
+        let (fields, rows, encoding, dbf_records) = match dbf {
             Some(bytes) => {
                 let cpg = input.sibling("cpg")?;
-                let table = dbf::read(&bytes, cpg.as_deref(), options.encoding.as_deref())
-                    .map_err(|e| {
-                        LoadError::new(&path.with_extension("dbf"), LoadErrorKind::Invalid(e))
-                    })?;
+                let table = dbf::read(
+                    &bytes,
+                    cpg.as_deref(),
+                    options.encoding.as_deref(),
+                    only.as_deref(),
+                )
+                .map_err(|e| {
+                    LoadError::new(&path.with_extension("dbf"), LoadErrorKind::Invalid(e))
+                })?;
                 warnings.extend(table.warnings);
-                (table.fields, table.rows, Some(table.encoding))
+                (
+                    table.fields,
+                    table.rows,
+                    Some(table.encoding),
+                    table.record_count,
+                )
             }
             None => {
                 warnings.push(Warning::file(
                     "no .dbf beside the .shp: features have no attributes",
                 ));
-                (Vec::new(), Vec::new(), None)
+                (Vec::new(), Vec::new(), None, 0)
             }
         };
-        if encoding.is_some() && !table_only && rows.len() != shapes.len() {
+        if encoding.is_some() && !table_only && dbf_records != shapes.total {
             warnings.push(Warning::file(format!(
                 "the .shp holds {} shapes and the .dbf {} records; the shorter one is padded with nulls",
-                shapes.len(),
-                rows.len()
+                shapes.total, dbf_records
             )));
         }
 
-        let count = shapes.len().max(rows.len());
-        let mut shapes = shapes.into_iter();
-        let mut rows = rows.into_iter();
-        let features = (0..count)
-            .map(|i| {
-                let (geometry, z) = shapes.next().unwrap_or((None, None));
-                let values = rows
-                    .next()
-                    .unwrap_or_else(|| vec![Value::Null; fields.len()]);
-                Feature {
+        let width = fields.len();
+        let record_count = shapes.total.max(dbf_records);
+        let features: Vec<Feature> = if shapes.selective {
+            let mut rows = rows.into_iter();
+            shapes
+                .items
+                .into_iter()
+                .map(|(i, (geometry, z))| Feature {
                     record: i as u64,
                     geometry,
                     z,
-                    values,
-                }
-            })
-            .collect();
-
-        let crs = match input.sibling("prj")? {
-            Some(prj) => {
-                let wkt = String::from_utf8_lossy(&prj)
-                    .trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_string();
-                if wkt.is_empty() {
-                    CrsHint::Unstated
-                } else {
-                    CrsHint::Stated {
-                        definition: wkt,
-                        decided_by: "prj",
+                    values: rows.next().unwrap_or_else(|| vec![Value::Null; width]),
+                })
+                .collect()
+        } else {
+            let mut shapes = shapes.items.into_iter().map(|(_, s)| s);
+            let mut rows = rows.into_iter();
+            (0..record_count)
+                .map(|i| {
+                    let (geometry, z) = shapes.next().unwrap_or((None, None));
+                    let values = rows.next().unwrap_or_else(|| vec![Value::Null; width]);
+                    Feature {
+                        record: i as u64,
+                        geometry,
+                        z,
+                        values,
                     }
-                }
-            }
-            None => CrsHint::Unstated,
+                })
+                .collect()
         };
         Ok(Parsed {
             fields,
@@ -108,14 +131,97 @@ impl Loader for ShapefileLoader {
             warnings,
             encoding,
             crs,
+            record_count,
         })
     }
 }
 
+/// The CRS the .prj states, if there is one.
+fn prj_hint(input: &Input) -> Result<CrsHint, LoadError> {
+    Ok(match input.sibling("prj")? {
+        Some(prj) => {
+            let wkt = String::from_utf8_lossy(&prj)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string();
+            if wkt.is_empty() {
+                CrsHint::Unstated
+            } else {
+                CrsHint::Stated {
+                    definition: wkt,
+                    decided_by: "prj",
+                }
+            }
+        }
+        None => CrsHint::Unstated,
+    })
+}
+
+/// The lon/lat box `hint` as an envelope in the source CRS (edges densified, padded by 1 %).
+/// `None` when the CRS is unknown or the box does not transform: then nothing is skipped.
+fn box_in_source_crs(hint: Envelope, definition: &str) -> Option<Envelope> {
+    let definition = crs::normalize_definition(definition);
+    let (to_wgs84, _) = Reprojector::to_wgs84(&definition).ok()?;
+    let env = if matches!(to_wgs84, Reprojector::Identity) {
+        hint
+    } else {
+        let from_wgs84 = Reprojector::from_wgs84(&definition).ok()?;
+        const STEPS: usize = 16;
+        let mut env: Option<Envelope> = None;
+        for k in 0..=STEPS {
+            let t = k as f64 / STEPS as f64;
+            let x = hint.min_x + (hint.max_x - hint.min_x) * t;
+            let y = hint.min_y + (hint.max_y - hint.min_y) * t;
+            for c in [
+                (x, hint.min_y),
+                (x, hint.max_y),
+                (hint.min_x, y),
+                (hint.max_x, y),
+            ] {
+                let p = from_wgs84.coord(Coord { x: c.0, y: c.1 }).ok()?;
+                let e = Envelope::new(p.x, p.y, p.x, p.y);
+                env = Some(env.map_or(e, |a| a.union(e)));
+            }
+        }
+        env?
+    };
+    let (pad_x, pad_y) = (
+        (env.max_x - env.min_x) * 0.01,
+        (env.max_y - env.min_y) * 0.01,
+    );
+    Some(Envelope::new(
+        env.min_x - pad_x,
+        env.min_y - pad_y,
+        env.max_x + pad_x,
+        env.max_y + pad_y,
+    ))
+}
+
+/// The bounding box in the .shp header.
+fn header_box(shp: &[u8]) -> Option<Envelope> {
+    let v = |at: usize| Some(f64::from_le_bytes(shp.get(at..at + 8)?.try_into().ok()?));
+    Some(Envelope::new(v(36)?, v(44)?, v(52)?, v(60)?))
+}
+
 type ShapeOut = (Option<Geometry<f64>>, Option<Box<[f64]>>);
 
-/// Reads every shape; a bad record becomes a null geometry with a warning.
-fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOut>, LoadError> {
+/// Shapes read from the .shp, each with its record number.
+#[derive(Default)]
+struct ShapesRead {
+    items: Vec<(usize, ShapeOut)>,
+    /// Records in the file.
+    total: usize,
+    /// Only the records whose stored box meets the bbox hint were read.
+    selective: bool,
+}
+
+/// Reads the shapes; a bad record becomes a null geometry with a warning. With `source_box` and
+/// an .shx, records whose stored bounding box misses it are not decoded at all.
+fn read_shapes(
+    input: &Input,
+    warnings: &mut Vec<Warning>,
+    source_box: Option<Envelope>,
+) -> Result<ShapesRead, LoadError> {
     let path = input.display();
     let invalid = |m: String| LoadError::new(&path, LoadErrorKind::Invalid(m));
     let bytes = &input.bytes;
@@ -149,7 +255,7 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
     };
 
     let shx = input.sibling("shx")?;
-    let mut reader = match &shx {
+    let indexed = match &shx {
         Some(shx) => match ShapeReader::with_shx(Cursor::new(shp), Cursor::new(shx.as_slice())) {
             Ok(r) => Some(r),
             Err(e) => {
@@ -166,28 +272,50 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
             None
         }
     };
-    let sequential = reader.is_none();
-    if reader.is_none() {
-        reader = Some(
-            ShapeReader::new(Cursor::new(shp))
-                .map_err(|e| invalid(format!("unreadable .shp header: {e}")))?,
-        );
-    }
-    let Some(mut reader) = reader else {
-        unreachable!("reader set above")
+    let sequential = indexed.is_none();
+    let mut reader = match indexed {
+        Some(r) => r,
+        None => ShapeReader::new(Cursor::new(shp))
+            .map_err(|e| invalid(format!("unreadable .shp header: {e}")))?,
     };
 
-    let mut out = Vec::new();
-    for (i, shape) in reader.iter_shapes().enumerate() {
-        match shape {
-            Ok(shape) => {
-                let mut notes = Vec::new();
-                let converted = convert(shape, &mut notes);
-                for note in notes {
-                    warnings.push(Warning::record(i as u64, note));
-                }
-                out.push(converted);
+    let mut out = ShapesRead::default();
+    let push = |i: usize, shape: Shape, out: &mut ShapesRead, warnings: &mut Vec<Warning>| {
+        let mut notes = Vec::new();
+        let converted = convert(shape, &mut notes);
+        for note in notes {
+            warnings.push(Warning::record(i as u64, note));
+        }
+        out.items.push((i, converted));
+    };
+
+    if let (Some(b), Some(shx)) = (source_box, shx.as_deref().filter(|_| !sequential)) {
+        let offsets = shx_offsets(shx);
+        out.total = offsets.len();
+        out.selective = true;
+        for (i, offset) in offsets.into_iter().enumerate() {
+            if !record_may_meet(shp, offset, b) {
+                continue;
             }
+            match reader.read_nth_shape(i) {
+                Some(Ok(shape)) => push(i, shape, &mut out, warnings),
+                Some(Err(e)) => {
+                    warnings.push(Warning::record(
+                        i as u64,
+                        format!("unreadable shape ({e}); geometry set to null"),
+                    ));
+                    out.items.push((i, (None, None)));
+                }
+                None => break,
+            }
+        }
+        return Ok(out);
+    }
+
+    for (i, shape) in reader.iter_shapes().enumerate() {
+        out.total = i + 1;
+        match shape {
+            Ok(shape) => push(i, shape, &mut out, warnings),
             Err(e) => {
                 let at_end = matches!(&e, shapefile::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof);
                 if sequential || at_end {
@@ -198,17 +326,63 @@ fn read_shapes(input: &Input, warnings: &mut Vec<Warning>) -> Result<Vec<ShapeOu
                             shp.len()
                         ),
                     ));
+                    out.total = i;
                     break;
                 }
                 warnings.push(Warning::record(
                     i as u64,
                     format!("unreadable shape ({e}); geometry set to null"),
                 ));
-                out.push((None, None));
+                out.items.push((i, (None, None)));
             }
         }
     }
     Ok(out)
+}
+
+/// Byte offsets of the records listed in an .shx.
+fn shx_offsets(shx: &[u8]) -> Vec<usize> {
+    shx.get(100..)
+        .unwrap_or_default()
+        .chunks_exact(8)
+        .map(|e| u32::from_be_bytes([e[0], e[1], e[2], e[3]]) as usize * 2)
+        .collect()
+}
+
+/// Whether the record at `offset` may intersect `b`, judged from its stored point or bounding
+/// box. Null shapes never do; a record too short to tell is kept (the decoder reports it).
+fn record_may_meet(shp: &[u8], offset: usize, b: Envelope) -> bool {
+    let f64_at = |at: usize| {
+        shp.get(at..at + 8)
+            .map(|s| f64::from_le_bytes(s.try_into().unwrap_or([0; 8])))
+    };
+    let Some(kind) = shp
+        .get(offset + 8..offset + 12)
+        .map(|s| i32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    else {
+        return true;
+    };
+    let corners = match kind {
+        0 => return false,
+        1 | 11 | 21 => (
+            f64_at(offset + 12),
+            f64_at(offset + 20),
+            f64_at(offset + 12),
+            f64_at(offset + 20),
+        ),
+        _ => (
+            f64_at(offset + 12),
+            f64_at(offset + 20),
+            f64_at(offset + 28),
+            f64_at(offset + 36),
+        ),
+    };
+    match corners {
+        (Some(x0), Some(y0), Some(x1), Some(y1)) => {
+            !(x1 < b.min_x || x0 > b.max_x || y1 < b.min_y || y0 > b.max_y)
+        }
+        _ => true,
+    }
 }
 
 trait Xyz {

@@ -104,6 +104,8 @@ pub struct Source {
     pub format: Format,
     pub encoding: Option<TextEncoding>,
     pub crs: CrsInfo,
+    /// Records in the file (features may be fewer: skipped records, or a load with a bbox hint).
+    pub record_count: usize,
 }
 
 /// What the user or a project says about a layer, beyond its file.

@@ -508,3 +508,70 @@ fn export_cli_errors_write_nothing_and_never_touch_inputs() {
         }
     }
 }
+
+/// The bbox hint lets the Shapefile loader skip records by their stored box; the result of the
+/// filter is the same records as a full load, in lon/lat and in a projected source CRS.
+#[test]
+fn bbox_hint_skips_records_without_changing_the_result() {
+    let records = |layer: &Layer, f: &Filter| -> Vec<u64> {
+        ids(layer, f)
+            .into_iter()
+            .map(|i| layer.features[i].record)
+            .collect()
+    };
+    let path = corpus("pyshp/tests/shapefiles/blockgroups.shp");
+    let filter = Filter {
+        bbox: Some(BboxFilter::parse("-122.45,37.74,-122.40,37.78", None).unwrap()),
+        ..Default::default()
+    };
+    let full = load_ok(&path);
+    let hinted = load(
+        &path,
+        &LoadOptions {
+            bbox_hint: filter.bbox.as_ref().map(|b| b.envelope),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(
+        hinted.features.len() < full.features.len() / 2,
+        "{} of {}",
+        hinted.features.len(),
+        full.features.len()
+    );
+    assert_eq!(hinted.source.record_count, 663);
+    let expected = records(&full, &filter);
+    assert!(!expected.is_empty());
+    assert_eq!(records(&hinted, &filter), expected);
+    // Attributes stay paired with their shapes.
+    for f in &hinted.features {
+        assert_eq!(f.values, full.features[f.record as usize].values);
+    }
+
+    // Zone IX source: the lon/lat box is carried into the source CRS.
+    let dir = tempfile::tempdir().unwrap();
+    let pts = [
+        (-39681.26, -36379.06),
+        (-20000.0, -20000.0),
+        (-39000.0, -36000.0),
+    ];
+    let shp = crate::fixtures::write_point_shapefile(dir.path(), "z", &pts, true);
+    std::fs::write(dir.path().join("z.prj"), "PROJCS[\"JGD_2011_Japan_Zone_9\",GEOGCS[\"GCS_JGD_2011\",DATUM[\"D_JGD_2011\",SPHEROID[\"GRS_1980\",6378137.0,298.257222101]],PRIMEM[\"Greenwich\",0.0],UNIT[\"Degree\",0.0174532925199433]],PROJECTION[\"Transverse_Mercator\"],PARAMETER[\"False_Easting\",0.0],PARAMETER[\"False_Northing\",0.0],PARAMETER[\"Central_Meridian\",139.833333333333],PARAMETER[\"Scale_Factor\",0.9999],PARAMETER[\"Latitude_Of_Origin\",36.0],UNIT[\"Meter\",1.0]]").unwrap();
+    let filter = Filter {
+        bbox: Some(BboxFilter::parse("139.35,35.63,139.45,35.70", None).unwrap()),
+        ..Default::default()
+    };
+    let hinted = load(
+        &shp,
+        &LoadOptions {
+            bbox_hint: filter.bbox.as_ref().map(|b| b.envelope),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        hinted.features.iter().map(|f| f.record).collect::<Vec<_>>(),
+        [0, 2]
+    );
+    assert_eq!(records(&hinted, &filter), [0, 2]);
+}
