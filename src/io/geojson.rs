@@ -18,7 +18,8 @@ use serde_json::value::RawValue;
 
 use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::model::{Feature, Field, FieldType, Format, Value, Warning};
+use crate::model::{Envelope, Feature, Field, FieldType, Format, Value, Warning};
+use rayon::prelude::*;
 
 pub struct GeoJsonLoader;
 
@@ -114,29 +115,34 @@ impl Loader for GeoJsonLoader {
             Some("FeatureCollection") => {
                 let raw_features = top.features.unwrap_or_default();
                 record_count = raw_features.len();
-                for (i, raw) in raw_features.into_iter().enumerate() {
-                    match serde_json::from_str::<RawFeature>(raw.get()) {
-                        Ok(f) if f.kind.as_deref() == Some("Feature") => {
-                            builder.push(i as u64, f.geometry, f.properties, f.id, &mut warnings)
-                        }
-                        Ok(f) => warnings.push(Warning::record(
-                            i as u64,
-                            format!(
-                                "type is {:?}, not \"Feature\"; skipped",
-                                f.kind.unwrap_or_default()
-                            ),
-                        )),
-                        Err(e) => warnings.push(Warning::record(
-                            i as u64,
-                            format!("not a valid feature ({e}); skipped"),
-                        )),
+                // Only a file in lon/lat can be matched against the (lon/lat) bbox hint here.
+                let hint = match (&crs, &options.crs) {
+                    (CrsHint::Rfc7946, None) => options.bbox_hint,
+                    _ => None,
+                };
+                // Features parse independently: on every core.
+                let prepared: Vec<Result<Option<Prepared>, String>> = raw_features
+                    .par_iter()
+                    .enumerate()
+                    .map(|(i, raw)| prepare_raw(i as u64, raw.get(), hint))
+                    .collect();
+                drop(raw_features);
+                for (i, outcome) in prepared.into_iter().enumerate() {
+                    match outcome {
+                        Ok(Some(p)) => builder.push(p),
+                        Ok(None) => {}
+                        Err(e) => warnings.push(Warning::record(i as u64, e)),
                     }
                 }
             }
             Some("Feature") => {
                 let f: RawFeature = serde_json::from_str(json)
                     .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
-                builder.push(0, f.geometry, f.properties, f.id, &mut warnings);
+                match prepare(0, f.geometry, f.properties, f.id, None) {
+                    Ok(Some(p)) => builder.push(p),
+                    Ok(None) => {}
+                    Err(e) => warnings.push(Warning::record(0, e)),
+                }
             }
             Some(
                 "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
@@ -144,7 +150,11 @@ impl Loader for GeoJsonLoader {
             ) => {
                 let g: geojson::Geometry = serde_json::from_str(json)
                     .map_err(|e| invalid(format!("invalid geometry: {e}")))?;
-                builder.push(0, Some(g), None, None, &mut warnings);
+                match prepare(0, Some(g), None, None, None) {
+                    Ok(Some(p)) => builder.push(p),
+                    Ok(None) => {}
+                    Err(e) => warnings.push(Warning::record(0, e)),
+                }
             }
             Some(other) => {
                 return Err(invalid(format!(
@@ -220,35 +230,17 @@ impl Builder {
         self.names.len() - 1
     }
 
-    fn push(
-        &mut self,
-        record: u64,
-        geometry: Option<geojson::Geometry>,
-        properties: Option<serde_json::Map<String, serde_json::Value>>,
-        id: Option<serde_json::Value>,
-        warnings: &mut Vec<Warning>,
-    ) {
-        let (geometry, z) = match geometry.map(|g| convert(&g.value)) {
-            None => (None, None),
-            Some(Ok((g, z))) => (Some(g), z),
-            Some(Err(e)) => {
-                warnings.push(Warning::record(
-                    record,
-                    format!("invalid geometry ({e}); feature skipped"),
-                ));
-                return;
-            }
-        };
+    fn push(&mut self, p: Prepared) {
         let mut values = vec![Value::Null; self.names.len()];
-        for (key, value) in properties.unwrap_or_default() {
+        for (key, value) in p.properties {
             let c = self.column(&key);
             if c >= values.len() {
                 values.resize(c + 1, Value::Null);
             }
-            values[c] = json_value(value);
+            values[c] = value;
         }
         // A feature id becomes the field "id" unless a property has that name (as GDAL does).
-        if let Some(id) = id.filter(|v| !v.is_null())
+        if let Some(id) = p.id
             && (!self.columns.contains_key("id") || self.has_id)
         {
             self.has_id = true;
@@ -257,13 +249,13 @@ impl Builder {
                 values.resize(c + 1, Value::Null);
             }
             if values[c].is_null() {
-                values[c] = json_value(id);
+                values[c] = id;
             }
         }
         self.features.push(Feature {
-            record,
-            geometry,
-            z,
+            record: p.record,
+            geometry: p.geometry,
+            z: p.z,
             values,
         });
     }
@@ -284,6 +276,62 @@ impl Builder {
             .collect();
         (fields, self.features)
     }
+}
+
+/// One feature parsed and converted, ready for the table.
+struct Prepared {
+    record: u64,
+    geometry: Option<Geometry<f64>>,
+    z: Option<Box<[f64]>>,
+    properties: Vec<(String, Value)>,
+    id: Option<Value>,
+}
+
+/// Parses one raw feature. `Ok(None)`: outside the bbox hint. `Err`: the warning to report.
+fn prepare_raw(record: u64, raw: &str, hint: Option<Envelope>) -> Result<Option<Prepared>, String> {
+    match serde_json::from_str::<RawFeature>(raw) {
+        Ok(f) if f.kind.as_deref() == Some("Feature") => {
+            prepare(record, f.geometry, f.properties, f.id, hint)
+        }
+        Ok(f) => Err(format!(
+            "type is {:?}, not \"Feature\"; skipped",
+            f.kind.unwrap_or_default()
+        )),
+        Err(e) => Err(format!("not a valid feature ({e}); skipped")),
+    }
+}
+
+fn prepare(
+    record: u64,
+    geometry: Option<geojson::Geometry>,
+    properties: Option<serde_json::Map<String, serde_json::Value>>,
+    id: Option<serde_json::Value>,
+    hint: Option<Envelope>,
+) -> Result<Option<Prepared>, String> {
+    let (geometry, z) = match geometry.map(|g| convert(&g.value)) {
+        None => (None, None),
+        Some(Ok((g, z))) => (Some(g), z),
+        Some(Err(e)) => return Err(format!("invalid geometry ({e}); feature skipped")),
+    };
+    if let Some(h) = hint {
+        let meets = geometry.as_ref().and_then(Envelope::of).is_some_and(|e| {
+            !(e.max_x < h.min_x || e.min_x > h.max_x || e.max_y < h.min_y || e.min_y > h.max_y)
+        });
+        if !meets {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Prepared {
+        record,
+        geometry,
+        z,
+        properties: properties
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, json_value(v)))
+            .collect(),
+        id: id.filter(|v| !v.is_null()).map(json_value),
+    }))
 }
 
 fn json_value(v: serde_json::Value) -> Value {
