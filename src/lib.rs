@@ -1,6 +1,7 @@
 //! sitelens: a desktop GIS viewer for industrial land. The core (loaders, model, CRS, index) has
 //! no GUI in it; the `gui` feature adds the viewer.
 
+pub mod analysis;
 pub mod cli;
 pub mod crs;
 pub mod embedded;

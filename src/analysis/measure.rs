@@ -1,0 +1,79 @@
+//! Geodesic measures of a lon/lat geometry on the WGS84 ellipsoid (Karney's algorithms through
+//! geo's `GeodesicArea` and `Geodesic` length): area in m² (with ha and 坪), perimeter and length
+//! in metres.
+//!
+//! ```
+//! use geo_types::polygon;
+//! use sitelens::analysis::measure::Measures;
+//! // About 100 m × 100 m at Hino city hall.
+//! let square = polygon![(x: 139.3950, y: 35.6713), (x: 139.3961, y: 35.6713),
+//!                       (x: 139.3961, y: 35.6722), (x: 139.3950, y: 35.6722)];
+//! let m = Measures::of(&square.into());
+//! let area = m.area_m2.unwrap();
+//! assert!((area - 9_950.0).abs() < 150.0, "{area}");
+//! assert!((m.area_tsubo().unwrap() - area / 3.305_785).abs() < 0.01);
+//! ```
+
+use geo::{GeodesicArea, Geodesic, Length};
+use geo_types::Geometry;
+
+/// m² in one 坪 (tsubo): one square 間 (6 尺 = 20/11 m), i.e. 400/121 m² ≈ 3.305785 m².
+pub const M2_PER_TSUBO: f64 = 400.0 / 121.0;
+
+/// The measures of one geometry; `None` where a measure does not apply (no area for a line).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Measures {
+    pub area_m2: Option<f64>,
+    /// Perimeter of polygons, length of lines.
+    pub length_m: Option<f64>,
+}
+
+impl Measures {
+    pub fn of(g: &Geometry<f64>) -> Self {
+        match g {
+            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
+                let (perimeter, area) = g.geodesic_perimeter_area_unsigned();
+                Measures { area_m2: Some(area), length_m: Some(perimeter) }
+            }
+            Geometry::LineString(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
+            Geometry::MultiLineString(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
+            Geometry::Line(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
+            Geometry::GeometryCollection(gc) => gc.iter().map(Measures::of).fold(Measures::default(), |a, b| Measures {
+                area_m2: sum(a.area_m2, b.area_m2),
+                length_m: sum(a.length_m, b.length_m),
+            }),
+            Geometry::Point(_) | Geometry::MultiPoint(_) => Measures::default(),
+        }
+    }
+
+    pub fn area_ha(&self) -> Option<f64> {
+        self.area_m2.map(|a| a / 10_000.0)
+    }
+
+    pub fn area_tsubo(&self) -> Option<f64> {
+        self.area_m2.map(|a| a / M2_PER_TSUBO)
+    }
+}
+
+fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x + y),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::line_string;
+
+    #[test]
+    fn line_length_along_a_meridian() {
+        // 0.01° of latitude at 35.67°N is ≈ 1,109.4 m on WGS84.
+        let l = line_string![(x: 139.39, y: 35.665), (x: 139.39, y: 35.675)];
+        let m = Measures::of(&l.into());
+        assert!((m.length_m.unwrap() - 1_109.4).abs() < 1.0, "{m:?}");
+        assert_eq!(m.area_m2, None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Analysis on loaded layers: measures now; site metrics and overlays later.
+
+pub mod measure;
