@@ -14,7 +14,8 @@
 //! assert!((m.area_tsubo().unwrap() - area / 3.305_785).abs() < 0.01);
 //! ```
 
-use geo::{GeodesicArea, Geodesic, Length};
+use geo::orient::{Direction, Orient};
+use geo::{Geodesic, GeodesicArea, Length};
 use geo_types::Geometry;
 
 /// m² in one 坪 (tsubo): one square 間 (6 尺 = 20/11 m), i.e. 400/121 m² ≈ 3.305785 m².
@@ -31,17 +32,36 @@ pub struct Measures {
 impl Measures {
     pub fn of(g: &Geometry<f64>) -> Self {
         match g {
-            Geometry::Polygon(_) | Geometry::MultiPolygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
-                let (perimeter, area) = g.geodesic_perimeter_area_unsigned();
-                Measures { area_m2: Some(area), length_m: Some(perimeter) }
+            // The geodesic area of a clockwise ring is the rest of the globe: orient first
+            // (Shapefile stores exteriors clockwise).
+            Geometry::Polygon(p) => polygon_measures(&p.orient(Direction::Default).into()),
+            Geometry::MultiPolygon(mp) => polygon_measures(&mp.orient(Direction::Default).into()),
+            Geometry::Rect(r) => {
+                polygon_measures(&r.to_polygon().orient(Direction::Default).into())
             }
-            Geometry::LineString(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
-            Geometry::MultiLineString(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
-            Geometry::Line(l) => Measures { area_m2: None, length_m: Some(Geodesic.length(l)) },
-            Geometry::GeometryCollection(gc) => gc.iter().map(Measures::of).fold(Measures::default(), |a, b| Measures {
-                area_m2: sum(a.area_m2, b.area_m2),
-                length_m: sum(a.length_m, b.length_m),
-            }),
+            Geometry::Triangle(t) => {
+                polygon_measures(&t.to_polygon().orient(Direction::Default).into())
+            }
+            Geometry::LineString(l) => Measures {
+                area_m2: None,
+                length_m: Some(Geodesic.length(l)),
+            },
+            Geometry::MultiLineString(l) => Measures {
+                area_m2: None,
+                length_m: Some(Geodesic.length(l)),
+            },
+            Geometry::Line(l) => Measures {
+                area_m2: None,
+                length_m: Some(Geodesic.length(l)),
+            },
+            Geometry::GeometryCollection(gc) => {
+                gc.iter()
+                    .map(Measures::of)
+                    .fold(Measures::default(), |a, b| Measures {
+                        area_m2: sum(a.area_m2, b.area_m2),
+                        length_m: sum(a.length_m, b.length_m),
+                    })
+            }
             Geometry::Point(_) | Geometry::MultiPoint(_) => Measures::default(),
         }
     }
@@ -52,6 +72,14 @@ impl Measures {
 
     pub fn area_tsubo(&self) -> Option<f64> {
         self.area_m2.map(|a| a / M2_PER_TSUBO)
+    }
+}
+
+fn polygon_measures(g: &Geometry<f64>) -> Measures {
+    let (perimeter, area) = g.geodesic_perimeter_area_unsigned();
+    Measures {
+        area_m2: Some(area),
+        length_m: Some(perimeter),
     }
 }
 
@@ -67,6 +95,21 @@ fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 mod tests {
     use super::*;
     use geo_types::line_string;
+
+    #[test]
+    fn clockwise_rings_measure_the_same_area() {
+        use geo_types::polygon;
+        let ccw = polygon![(x: 139.0, y: 35.0), (x: 139.001, y: 35.0), (x: 139.001, y: 35.001), (x: 139.0, y: 35.001)];
+        let mut cw_ring = ccw.exterior().clone();
+        cw_ring.0.reverse();
+        let cw = geo_types::Polygon::new(cw_ring, vec![]);
+        let a = Measures::of(&ccw.into()).area_m2.unwrap();
+        let b = Measures::of(&cw.into()).area_m2.unwrap();
+        assert!(
+            (a - b).abs() < 1e-6 && a > 9_000.0 && a < 11_000.0,
+            "{a} {b}"
+        );
+    }
 
     #[test]
     fn line_length_along_a_meridian() {

@@ -6,7 +6,7 @@ use eframe::egui;
 use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
 use geo_types::{Coord, Geometry, LineString};
 
-use super::MapLayer;
+use super::{Command, MapLayer, Selection};
 use crate::model::Envelope;
 
 /// Where the map looks: centre in lon/lat and scale in screen points per degree of latitude.
@@ -79,12 +79,18 @@ impl MapView {
     }
 }
 
-/// Draws the map and handles its input.
+/// Screen distance within which a click identifies a feature.
+const PICK_RADIUS_PT: f64 = 6.0;
+
+/// Draws the map and handles its input: drag pans, wheel/pinch and +/− zoom, a click identifies,
+/// a double click returns to the whole city.
 pub fn map_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     home: Option<Envelope>,
     layers: &[MapLayer],
+    selection: Option<&Selection>,
+    commands: &mut Vec<Command>,
 ) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let home = home.unwrap_or(Envelope::new(139.35, 35.63, 139.45, 35.70));
@@ -121,6 +127,15 @@ pub fn map_ui(
     }
     if response.double_clicked() {
         *v = MapView::fit(home, rect);
+    } else if response.clicked()
+        && let Some(p) = response.interact_pointer_pos()
+    {
+        let c = v.world_from_screen(rect, p);
+        commands.push(Command::IdentifyAt {
+            lon: c.x,
+            lat: c.y,
+            tolerance_m: PICK_RADIUS_PT * v.metres_per_point(),
+        });
     }
     let v = *v;
 
@@ -135,7 +150,25 @@ pub fn map_ui(
         let mut shapes = Vec::new();
         for id in layer.index.query(visible_env) {
             if let Some(g) = &layer.features[id].geometry {
-                geometry_shapes(g, &v, rect, map_layer, &mut shapes);
+                geometry_shapes(g, &v, rect, &map_layer.style, &mut shapes);
+            }
+        }
+        painter.extend(shapes);
+    }
+
+    if let Some(sel) = selection
+        && let Some(map_layer) = layers.get(sel.layer).filter(|l| l.layer.source.crs.known)
+    {
+        let highlight = MapLayer::highlight_style(map_layer);
+        let mut shapes = Vec::new();
+        for &id in &sel.features {
+            if let Some(g) = map_layer
+                .layer
+                .features
+                .get(id)
+                .and_then(|f| f.geometry.as_ref())
+            {
+                geometry_shapes(g, &v, rect, &highlight, &mut shapes);
             }
         }
         painter.extend(shapes);
@@ -148,7 +181,11 @@ pub fn map_ui(
         status = format!("{:.6}°E  {:.6}°N", c.x, c.y);
     }
     let mut credits: Vec<&str> = Vec::new();
-    for credit in layers.iter().filter(|l| l.visible).filter_map(|l| l.credit) {
+    for credit in layers
+        .iter()
+        .filter(|l| l.visible)
+        .filter_map(|l| l.layer.meta.credit.as_deref())
+    {
         if !credits.contains(&credit) {
             credits.push(credit);
         }
@@ -188,10 +225,9 @@ fn geometry_shapes(
     g: &Geometry<f64>,
     v: &MapView,
     rect: Rect,
-    layer: &MapLayer,
+    style: &super::Style,
     out: &mut Vec<Shape>,
 ) {
-    let style = &layer.style;
     let stroke = Stroke::new(style.width, style.stroke);
     match g {
         Geometry::Point(p) => {
@@ -205,7 +241,7 @@ fn geometry_shapes(
         }
         Geometry::MultiPoint(mp) => {
             for p in mp {
-                geometry_shapes(&Geometry::Point(*p), v, rect, layer, out);
+                geometry_shapes(&Geometry::Point(*p), v, rect, style, out);
             }
         }
         Geometry::LineString(l) => out.push(Shape::line(ring_points(l, v, rect), stroke)),
@@ -226,12 +262,12 @@ fn geometry_shapes(
         }
         Geometry::MultiPolygon(mp) => {
             for p in mp {
-                geometry_shapes(&Geometry::Polygon(p.clone()), v, rect, layer, out);
+                geometry_shapes(&Geometry::Polygon(p.clone()), v, rect, style, out);
             }
         }
         Geometry::GeometryCollection(gc) => {
             for g in gc {
-                geometry_shapes(g, v, rect, layer, out);
+                geometry_shapes(g, v, rect, style, out);
             }
         }
         Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
@@ -242,7 +278,7 @@ fn geometry_shapes(
                 _ => None,
             };
             if let Some(g) = as_polygon {
-                geometry_shapes(&g, v, rect, layer, out);
+                geometry_shapes(&g, v, rect, style, out);
             }
         }
     }

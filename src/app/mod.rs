@@ -1,28 +1,40 @@
-//! The desktop viewer (feature `gui`): the embedded Hino layers plus files from the command
-//! line, drawn on a pannable, zoomable map with a layer list, cursor coordinates and credits.
+//! The desktop viewer (feature `gui`): the embedded Hino layers plus files opened from the
+//! command line or dropped on the window, on a pannable, zoomable map; identify, attribute
+//! table, layer list, notifications, Japanese and English.
+//!
+//! Panels emit [`Command`]s; [`Viewer::apply`] carries them out once per frame.
 
+mod i18n;
+mod identify;
+mod layers;
+mod loading;
 mod map;
+mod table;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use eframe::egui;
 use egui::Color32;
 
-use crate::embedded::{HINO, Role};
-use crate::io::{self, LoadOptions};
+pub use i18n::Lang;
+pub use layers::{MapLayer, Style};
+pub use map::MapView;
+
+use crate::embedded::HINO;
+use crate::io::LoadOptions;
 use crate::model::{Envelope, Layer};
-use map::MapView;
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0: assets/fonts/).
 const JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
 
 /// Opens the viewer window and blocks until it is closed.
 pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Error> {
-    let viewer = Viewer::new(&paths, &options);
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("sitelens — 日野市 Hino")
-            .with_inner_size([1200.0, 800.0]),
+            .with_inner_size([1280.0, 820.0])
+            .with_drag_and_drop(true),
         ..Default::default()
     };
     eframe::run_native(
@@ -30,6 +42,8 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
         native,
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
+            let mut viewer = Viewer::new();
+            viewer.open(paths, options, Some(cc.egui_ctx.clone()));
             Ok(Box::new(viewer))
         }),
     )
@@ -48,120 +62,185 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-/// A layer on the map with its display state.
-pub struct MapLayer {
-    pub title: String,
-    pub layer: Layer,
-    pub visible: bool,
-    pub style: Style,
-    pub credit: Option<&'static str>,
+/// Selected features of one layer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Selection {
+    pub layer: usize,
+    pub features: BTreeSet<usize>,
 }
 
-/// How a layer is drawn.
-#[derive(Debug, Clone, Copy)]
-pub struct Style {
-    pub stroke: Color32,
-    pub width: f32,
-    pub fill: Color32,
-    pub point_radius: f32,
+/// What the panels ask for; applied once per frame.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    SetVisible(usize, bool),
+    /// Select one feature (identify it); `zoom` moves the map to it.
+    Select {
+        layer: usize,
+        feature: usize,
+        zoom: bool,
+    },
+    /// Identify whatever is under a map click (lon/lat) within a tolerance in metres.
+    IdentifyAt {
+        lon: f64,
+        lat: f64,
+        tolerance_m: f64,
+    },
+    ClearSelection,
+    ZoomTo(Envelope),
+    ZoomToLayer(usize),
+    ShowTable(Option<usize>),
+    RemoveLayer(usize),
+    /// Move a layer one step up (towards the top of the drawing order) or down.
+    MoveLayer {
+        layer: usize,
+        up: bool,
+    },
+    Open(Vec<PathBuf>),
+    SetLang(Lang),
 }
 
-impl Style {
-    fn for_role(role: Option<Role>, index: usize) -> Self {
-        let s = |stroke, width, fill, point_radius| Style {
-            stroke,
-            width,
-            fill,
-            point_radius,
-        };
-        match role {
-            Some(Role::Neighbours) => s(Color32::from_gray(150), 1.0, Color32::TRANSPARENT, 0.0),
-            Some(Role::Boundary) => s(
-                Color32::from_rgb(200, 40, 40),
-                2.5,
-                Color32::TRANSPARENT,
-                0.0,
-            ),
-            Some(Role::Expressway) => s(
-                Color32::from_rgb(0, 140, 70),
-                3.0,
-                Color32::TRANSPARENT,
-                0.0,
-            ),
-            Some(Role::Railway) => s(
-                Color32::from_rgb(60, 60, 60),
-                2.0,
-                Color32::TRANSPARENT,
-                0.0,
-            ),
-            Some(Role::Station) => s(
-                Color32::from_rgb(20, 20, 20),
-                6.0,
-                Color32::TRANSPARENT,
-                0.0,
-            ),
-            Some(Role::Interchange) => s(Color32::WHITE, 1.5, Color32::from_rgb(0, 140, 70), 6.0),
-            Some(Role::Shelter) => s(Color32::WHITE, 1.0, Color32::from_rgb(30, 110, 200), 3.5),
-            None => {
-                const PALETTE: [Color32; 4] = [
-                    Color32::from_rgb(230, 120, 0),
-                    Color32::from_rgb(140, 60, 200),
-                    Color32::from_rgb(0, 150, 160),
-                    Color32::from_rgb(200, 0, 120),
-                ];
-                let c = PALETTE[index % PALETTE.len()];
-                s(c, 1.5, c, 4.0)
-            }
-        }
-    }
+/// A message for the user: load errors and skipped records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub error: bool,
+    pub text: String,
 }
 
 /// The viewer's state.
 pub struct Viewer {
+    /// Bottom to top drawing order.
     pub layers: Vec<MapLayer>,
     pub view: Option<MapView>,
-    /// Load errors, shown in the side panel.
-    pub errors: Vec<String>,
+    pub selection: Option<Selection>,
+    pub table_layer: Option<usize>,
+    pub notices: Vec<Notice>,
+    pub lang: Lang,
+    /// Where the map was drawn last frame (tests click on it).
+    pub map_rect: Option<egui::Rect>,
+    loader: loading::Loader,
+    table: table::TableState,
+    pending_zoom: Option<Envelope>,
+    commands: Vec<Command>,
+    repaint: Option<egui::Context>,
+}
+
+impl Default for Viewer {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Viewer {
-    /// Loads the embedded Hino layers, then `paths` on top.
-    pub fn new(paths: &[PathBuf], options: &LoadOptions) -> Self {
-        let mut layers = Vec::new();
-        let mut errors = Vec::new();
+    /// The viewer on the embedded Hino layers.
+    pub fn new() -> Self {
+        let mut viewer = Viewer {
+            layers: Vec::new(),
+            view: None,
+            selection: None,
+            table_layer: None,
+            notices: Vec::new(),
+            lang: Lang::default(),
+            map_rect: None,
+            loader: loading::Loader::default(),
+            table: table::TableState::default(),
+            pending_zoom: None,
+            commands: Vec::new(),
+            repaint: None,
+        };
         for (i, embedded) in HINO.iter().enumerate() {
             match embedded.load() {
-                Ok(layer) => layers.push(MapLayer {
-                    title: embedded.title.into(),
+                Ok(layer) => viewer.layers.push(MapLayer::new(
+                    embedded.title.into(),
                     layer,
-                    visible: true,
-                    style: Style::for_role(Some(embedded.role), i),
-                    credit: Some(embedded.credit),
+                    Style::for_role(Some(embedded.role), i),
+                )),
+                Err(e) => viewer.notices.push(Notice {
+                    error: true,
+                    text: e.to_string(),
                 }),
-                Err(e) => errors.push(e.to_string()),
             }
         }
-        for (i, path) in paths.iter().enumerate() {
-            match io::load(path, options) {
-                Ok(layer) => layers.push(MapLayer {
-                    title: layer.name.clone(),
-                    layer,
-                    visible: true,
-                    style: Style::for_role(None, i),
-                    credit: None,
-                }),
-                Err(e) => errors.push(e.to_string()),
-            }
+        viewer
+    }
+
+    /// Starts loading files in the background.
+    pub fn open(
+        &mut self,
+        paths: Vec<PathBuf>,
+        options: LoadOptions,
+        repaint: Option<egui::Context>,
+    ) {
+        if repaint.is_some() {
+            self.repaint = repaint;
         }
-        Viewer {
-            layers,
-            view: None,
-            errors,
+        for path in paths {
+            self.loader
+                .spawn(path, options.clone(), self.repaint.clone());
+        }
+    }
+
+    /// Blocks until the files being loaded are in (tests).
+    pub fn wait_for_loads(&mut self) {
+        let done = self.loader.wait_all();
+        self.receive(done);
+    }
+
+    pub fn is_loading(&self) -> bool {
+        !self.loader.pending.is_empty()
+    }
+
+    fn receive(&mut self, done: Vec<loading::Loaded>) {
+        for loaded in done {
+            match loaded.result {
+                Ok(layer) => {
+                    if !layer.warnings.is_empty() {
+                        self.notices.push(Notice {
+                            error: false,
+                            text: format!(
+                                "{}: {} {}",
+                                loaded.path.display(),
+                                layer.warnings.len(),
+                                self.lang.t(
+                                    "件の警告（レイヤ一覧で確認できます）",
+                                    "warnings (listed on the layer)"
+                                )
+                            ),
+                        });
+                    }
+                    if !layer.source.crs.known {
+                        self.notices.push(Notice {
+                            error: true,
+                            text: format!(
+                                "{}: {}",
+                                loaded.path.display(),
+                                self.lang.t(
+                                    "座標系が不明のため地図に表示できません（--crs で指定）",
+                                    "CRS unknown, so it cannot be placed on the map (give it with --crs)"
+                                )
+                            ),
+                        });
+                    }
+                    let index = self.layers.len();
+                    let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
+                    self.layers.push(MapLayer::new(
+                        layer.name.clone(),
+                        layer,
+                        Style::for_role(None, index),
+                    ));
+                    if let Some(e) = extent {
+                        self.pending_zoom = Some(e);
+                    }
+                }
+                Err(e) => self.notices.push(Notice {
+                    error: true,
+                    text: e,
+                }),
+            }
         }
     }
 
     /// The extent to show first: the Hino boundary, else everything that is in lon/lat.
-    fn home_extent(&self) -> Option<Envelope> {
+    pub fn home_extent(&self) -> Option<Envelope> {
         let boundary = self
             .layers
             .iter()
@@ -176,54 +255,265 @@ impl Viewer {
         })
     }
 
-    fn layers_ui(&mut self, ui: &mut egui::Ui) {
-        ui.heading("レイヤ Layers");
-        for map_layer in self.layers.iter_mut().rev() {
-            ui.horizontal(|ui| {
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
-                let fill = if map_layer.style.fill == Color32::TRANSPARENT {
-                    map_layer.style.stroke
-                } else {
-                    map_layer.style.fill
-                };
-                ui.painter().rect_filled(rect, 2.0, fill);
-                ui.checkbox(&mut map_layer.visible, &map_layer.title);
-                let layer = &map_layer.layer;
-                ui.weak(format!("{}", layer.features.len()));
-                if !layer.warnings.is_empty() {
-                    let badge = ui.colored_label(
-                        Color32::from_rgb(200, 120, 0),
-                        format!("⚠ {}", layer.warnings.len()),
-                    );
-                    badge.on_hover_ui(|ui| {
-                        for w in layer.warnings.iter().take(20) {
-                            ui.label(w.to_string());
-                        }
+    /// The identified feature: the first of the selection.
+    pub fn identified(&self) -> Option<(usize, usize)> {
+        let s = self.selection.as_ref()?;
+        Some((s.layer, *s.features.first()?))
+    }
+
+    /// Queues a command (panels and tests).
+    pub fn command(&mut self, c: Command) {
+        self.commands.push(c);
+    }
+
+    /// Carries out one command.
+    pub fn apply(&mut self, c: Command) {
+        match c {
+            Command::SetVisible(i, v) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.visible = v;
+                }
+            }
+            Command::Select {
+                layer,
+                feature,
+                zoom,
+            } => {
+                if let Some(l) = self.layers.get(layer) {
+                    if zoom
+                        && let Some(e) = l
+                            .layer
+                            .features
+                            .get(feature)
+                            .and_then(|f| f.geometry.as_ref())
+                            .and_then(Envelope::of)
+                    {
+                        self.pending_zoom = Some(e);
+                    }
+                    self.selection = Some(Selection {
+                        layer,
+                        features: BTreeSet::from([feature]),
                     });
                 }
-            });
-        }
-        if !self.errors.is_empty() {
-            ui.separator();
-            ui.colored_label(Color32::from_rgb(200, 30, 30), "読み込みエラー Load errors");
-            for e in &self.errors {
-                ui.label(e);
             }
+            Command::IdentifyAt {
+                lon,
+                lat,
+                tolerance_m,
+            } => {
+                let hit = self.layers.iter().enumerate().rev().find_map(|(i, l)| {
+                    if !l.visible || !l.layer.source.crs.known {
+                        return None;
+                    }
+                    l.layer
+                        .index
+                        .pick_lon_lat(&l.layer.features, lon, lat, tolerance_m)
+                        .map(|p| (i, p.feature))
+                });
+                self.selection = hit.map(|(layer, feature)| Selection {
+                    layer,
+                    features: BTreeSet::from([feature]),
+                });
+            }
+            Command::ClearSelection => self.selection = None,
+            Command::ZoomTo(e) => self.pending_zoom = Some(e),
+            Command::ZoomToLayer(i) => {
+                if let Some(e) = self.layers.get(i).and_then(|l| l.layer.index.bbox()) {
+                    self.pending_zoom = Some(e);
+                }
+            }
+            Command::ShowTable(i) => self.table_layer = i,
+            Command::RemoveLayer(i) => {
+                if i < self.layers.len() {
+                    self.layers.remove(i);
+                    self.selection = None;
+                    self.table_layer = match self.table_layer {
+                        Some(t) if t == i => None,
+                        Some(t) if t > i => Some(t - 1),
+                        other => other,
+                    };
+                }
+            }
+            Command::MoveLayer { layer, up } => {
+                let other = if up { layer + 1 } else { layer.wrapping_sub(1) };
+                if layer < self.layers.len() && other < self.layers.len() {
+                    self.layers.swap(layer, other);
+                    let remap = |i: usize| {
+                        if i == layer {
+                            other
+                        } else if i == other {
+                            layer
+                        } else {
+                            i
+                        }
+                    };
+                    if let Some(s) = &mut self.selection {
+                        s.layer = remap(s.layer);
+                    }
+                    self.table_layer = self.table_layer.map(remap);
+                }
+            }
+            Command::Open(paths) => self.open(paths, LoadOptions::default(), None),
+            Command::SetLang(l) => self.lang = l,
+        }
+    }
+
+    /// The whole window's contents (also what the UI tests drive).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let done = self.loader.poll();
+        self.receive(done);
+        let dropped: Vec<PathBuf> = ui.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        });
+        if !dropped.is_empty() {
+            self.commands.push(Command::Open(dropped));
+        }
+
+        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        egui::Panel::left("layers")
+            .default_size(300.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    layers::layers_ui(
+                        ui,
+                        &self.layers,
+                        self.lang,
+                        &self.loader.pending,
+                        &mut self.commands,
+                    );
+                    self.notices_ui(ui);
+                });
+            });
+        if let Some((layer, feature)) = self.identified() {
+            egui::Panel::right("identify")
+                .default_size(320.0)
+                .show(ui, |ui| {
+                    identify::identify_ui(
+                        ui,
+                        &self.layers[layer],
+                        feature,
+                        layer,
+                        self.lang,
+                        &mut self.commands,
+                    );
+                });
+        }
+        if let Some(t) = self.table_layer.filter(|&t| t < self.layers.len()) {
+            egui::Panel::bottom("table")
+                .default_size(240.0)
+                .resizable(true)
+                .show(ui, |ui| {
+                    self.table.table_ui(
+                        ui,
+                        t,
+                        &self.layers[t],
+                        self.selection.as_ref(),
+                        self.lang,
+                        &mut self.commands,
+                    );
+                });
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            let home = self.home_extent();
+            if let (Some(zoom), Some(view)) = (self.pending_zoom.take(), self.view.as_mut()) {
+                let rect = ui.available_rect_before_wrap();
+                *view = MapView::fit(zoom, rect);
+            }
+            self.map_rect = Some(ui.available_rect_before_wrap());
+            map::map_ui(
+                ui,
+                &mut self.view,
+                home,
+                &self.layers,
+                self.selection.as_ref(),
+                &mut self.commands,
+            );
+        });
+
+        let commands = std::mem::take(&mut self.commands);
+        if !commands.is_empty() {
+            // What the commands changed shows in the next frame.
+            ui.ctx().request_repaint();
+        }
+        for c in commands {
+            self.apply(c);
+        }
+        if self.is_loading() {
+            ui.ctx()
+                .request_repaint_after(std::time::Duration::from_millis(200));
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        let lang = self.lang;
+        ui.horizontal(|ui| {
+            ui.strong("sitelens");
+            ui.separator();
+            ui.menu_button(lang.t("表示", "View"), |ui| {
+                if ui.button(lang.t("日野市全体", "Whole city")).clicked()
+                    && let Some(e) = self.home_extent()
+                {
+                    self.commands.push(Command::ZoomTo(e));
+                }
+                if ui.button(lang.t("選択を解除", "Clear selection")).clicked() {
+                    self.commands.push(Command::ClearSelection);
+                }
+            });
+            ui.menu_button(lang.t("言語", "Language"), |ui| {
+                if ui.radio(lang == Lang::Ja, "日本語").clicked() {
+                    self.commands.push(Command::SetLang(Lang::Ja));
+                }
+                if ui.radio(lang == Lang::En, "English").clicked() {
+                    self.commands.push(Command::SetLang(Lang::En));
+                }
+            });
+            ui.separator();
+            ui.weak(lang.t(
+                "ファイルをウィンドウにドロップすると追加できます",
+                "Drop files on the window to add them",
+            ));
+        });
+    }
+
+    fn notices_ui(&mut self, ui: &mut egui::Ui) {
+        if self.notices.is_empty() {
+            return;
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            ui.strong(self.lang.t("お知らせ", "Notifications"));
+            if ui.small_button(self.lang.t("消去", "Clear")).clicked() {
+                self.notices.clear();
+            }
+        });
+        for n in &self.notices {
+            let color = if n.error {
+                Color32::from_rgb(200, 30, 30)
+            } else {
+                Color32::from_rgb(180, 110, 0)
+            };
+            ui.colored_label(color, &n.text);
         }
     }
 }
 
 impl eframe::App for Viewer {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::left("layers")
-            .default_size(300.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.layers_ui(ui));
-            });
-        egui::CentralPanel::default().show(ui, |ui| {
-            let home = self.home_extent();
-            map::map_ui(ui, &mut self.view, home, &self.layers);
-        });
+        self.show(ui);
     }
+}
+
+/// Whether a layer holds this layer object (for tests).
+pub fn layer_named<'a>(viewer: &'a Viewer, name: &str) -> Option<(usize, &'a Layer)> {
+    viewer
+        .layers
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.layer.name == name)
+        .map(|(i, l)| (i, &l.layer))
 }

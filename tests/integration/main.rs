@@ -6,6 +6,8 @@ mod corpus;
 mod crs;
 mod export;
 mod fixtures;
+#[cfg(feature = "gui")]
+mod ui;
 
 use std::path::{Path, PathBuf};
 

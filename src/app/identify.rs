@@ -1,0 +1,132 @@
+//! The identify panel: every attribute of the identified feature (Japanese names and values)
+//! and its geodesic measures.
+
+use eframe::egui;
+
+use super::{Command, Lang, MapLayer};
+use crate::analysis::measure::Measures;
+use crate::model::{Envelope, Value};
+
+pub fn identify_ui(
+    ui: &mut egui::Ui,
+    map_layer: &MapLayer,
+    feature: usize,
+    layer_index: usize,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
+    let layer = &map_layer.layer;
+    let Some(f) = layer.features.get(feature) else {
+        return;
+    };
+    ui.horizontal(|ui| {
+        ui.heading(lang.t("地物情報", "Identify"));
+        if ui.small_button(lang.t("閉じる", "Close")).clicked() {
+            commands.push(Command::ClearSelection);
+        }
+    });
+    ui.label(format!(
+        "{} — {} {}",
+        map_layer.title,
+        lang.t("レコード", "record"),
+        f.record
+    ));
+    ui.horizontal(|ui| {
+        if ui
+            .button(lang.t("地物へズーム", "Zoom to feature"))
+            .clicked()
+            && let Some(e) = f.geometry.as_ref().and_then(Envelope::of)
+        {
+            commands.push(Command::ZoomTo(e));
+        }
+        if ui
+            .button(lang.t("テーブルで表示", "Show in table"))
+            .clicked()
+        {
+            commands.push(Command::ShowTable(Some(layer_index)));
+        }
+    });
+    ui.separator();
+    if let Some(g) = &f.geometry {
+        let m = Measures::of(g);
+        egui::Grid::new("measures")
+            .num_columns(2)
+            .striped(true)
+            .show(ui, |ui| {
+                ui.label(lang.t("種類", "Type"));
+                ui.label(crate::model::geometry_type_name(g));
+                ui.end_row();
+                if let Some(a) = m.area_m2 {
+                    ui.label(lang.t("面積", "Area"));
+                    ui.label(format!(
+                        "{} m²\n{:.4} ha\n{} 坪",
+                        group(a, 1),
+                        m.area_ha().unwrap_or_default(),
+                        group(m.area_tsubo().unwrap_or_default(), 1)
+                    ));
+                    ui.end_row();
+                }
+                if let Some(l) = m.length_m {
+                    ui.label(if m.area_m2.is_some() {
+                        lang.t("周長", "Perimeter")
+                    } else {
+                        lang.t("長さ", "Length")
+                    });
+                    ui.label(format!("{} m", group(l, 1)));
+                    ui.end_row();
+                }
+            });
+        ui.weak(lang.t(
+            "測地線による計測（WGS84楕円体）",
+            "Geodesic measures (WGS84 ellipsoid)",
+        ));
+        ui.separator();
+    }
+    egui::ScrollArea::vertical()
+        .id_salt("attributes")
+        .show(ui, |ui| {
+            egui::Grid::new("attributes")
+                .num_columns(2)
+                .striped(true)
+                .show(ui, |ui| {
+                    for (field, value) in layer.fields.iter().zip(&f.values) {
+                        ui.strong(&field.name);
+                        match value {
+                            Value::Null => ui.weak("NULL"),
+                            v => ui.label(v.to_string()),
+                        };
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+/// A number with thousands separators and `decimals` decimals.
+pub fn group(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (k, ch) in int.chars().enumerate() {
+        if k > 0 && (int.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if v < 0.0 { format!("-{out}") } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn thousands() {
+        assert_eq!(super::group(1234567.891, 1), "1,234,567.9");
+        assert_eq!(super::group(12.0, 0), "12");
+        assert_eq!(super::group(-1000.0, 0), "-1,000");
+    }
+}

@@ -1,0 +1,204 @@
+//! Layers on the map, their styles, and the layers panel.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+use egui::Color32;
+
+use super::{Command, Lang};
+use crate::embedded::Role;
+use crate::model::Layer;
+
+/// A layer on the map with its display state.
+pub struct MapLayer {
+    pub title: String,
+    pub layer: Layer,
+    pub visible: bool,
+    pub style: Style,
+}
+
+impl MapLayer {
+    pub fn new(title: String, layer: Layer, style: Style) -> Self {
+        MapLayer {
+            title,
+            layer,
+            visible: true,
+            style,
+        }
+    }
+
+    /// How the selected features of this layer are drawn: thick, bright, on top.
+    pub fn highlight_style(&self) -> Style {
+        let cyan = Color32::from_rgb(0, 200, 255);
+        Style {
+            stroke: cyan,
+            width: self.style.width.max(2.0) + 2.0,
+            fill: cyan,
+            point_radius: self.style.point_radius.max(4.0) + 2.0,
+        }
+    }
+}
+
+/// How a layer is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    pub stroke: Color32,
+    pub width: f32,
+    pub fill: Color32,
+    pub point_radius: f32,
+}
+
+impl Style {
+    /// The default style of an embedded layer's role, or of the `index`-th opened file.
+    pub fn for_role(role: Option<Role>, index: usize) -> Self {
+        let s = |stroke, width, fill, point_radius| Style {
+            stroke,
+            width,
+            fill,
+            point_radius,
+        };
+        match role {
+            Some(Role::Neighbours) => s(Color32::from_gray(150), 1.0, Color32::TRANSPARENT, 0.0),
+            Some(Role::Boundary) => s(
+                Color32::from_rgb(200, 40, 40),
+                2.5,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Expressway) => s(
+                Color32::from_rgb(0, 140, 70),
+                3.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Railway) => s(
+                Color32::from_rgb(60, 60, 60),
+                2.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Station) => s(
+                Color32::from_rgb(20, 20, 20),
+                6.0,
+                Color32::TRANSPARENT,
+                0.0,
+            ),
+            Some(Role::Interchange) => s(Color32::WHITE, 1.5, Color32::from_rgb(0, 140, 70), 6.0),
+            Some(Role::Shelter) => s(Color32::WHITE, 1.0, Color32::from_rgb(30, 110, 200), 3.5),
+            None => {
+                const PALETTE: [Color32; 4] = [
+                    Color32::from_rgb(230, 120, 0),
+                    Color32::from_rgb(140, 60, 200),
+                    Color32::from_rgb(0, 150, 160),
+                    Color32::from_rgb(200, 0, 120),
+                ];
+                let c = PALETTE[index % PALETTE.len()];
+                s(c, 1.5, c, 4.0)
+            }
+        }
+    }
+
+    /// The colour that stands for the layer in lists and legends.
+    pub fn swatch(&self) -> Color32 {
+        if self.fill == Color32::TRANSPARENT {
+            self.stroke
+        } else {
+            self.fill
+        }
+    }
+}
+
+/// The layers panel: top of the drawing order first.
+pub fn layers_ui(
+    ui: &mut egui::Ui,
+    layers: &[MapLayer],
+    lang: Lang,
+    pending: &[PathBuf],
+    commands: &mut Vec<Command>,
+) {
+    ui.heading(lang.t("レイヤ", "Layers"));
+    for path in pending {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(format!(
+                "{} {}",
+                lang.t("読み込み中", "Loading"),
+                path.display()
+            ));
+        });
+    }
+    for (i, map_layer) in layers.iter().enumerate().rev() {
+        let layer = &map_layer.layer;
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(14.0, 14.0), egui::Sense::hover());
+            ui.painter()
+                .rect_filled(rect, 2.0, map_layer.style.swatch());
+            let mut visible = map_layer.visible;
+            if ui.checkbox(&mut visible, &map_layer.title).changed() {
+                commands.push(Command::SetVisible(i, visible));
+            }
+            ui.weak(layer.features.len().to_string());
+            if !layer.warnings.is_empty() {
+                let badge = ui.colored_label(
+                    Color32::from_rgb(200, 120, 0),
+                    format!("{} {}", lang.t("警告", "warnings"), layer.warnings.len()),
+                );
+                badge.on_hover_ui(|ui| {
+                    for w in layer.warnings.iter().take(20) {
+                        ui.label(w.to_string());
+                    }
+                    if layer.warnings.len() > 20 {
+                        ui.weak(format!("… {}", layer.warnings.len() - 20));
+                    }
+                });
+            }
+        });
+        ui.horizontal(|ui| {
+            ui.add_space(20.0);
+            if ui
+                .small_button(lang.t("ズーム", "Zoom"))
+                .on_hover_text(lang.t("レイヤ全体を表示", "Zoom to layer"))
+                .clicked()
+            {
+                commands.push(Command::ZoomToLayer(i));
+            }
+            if ui
+                .small_button(lang.t("テーブル", "Table"))
+                .on_hover_text(lang.t("属性テーブル", "Attribute table"))
+                .clicked()
+            {
+                commands.push(Command::ShowTable(Some(i)));
+            }
+            if ui
+                .small_button("↑")
+                .on_hover_text(lang.t("上へ", "Move up"))
+                .clicked()
+            {
+                commands.push(Command::MoveLayer { layer: i, up: true });
+            }
+            if ui
+                .small_button("↓")
+                .on_hover_text(lang.t("下へ", "Move down"))
+                .clicked()
+            {
+                commands.push(Command::MoveLayer {
+                    layer: i,
+                    up: false,
+                });
+            }
+            if ui
+                .small_button("×")
+                .on_hover_text(lang.t("削除", "Remove"))
+                .clicked()
+            {
+                commands.push(Command::RemoveLayer(i));
+            }
+            if !layer.source.crs.known {
+                ui.colored_label(
+                    Color32::from_rgb(200, 30, 30),
+                    lang.t("座標系不明", "CRS unknown"),
+                );
+            }
+        });
+    }
+}

@@ -1,0 +1,163 @@
+//! The attribute table: a bottom panel with one row per feature, drawn lazily (only visible rows
+//! are laid out, so 100k rows scroll smoothly), sortable by column, selection linked with the map.
+
+use eframe::egui;
+use egui_extras::{Column, TableBuilder};
+
+use super::{Command, Lang, MapLayer, Selection};
+use crate::model::{Layer, Value};
+
+/// Sorting by a column: (column, ascending).
+type Sort = Option<(usize, bool)>;
+
+/// Sort state, and the row order it gives (cached until the layer or the sort changes).
+#[derive(Default)]
+pub struct TableState {
+    sort: Sort,
+    order: Vec<usize>,
+    /// (layer, feature count, sort) the cached order was made for.
+    key: Option<(usize, usize, Sort)>,
+    /// The selection last scrolled to, so a new selection (from the map) scrolls once.
+    shown_selection: Option<(usize, usize)>,
+}
+
+impl TableState {
+    fn order_for(&mut self, layer_index: usize, layer: &Layer) -> &[usize] {
+        let key = (layer_index, layer.features.len(), self.sort);
+        if self.key != Some(key) {
+            self.order = (0..layer.features.len()).collect();
+            if let Some((col, ascending)) = self.sort {
+                let value = |i: usize| layer.features[i].values.get(col).unwrap_or(&Value::Null);
+                self.order.sort_by(|&a, &b| {
+                    let o = compare(value(a), value(b));
+                    if ascending { o } else { o.reverse() }
+                });
+            }
+            self.key = Some(key);
+        }
+        &self.order
+    }
+
+    pub fn table_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        layer_index: usize,
+        map_layer: &MapLayer,
+        selection: Option<&Selection>,
+        lang: Lang,
+        commands: &mut Vec<Command>,
+    ) {
+        let layer = &map_layer.layer;
+        let selected: Vec<usize> = selection
+            .filter(|s| s.layer == layer_index)
+            .map(|s| s.features.iter().copied().collect())
+            .unwrap_or_default();
+        ui.horizontal(|ui| {
+            ui.strong(format!(
+                "{} — {} {}",
+                map_layer.title,
+                layer.features.len(),
+                lang.t("件", "features")
+            ));
+            if ui
+                .button(lang.t("選択地物へズーム", "Zoom to selected"))
+                .clicked()
+                && let Some(&f) = selected.first()
+            {
+                commands.push(Command::Select {
+                    layer: layer_index,
+                    feature: f,
+                    zoom: true,
+                });
+            }
+            if ui.button(lang.t("閉じる", "Close")).clicked() {
+                commands.push(Command::ShowTable(None));
+            }
+        });
+        let first = selected.first().map(|&f| (layer_index, f));
+        let scroll_to = if first != self.shown_selection {
+            first.map(|(_, f)| f)
+        } else {
+            None
+        };
+        self.shown_selection = first;
+        let scroll_row = scroll_to.and_then(|f| {
+            self.order_for(layer_index, layer)
+                .iter()
+                .position(|&i| i == f)
+        });
+        let order = self.order_for(layer_index, layer).to_vec();
+        let mut builder = TableBuilder::new(ui)
+            .striped(true)
+            .resizable(true)
+            .sense(egui::Sense::click())
+            .column(Column::auto().at_least(48.0))
+            .columns(Column::auto().at_least(60.0).clip(true), layer.fields.len())
+            .min_scrolled_height(0.0);
+        if let Some(row) = scroll_row {
+            builder = builder.scroll_to_row(row, Some(egui::Align::Center));
+        }
+        let mut new_sort = self.sort;
+        builder
+            .header(22.0, |mut header| {
+                header.col(|ui| {
+                    ui.strong("#");
+                });
+                for (c, field) in layer.fields.iter().enumerate() {
+                    header.col(|ui| {
+                        let arrow = match self.sort {
+                            Some((sc, true)) if sc == c => " ▲",
+                            Some((sc, false)) if sc == c => " ▼",
+                            _ => "",
+                        };
+                        if ui.button(format!("{}{arrow}", field.name)).clicked() {
+                            new_sort = match self.sort {
+                                Some((sc, true)) if sc == c => Some((c, false)),
+                                _ => Some((c, true)),
+                            };
+                        }
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(20.0, order.len(), |mut row| {
+                    let id = order[row.index()];
+                    row.set_selected(selected.contains(&id));
+                    let f = &layer.features[id];
+                    // Cells are not selectable text, so a click anywhere selects the row.
+                    let cell = |ui: &mut egui::Ui, text: egui::WidgetText| {
+                        ui.add(egui::Label::new(text).selectable(false));
+                    };
+                    row.col(|ui| cell(ui, egui::RichText::new(f.record.to_string()).weak().into()));
+                    for v in &f.values {
+                        row.col(|ui| match v {
+                            Value::Null => cell(ui, egui::RichText::new("NULL").weak().into()),
+                            v => cell(ui, v.to_string().into()),
+                        });
+                    }
+                    if row.response().clicked() {
+                        commands.push(Command::Select {
+                            layer: layer_index,
+                            feature: id,
+                            zoom: false,
+                        });
+                    }
+                });
+            });
+        self.sort = new_sort;
+    }
+}
+
+/// Order for sorting: NULLs last, numbers by value, text by code point.
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Greater,
+        (_, Value::Null) => Ordering::Less,
+        _ => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => a.to_string().cmp(&b.to_string()),
+        },
+    }
+}

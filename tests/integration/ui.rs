@@ -1,0 +1,155 @@
+//! The viewer driven as a user would, headless (egui_kittest; snapshots rendered with wgpu on
+//! Mesa's lavapipe).
+
+use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use geo_types::{Coord, Geometry};
+use sitelens::app::{Lang, Viewer, install_fonts, layer_named};
+use sitelens::model::Value;
+
+use crate::corpus;
+
+fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
+    let mut fonts_installed = false;
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1280.0, 800.0))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| {
+                if !fonts_installed {
+                    install_fonts(ui.ctx());
+                    fonts_installed = true;
+                }
+                viewer.show(ui);
+            },
+            viewer,
+        );
+    h.run();
+    h
+}
+
+fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
+    h.event(Event::PointerMoved(pos));
+    h.step();
+    for pressed in [true, false] {
+        h.event(Event::PointerButton {
+            pos,
+            button: PointerButton::Primary,
+            pressed,
+            modifiers: Modifiers::default(),
+        });
+        h.step();
+    }
+    h.run();
+}
+
+/// Where a lon/lat point is on screen now.
+fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
+    let v = h.state();
+    v.view
+        .expect("map drawn")
+        .screen_from_world(v.map_rect.expect("map drawn"), c)
+}
+
+#[test]
+fn starts_on_hino_and_toggles_a_layer() {
+    let mut h = harness(Viewer::new());
+    assert_eq!(h.state().layers.len(), 8);
+    h.get_by_label("レイヤ");
+    let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
+    assert!(h.state().layers[stations].visible);
+    h.get_by_label("駅 Stations").click();
+    h.run();
+    assert!(!h.state().layers[stations].visible);
+}
+
+#[test]
+fn clicking_a_shelter_identifies_it() {
+    let mut h = harness(Viewer::new());
+    let (shelters, layer) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
+    let name_col = layer.field_index("施設・場所名").unwrap();
+    let (target, name) = layer
+        .features
+        .iter()
+        .enumerate()
+        .find_map(|(i, f)| match (&f.geometry, &f.values[name_col]) {
+            (Some(Geometry::Point(p)), Value::Text(n)) => Some((i, (p.0, n.clone()))),
+            _ => None,
+        })
+        .unwrap();
+    let pos = screen(&h, name.0);
+    click_at(&mut h, pos);
+    // The top layer wins: the evacuation shelters are drawn above everything else.
+    assert_eq!(h.state().identified(), Some((shelters, target)));
+    h.get_by_label("地物情報");
+    h.get_by_label("施設・場所名");
+    h.get_by_label(&name.1);
+    // Away from points and lines, the polygon under the cursor is identified: a neighbour city.
+    let rect = h.state().map_rect.unwrap();
+    click_at(&mut h, rect.left_top() + Vec2::new(30.0, 60.0));
+    let (neighbours, _) = layer_named(h.state(), "neighbours_n03_2021_simplified").unwrap();
+    assert_eq!(h.state().identified().map(|(l, _)| l), Some(neighbours));
+    h.get_by_label("N03_004");
+    // The panel's close button clears it.
+    h.get_by_label("閉じる").click();
+    h.run();
+    assert_eq!(h.state().identified(), None);
+}
+
+#[test]
+fn opened_file_loads_in_background_and_table_selects_on_map() {
+    let mut viewer = Viewer::new();
+    viewer.open(
+        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
+        Default::default(),
+        None,
+    );
+    viewer.wait_for_loads();
+    let (bg, _) = layer_named(&viewer, "blockgroups").unwrap();
+    let mut h = harness(viewer);
+    h.get_by_label("blockgroups");
+    // Open its table from the layer list, then pick a row.
+    let buttons = h.get_all_by_label("テーブル").count();
+    assert_eq!(buttons, 9);
+    h.state_mut()
+        .command(sitelens::app::Command::ShowTable(Some(bg)));
+    h.step();
+    h.run();
+    h.get_by_label("BKG_KEY");
+    h.get_by_label("060750601001").click();
+    h.run();
+    assert_eq!(h.state().identified(), Some((bg, 3)));
+    h.get_by_label("地物情報");
+}
+
+#[test]
+fn language_switches_to_english() {
+    let mut h = harness(Viewer::new());
+    h.state_mut()
+        .command(sitelens::app::Command::SetLang(Lang::En));
+    h.step();
+    h.run();
+    h.get_by_label("Layers");
+    assert!(h.query_by_label("レイヤ").is_none());
+}
+
+#[test]
+fn bad_file_shows_an_error_and_the_app_keeps_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("broken.geojson");
+    std::fs::write(&bad, "{ not json").unwrap();
+    let mut viewer = Viewer::new();
+    viewer.open(vec![bad], Default::default(), None);
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    h.get_by_label_contains("broken.geojson");
+    assert_eq!(h.state().layers.len(), 8);
+    h.get_by_label("駅 Stations").click();
+    h.run();
+}
+
+#[test]
+fn snapshot_of_the_default_project() {
+    let mut h = harness(Viewer::new());
+    h.snapshot("hino_default");
+}
