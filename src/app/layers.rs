@@ -1,6 +1,7 @@
 //! Layers on the map, their styles, and the layers panel.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use eframe::egui;
 use egui::Color32;
@@ -12,19 +13,41 @@ use crate::model::Layer;
 /// A layer on the map with its display state.
 pub struct MapLayer {
     pub title: String,
-    pub layer: Layer,
+    /// Shared: spatial filters of other layers refer to it.
+    pub layer: Arc<Layer>,
     pub visible: bool,
     pub style: Style,
+    /// The layer's filter and which features pass it (`None`: no filter).
+    pub filter: Option<LayerFilter>,
+}
+
+/// A filter applied to a layer in the viewer, with its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerFilter {
+    /// The filter as text (the same words as `sitelens export`'s provenance).
+    pub text: String,
+    /// For each feature: whether it passes.
+    pub passes: Vec<bool>,
+    /// The passing features, in order.
+    pub ids: Vec<usize>,
 }
 
 impl MapLayer {
     pub fn new(title: String, layer: Layer, style: Style) -> Self {
         MapLayer {
             title,
-            layer,
+            layer: Arc::new(layer),
             visible: true,
             style,
+            filter: None,
         }
+    }
+
+    /// Whether feature `id` passes the layer's filter (all do without one).
+    pub fn passes(&self, id: usize) -> bool {
+        self.filter
+            .as_ref()
+            .is_none_or(|f| f.passes.get(id).copied().unwrap_or(false))
     }
 
     /// How the selected features of this layer are drawn: thick, bright, on top.
@@ -98,6 +121,15 @@ impl Style {
         }
     }
 
+    /// The style of features a filter leaves out.
+    pub fn dimmed(&self) -> Style {
+        Style {
+            stroke: self.stroke.gamma_multiply(0.2),
+            fill: self.fill.gamma_multiply(0.2),
+            ..*self
+        }
+    }
+
     /// The colour that stands for the layer in lists and legends.
     pub fn swatch(&self) -> Color32 {
         if self.fill == Color32::TRANSPARENT {
@@ -137,7 +169,10 @@ pub fn layers_ui(
             if ui.checkbox(&mut visible, &map_layer.title).changed() {
                 commands.push(Command::SetVisible(i, visible));
             }
-            ui.weak(layer.features.len().to_string());
+            match &map_layer.filter {
+                Some(f) => ui.weak(format!("{}/{}", f.ids.len(), layer.features.len())),
+                None => ui.weak(layer.features.len().to_string()),
+            };
             if !layer.warnings.is_empty() {
                 let badge = ui.colored_label(
                     Color32::from_rgb(200, 120, 0),
@@ -153,7 +188,7 @@ pub fn layers_ui(
                 });
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.add_space(20.0);
             if ui
                 .small_button(lang.t("ズーム", "Zoom"))
@@ -168,6 +203,9 @@ pub fn layers_ui(
                 .clicked()
             {
                 commands.push(Command::ShowTable(Some(i)));
+            }
+            if ui.small_button(lang.t("フィルタ", "Filter")).clicked() {
+                commands.push(Command::EditFilter(i));
             }
             if ui
                 .small_button("↑")

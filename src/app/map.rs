@@ -147,10 +147,17 @@ pub fn map_ui(
         .filter(|l| l.visible && l.layer.source.crs.known)
     {
         let layer = &map_layer.layer;
+        // Features a filter leaves out are dimmed, not hidden: the context stays readable.
+        let dimmed = map_layer.style.dimmed();
         let mut shapes = Vec::new();
         for id in layer.index.query(visible_env) {
             if let Some(g) = &layer.features[id].geometry {
-                geometry_shapes(g, &v, rect, &map_layer.style, &mut shapes);
+                let style = if map_layer.passes(id) {
+                    &map_layer.style
+                } else {
+                    &dimmed
+                };
+                geometry_shapes(g, &v, rect, style, &mut shapes);
             }
         }
         painter.extend(shapes);

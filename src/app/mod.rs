@@ -4,6 +4,8 @@
 //!
 //! Panels emit [`Command`]s; [`Viewer::apply`] carries them out once per frame.
 
+mod export_dialog;
+mod filter_panel;
 mod i18n;
 mod identify;
 mod layers;
@@ -17,8 +19,9 @@ use std::path::PathBuf;
 use eframe::egui;
 use egui::Color32;
 
+pub use filter_panel::{Condition, FilterPanel, Op};
 pub use i18n::Lang;
-pub use layers::{MapLayer, Style};
+pub use layers::{LayerFilter, MapLayer, Style};
 pub use map::MapView;
 
 use crate::embedded::HINO;
@@ -97,6 +100,12 @@ pub enum Command {
     },
     Open(Vec<PathBuf>),
     SetLang(Lang),
+    /// Apply the filter panel's filter to a layer.
+    ApplyFilter(usize),
+    ClearFilter(usize),
+    /// Point the filter panel at a layer.
+    EditFilter(usize),
+    OpenExport(Option<usize>),
 }
 
 /// A message for the user: load errors and skipped records.
@@ -117,6 +126,8 @@ pub struct Viewer {
     pub lang: Lang,
     /// Where the map was drawn last frame (tests click on it).
     pub map_rect: Option<egui::Rect>,
+    pub filter_panel: FilterPanel,
+    pub export_dialog: export_dialog::ExportDialog,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -141,6 +152,8 @@ impl Viewer {
             notices: Vec::new(),
             lang: Lang::default(),
             map_rect: None,
+            filter_panel: FilterPanel::default(),
+            export_dialog: export_dialog::ExportDialog::default(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
@@ -355,6 +368,62 @@ impl Viewer {
             }
             Command::Open(paths) => self.open(paths, LoadOptions::default(), None),
             Command::SetLang(l) => self.lang = l,
+            Command::ApplyFilter(i) => self.apply_filter(i),
+            Command::ClearFilter(i) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.filter = None;
+                }
+            }
+            Command::EditFilter(i) => {
+                if self.filter_panel.layer != Some(i) {
+                    self.filter_panel = FilterPanel {
+                        layer: Some(i),
+                        ..Default::default()
+                    };
+                }
+            }
+            Command::OpenExport(layer) => {
+                self.export_dialog.open = true;
+                self.export_dialog.result = None;
+                if layer.is_some() {
+                    self.export_dialog.layer = layer;
+                }
+            }
+        }
+    }
+
+    /// Runs the filter panel's filter on layer `i`; an error stays in the panel.
+    fn apply_filter(&mut self, i: usize) {
+        let Some(target) = self.layers.get(i) else {
+            return;
+        };
+        let reference = |name: &str| {
+            self.layers
+                .iter()
+                .find(|l| l.layer.name == name)
+                .map(|l| l.layer.clone())
+        };
+        let filter = self.filter_panel.build(
+            &target.layer,
+            reference("hino_boundary_n03"),
+            reference("stations_n02_2023"),
+        );
+        if filter.is_empty() {
+            self.layers[i].filter = None;
+            self.filter_panel.error = None;
+            return;
+        }
+        match filter.apply(&target.layer) {
+            Ok(ids) => {
+                let mut passes = vec![false; target.layer.features.len()];
+                for &id in &ids {
+                    passes[id] = true;
+                }
+                let text = filter.describe();
+                self.layers[i].filter = Some(LayerFilter { text, passes, ids });
+                self.filter_panel.error = None;
+            }
+            Err(e) => self.filter_panel.error = Some(e.to_string()),
         }
     }
 
@@ -376,7 +445,7 @@ impl Viewer {
 
         egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
         egui::Panel::left("layers")
-            .default_size(300.0)
+            .default_size(350.0)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     layers::layers_ui(
@@ -386,6 +455,9 @@ impl Viewer {
                         &self.loader.pending,
                         &mut self.commands,
                     );
+                    ui.separator();
+                    self.filter_panel
+                        .ui(ui, &self.layers, self.lang, &mut self.commands);
                     self.notices_ui(ui);
                 });
             });
@@ -418,6 +490,8 @@ impl Viewer {
                     );
                 });
         }
+        self.export_dialog
+            .ui(ui.ctx(), &self.layers, self.selection.as_ref(), self.lang);
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
             if let (Some(zoom), Some(view)) = (self.pending_zoom.take(), self.view.as_mut()) {
@@ -454,6 +528,12 @@ impl Viewer {
         ui.horizontal(|ui| {
             ui.strong("sitelens");
             ui.separator();
+            ui.menu_button(lang.t("ファイル", "File"), |ui| {
+                if ui.button(lang.t("エクスポート…", "Export…")).clicked() {
+                    self.commands
+                        .push(Command::OpenExport(self.filter_panel.layer));
+                }
+            });
             ui.menu_button(lang.t("表示", "View"), |ui| {
                 if ui.button(lang.t("日野市全体", "Whole city")).clicked()
                     && let Some(e) = self.home_extent()
@@ -515,5 +595,5 @@ pub fn layer_named<'a>(viewer: &'a Viewer, name: &str) -> Option<(usize, &'a Lay
         .iter()
         .enumerate()
         .find(|(_, l)| l.layer.name == name)
-        .map(|(i, l)| (i, &l.layer))
+        .map(|(i, l)| (i, l.layer.as_ref()))
 }

@@ -5,7 +5,7 @@ use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
 use super::{Command, Lang, MapLayer, Selection};
-use crate::model::{Layer, Value};
+use crate::model::Value;
 
 /// Sorting by a column: (column, ascending).
 type Sort = Option<(usize, bool)>;
@@ -22,10 +22,18 @@ pub struct TableState {
 }
 
 impl TableState {
-    fn order_for(&mut self, layer_index: usize, layer: &Layer) -> &[usize] {
-        let key = (layer_index, layer.features.len(), self.sort);
+    fn order_for(&mut self, layer_index: usize, map_layer: &MapLayer) -> &[usize] {
+        let layer = &map_layer.layer;
+        let shown = map_layer
+            .filter
+            .as_ref()
+            .map_or(layer.features.len(), |f| f.ids.len());
+        let key = (layer_index, shown, self.sort);
         if self.key != Some(key) {
-            self.order = (0..layer.features.len()).collect();
+            self.order = match &map_layer.filter {
+                Some(f) => f.ids.clone(),
+                None => (0..layer.features.len()).collect(),
+            };
             if let Some((col, ascending)) = self.sort {
                 let value = |i: usize| layer.features[i].values.get(col).unwrap_or(&Value::Null);
                 self.order.sort_by(|&a, &b| {
@@ -82,11 +90,11 @@ impl TableState {
         };
         self.shown_selection = first;
         let scroll_row = scroll_to.and_then(|f| {
-            self.order_for(layer_index, layer)
+            self.order_for(layer_index, map_layer)
                 .iter()
                 .position(|&i| i == f)
         });
-        let order = self.order_for(layer_index, layer).to_vec();
+        let order = self.order_for(layer_index, map_layer).to_vec();
         let mut builder = TableBuilder::new(ui)
             .striped(true)
             .resizable(true)

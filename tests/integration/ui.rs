@@ -13,7 +13,7 @@ use crate::corpus;
 fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
     let mut fonts_installed = false;
     let mut h = Harness::builder()
-        .with_size(Vec2::new(1280.0, 800.0))
+        .with_size(Vec2::new(1400.0, 1000.0))
         .build_ui_state(
             move |ui, viewer: &mut Viewer| {
                 if !fonts_installed {
@@ -40,6 +40,14 @@ fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
         });
         h.step();
     }
+    h.run();
+}
+
+/// Scrolls a button into view, then clicks it.
+fn click_button(h: &mut Harness<'_, Viewer>, label: &str) {
+    h.get_by_label(label).scroll_to_me();
+    h.run();
+    h.get_by_label(label).click();
     h.run();
 }
 
@@ -152,4 +160,80 @@ fn bad_file_shows_an_error_and_the_app_keeps_working() {
 fn snapshot_of_the_default_project() {
     let mut h = harness(Viewer::new());
     h.snapshot("hino_default");
+}
+
+#[test]
+fn filter_panel_counts_and_export_dialog_writes_what_passes() {
+    let mut h = harness(Viewer::new());
+    let (shelters, layer) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
+    // What the core filter says, for comparison.
+    let expected = sitelens::filter::Filter {
+        where_text: Some("\"施設・場所名\" LIKE '%小学校%'".into()),
+        ..Default::default()
+    }
+    .apply(layer)
+    .unwrap()
+    .len();
+    assert!(expected > 5 && expected < 57, "{expected}");
+
+    h.state_mut()
+        .command(sitelens::app::Command::EditFilter(shelters));
+    h.step();
+    h.run();
+    assert_eq!(h.state().filter_panel.layer, Some(shelters));
+    // Pick: 施設・場所名 contains 小学校.
+    click_button(&mut h, "＋ 条件を追加");
+    {
+        let panel = &mut h.state_mut().filter_panel;
+        let c = &mut panel.conditions[0];
+        c.field = layer_field(&Viewer::new(), shelters, "施設・場所名");
+        c.op = sitelens::app::Op::Contains;
+        c.value = "小学校".into();
+    }
+    click_button(&mut h, "適用");
+    let f = h.state().layers[shelters]
+        .filter
+        .clone()
+        .unwrap_or_else(|| {
+            panic!(
+                "not applied: {:?} {:?}",
+                h.state().filter_panel.error,
+                h.state().filter_panel.conditions
+            )
+        });
+    assert_eq!(f.ids.len(), expected);
+    h.get_by_label(&format!("{expected} / 57 件が該当"));
+    h.get_by_label(&format!("{expected}/57"));
+
+    // Inside the city only: the one shelter outside Hino drops out (data/hino/SOURCES.md).
+    h.state_mut().filter_panel.within_city = true;
+    click_button(&mut h, "適用");
+    let within = h.state().layers[shelters]
+        .filter
+        .as_ref()
+        .unwrap()
+        .ids
+        .len();
+    assert!(within <= expected);
+
+    // Export what passes, public profile.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("schools.geojson");
+    h.state_mut()
+        .command(sitelens::app::Command::OpenExport(Some(shelters)));
+    h.step();
+    h.run();
+    h.state_mut().export_dialog.path = out.display().to_string();
+    click_button(&mut h, "書き出す");
+    assert!(
+        matches!(&h.state().export_dialog.result, Some(Ok(_))),
+        "{:?}",
+        h.state().export_dialog.result
+    );
+    let back = sitelens::load(&out, &Default::default()).unwrap();
+    assert_eq!(back.features.len(), within);
+}
+
+fn layer_field(viewer: &Viewer, layer: usize, name: &str) -> usize {
+    viewer.layers[layer].layer.field_index(name).unwrap()
 }

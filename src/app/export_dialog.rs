@@ -1,0 +1,184 @@
+//! The export dialog: a layer's filtered or selected features, public or internal profile
+//! (showing what the public profile drops), precision and destination; written by the same
+//! exporter as `sitelens export`.
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::{Lang, MapLayer, Selection};
+use crate::export::{self, ExportOptions, Profile, Section};
+
+pub struct ExportDialog {
+    pub open: bool,
+    pub layer: Option<usize>,
+    pub only_selected: bool,
+    pub profile: Profile,
+    pub precision: usize,
+    pub path: String,
+    pub result: Option<Result<String, String>>,
+}
+
+impl Default for ExportDialog {
+    fn default() -> Self {
+        ExportDialog {
+            open: false,
+            layer: None,
+            only_selected: false,
+            profile: Profile::Public,
+            precision: 7,
+            path: "export.geojson".into(),
+            result: None,
+        }
+    }
+}
+
+impl ExportDialog {
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        layers: &[MapLayer],
+        selection: Option<&Selection>,
+        lang: Lang,
+    ) {
+        if !self.open {
+            return;
+        }
+        let mut open = self.open;
+        egui::Window::new(lang.t("エクスポート", "Export"))
+            .open(&mut open)
+            .collapsible(false)
+            .show(ctx, |ui| {
+                let current = self.layer.filter(|&l| l < layers.len());
+                let label = ui.label(lang.t("対象レイヤ", "Layer"));
+                egui::ComboBox::from_id_salt("export_layer")
+                    .selected_text(current.map_or(
+                        lang.t("レイヤを選択", "Choose a layer").to_string(),
+                        |l| layers[l].title.clone(),
+                    ))
+                    .show_ui(ui, |ui| {
+                        for (i, l) in layers.iter().enumerate().rev() {
+                            ui.selectable_value(&mut self.layer, Some(i), &l.title);
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                let Some(li) = current else { return };
+                let map_layer = &layers[li];
+                let selected: Vec<usize> = selection
+                    .filter(|s| s.layer == li)
+                    .map(|s| s.features.iter().copied().collect())
+                    .unwrap_or_default();
+                let filtered: Vec<usize> = match &map_layer.filter {
+                    Some(f) => f.ids.clone(),
+                    None => (0..map_layer.layer.features.len()).collect(),
+                };
+                ui.radio_value(
+                    &mut self.only_selected,
+                    false,
+                    format!(
+                        "{} ({})",
+                        lang.t("フィルタ後の地物", "Filtered features"),
+                        filtered.len()
+                    ),
+                );
+                ui.add_enabled_ui(!selected.is_empty(), |ui| {
+                    ui.radio_value(
+                        &mut self.only_selected,
+                        true,
+                        format!(
+                            "{} ({})",
+                            lang.t("選択した地物", "Selected features"),
+                            selected.len()
+                        ),
+                    );
+                });
+                ui.separator();
+                ui.radio_value(
+                    &mut self.profile,
+                    Profile::Public,
+                    lang.t(
+                        "公開用（内部項目を除く）",
+                        "Public (internal fields removed)",
+                    ),
+                );
+                ui.radio_value(
+                    &mut self.profile,
+                    Profile::Internal,
+                    lang.t("内部用（全項目）", "Internal (every field)"),
+                );
+                let ids = if self.only_selected {
+                    selected
+                } else {
+                    filtered
+                };
+                let fields_read = map_layer
+                    .filter
+                    .as_ref()
+                    .map(|_| Vec::new())
+                    .unwrap_or_default();
+                let section = Section::new(&map_layer.layer, ids, self.profile, fields_read);
+                let dropped = section.dropped();
+                if self.profile == Profile::Public {
+                    if dropped.is_empty() {
+                        ui.weak(lang.t("除外される項目はありません", "No field is removed"));
+                    } else {
+                        ui.label(format!(
+                            "{} {}",
+                            lang.t("除外する項目:", "Removed fields:"),
+                            dropped.join(", ")
+                        ));
+                    }
+                }
+                ui.horizontal(|ui| {
+                    let label = ui.label(lang.t("座標の桁数", "Decimals"));
+                    ui.add(egui::DragValue::new(&mut self.precision).range(0..=15))
+                        .labelled_by(label.id);
+                });
+                ui.horizontal(|ui| {
+                    let label = ui.label(lang.t("保存先", "Save to"));
+                    ui.text_edit_singleline(&mut self.path)
+                        .labelled_by(label.id);
+                });
+                ui.weak(lang.t(
+                    ".geojson（RFC 7946）または .csv",
+                    ".geojson (RFC 7946) or .csv",
+                ));
+                if ui.button(lang.t("書き出す", "Export")).clicked() {
+                    let options = ExportOptions {
+                        profile: self.profile,
+                        precision: self.precision,
+                        filter_text: map_layer
+                            .filter
+                            .as_ref()
+                            .map_or("none (all features)".into(), |f| f.text.clone()),
+                        ..Default::default()
+                    };
+                    let protected = vec![map_layer.layer.source.path.clone()];
+                    let target = PathBuf::from(self.path.trim());
+                    self.result = Some(
+                        export::export(&target, &[section], &options, &protected)
+                            .map(|w| {
+                                format!(
+                                    "{} {} → {}",
+                                    w.features,
+                                    lang.t("件を書き出しました", "features written"),
+                                    target.display()
+                                )
+                            })
+                            .map_err(|e| e.to_string()),
+                    );
+                }
+                match &self.result {
+                    Some(Ok(m)) => {
+                        ui.colored_label(egui::Color32::from_rgb(0, 130, 60), m);
+                    }
+                    Some(Err(e)) => {
+                        ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
+                    }
+                    None => {}
+                }
+            });
+        self.open = open;
+    }
+}
