@@ -114,14 +114,14 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
     }
     writeln!(out, "  fields:     {}", layer.fields.len())?;
     for f in &layer.fields {
-        writeln!(
-            out,
-            "    {:<24} {}",
-            f.name,
-            serde_json::to_string(&f.field_type)
-                .unwrap_or_default()
-                .trim_matches('"')
-        )?;
+        // Pad by display width: a kanji takes two columns.
+        let width: usize = f
+            .name
+            .chars()
+            .map(|c| if c.is_ascii() { 1 } else { 2 })
+            .sum();
+        let pad = " ".repeat(24usize.saturating_sub(width));
+        writeln!(out, "    {}{pad} {}", f.name, f.field_type.name())?;
     }
     if layer.warnings.is_empty() {
         writeln!(out, "  warnings:   none")?;

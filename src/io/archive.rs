@@ -105,7 +105,7 @@ impl Archive {
         match layers.as_slice() {
             [one] => Ok((*one).clone()),
             [] => Err(err(format!(
-                "the archive holds no layer file (.{}); it holds {} entries",
+                "the archive holds no layer file (.{}) among its {} entries",
                 layer_exts.join(", ."),
                 self.names.len()
             ))),

@@ -41,6 +41,15 @@ impl Loader for CsvLoader {
         &["csv", "tsv"]
     }
 
+    fn check_head(&self, _ext: &str, head: &[u8]) -> Result<(), String> {
+        match head.iter().position(|&b| b == 0) {
+            Some(at) => Err(format!(
+                "not a text table: a NUL byte at offset {at} (binary data)"
+            )),
+            None => Ok(()),
+        }
+    }
+
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
         let path = input.display();
         let (body, bom) = text::strip_utf8_bom(&input.bytes);

@@ -54,6 +54,16 @@ impl Loader for GeoJsonLoader {
         &["geojson", "json"]
     }
 
+    fn check_head(&self, _ext: &str, head: &[u8]) -> Result<(), String> {
+        let (body, _) = text::strip_utf8_bom(head);
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') | None => Ok(()),
+            Some(&b) => Err(format!(
+                "not GeoJSON: a GeoJSON file starts with '{{', this one with byte 0x{b:02X}"
+            )),
+        }
+    }
+
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
         let path = input.display();
         let invalid = |m: String| LoadError::new(&path, LoadErrorKind::Invalid(m));

@@ -153,6 +153,41 @@ pub trait Loader: Sync {
     /// Lower-case file extensions this loader reads.
     fn extensions(&self) -> &'static [&'static str];
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError>;
+    /// A quick look at the first bytes of a file: `Err` when it cannot be this format, so a
+    /// huge file of something else is refused before it is read into memory.
+    fn check_head(&self, _ext: &str, _head: &[u8]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+/// Bytes looked at before a file is read whole.
+const HEAD_BYTES: usize = 64 * 1024;
+
+/// Reads a file, after checking its first bytes against the loader its extension names.
+fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    (&mut file)
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| LoadError::new(path, e))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if let Some(loader) = loader_for(&ext) {
+        loader
+            .check_head(&ext, &head)
+            .map_err(|m| LoadError::new(path, LoadErrorKind::Invalid(m)))?;
+    }
+    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    let mut bytes = head;
+    bytes.reserve(size.saturating_sub(bytes.len()));
+    file.read_to_end(&mut bytes)
+        .map_err(|e| LoadError::new(path, e))?;
+    Ok(bytes)
 }
 
 /// Every format sitelens reads.
@@ -186,7 +221,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
             }
         }
         None => {
-            let bytes = std::fs::read(path).map_err(|e| LoadError::new(path, e))?;
+            let bytes = read_checked(path)?;
             Input {
                 path: path.to_path_buf(),
                 member: None,

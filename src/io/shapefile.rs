@@ -27,6 +27,16 @@ impl Loader for ShapefileLoader {
         &["shp", "dbf"]
     }
 
+    fn check_head(&self, ext: &str, head: &[u8]) -> Result<(), String> {
+        if ext == "shp" && head.len() >= 4 {
+            let code = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
+            if code != 9994 {
+                return Err(format!("not a shapefile: file code {code}, expected 9994"));
+            }
+        }
+        Ok(())
+    }
+
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
         let path = input.display();
         let mut warnings = Vec::new();

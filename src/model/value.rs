@@ -89,6 +89,18 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// The name used in `info` and its JSON ("int", "text", …).
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Bool => "bool",
+            FieldType::Int => "int",
+            FieldType::Float => "float",
+            FieldType::Text => "text",
+            FieldType::Date => "date",
+            FieldType::Json => "json",
+        }
+    }
+
     /// The narrowest type holding values of both types: Int + Float is Float; any other mix is
     /// Text (the values themselves keep their own types).
     pub fn unify(self, other: FieldType) -> FieldType {

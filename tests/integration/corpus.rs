@@ -394,3 +394,59 @@ pub fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     out.sort();
     out
 }
+
+/// One line per corpus file: how it loads (count, geometry types, CRS, encoding, warnings) or
+/// the error. Kept in tests/corpus_results.tsv so any change in behaviour on any file shows in
+/// review; `UPDATE_CORPUS_RESULTS=1 cargo test corpus_results` rewrites it.
+#[test]
+fn corpus_results_match_the_recorded_table() {
+    let root = corpus("");
+    let mut lines =
+        vec!["file\tstatus\tfeatures\tgeometry_types\tcrs\tencoding\twarnings".to_string()];
+    for path in crate::corpus_layer_files() {
+        let rel = path.strip_prefix(&root).unwrap().display().to_string();
+        let line = match load(&path, &LoadOptions::default()) {
+            Ok(layer) => {
+                let types: Vec<String> = layer
+                    .geometry_type_counts()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let enc = layer.source.encoding.as_ref().map_or("-".to_string(), |e| {
+                    format!("{} [{}]", e.name, e.decided_by)
+                });
+                format!(
+                    "{rel}\tok\t{}\t{}\t{} [{}]\t{enc}\t{}",
+                    layer.features.len(),
+                    types.join(","),
+                    layer.source.crs.label(),
+                    layer.source.crs.decided_by,
+                    layer.warnings.len()
+                )
+            }
+            Err(e) => format!(
+                "{rel}\terror\t\t\t\t\t{}",
+                e.to_string().replace(&root.display().to_string(), "")
+            ),
+        };
+        lines.push(line);
+    }
+    let table = lines.join("\n") + "\n";
+    let recorded_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus_results.tsv");
+    if std::env::var_os("UPDATE_CORPUS_RESULTS").is_some() {
+        std::fs::write(&recorded_path, &table).unwrap();
+    }
+    let recorded = std::fs::read_to_string(&recorded_path).unwrap_or_default();
+    let changed: Vec<String> = table
+        .lines()
+        .zip(recorded.lines().chain(std::iter::repeat("")))
+        .filter(|(now, before)| now != before)
+        .map(|(now, before)| format!("- {before}\n+ {now}"))
+        .collect();
+    assert!(
+        changed.is_empty() && table.lines().count() == recorded.lines().count(),
+        "corpus behaviour changed (UPDATE_CORPUS_RESULTS=1 to accept):\n{}",
+        changed.join("\n")
+    );
+}

@@ -272,3 +272,29 @@ fn deleted_dbf_records_stay_paired_with_their_shapes() {
         load_ok(&src.with_extension("shp")).value(1, "著者")
     );
 }
+
+/// A large file of junk is refused from its first bytes: not read whole into memory.
+#[test]
+fn junk_is_refused_from_its_first_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, head, says) in [
+        ("big.geojson", &b"\x00\x01binary"[..], "starts with"),
+        ("big.shp", b"PK\x03\x04zip?", "file code"),
+        ("big.csv", b"a,b\n\x00\x00", "NUL byte"),
+    ] {
+        let path = dir.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(&file);
+        w.write_all(head).unwrap();
+        drop(w);
+        // 2 GiB, sparse: reading it whole would take seconds and gigabytes.
+        file.set_len(2 << 30).unwrap();
+        let err = load(&path, &LoadOptions::default()).unwrap_err();
+        let m = err.to_string();
+        assert!(
+            m.contains(name) && m.contains(says) && !m.contains('\n'),
+            "{m}"
+        );
+    }
+}
