@@ -150,16 +150,51 @@ pub fn map_ui(
         // Features a filter leaves out are dimmed, not hidden: the context stays readable.
         let dimmed = map_layer.style.dimmed();
         let mut shapes = Vec::new();
-        for id in layer.index.query(visible_env) {
-            if let Some(g) = &layer.features[id].geometry {
-                let style = if map_layer.passes(id) {
-                    &map_layer.style
-                } else {
-                    &dimmed
-                };
-                geometry_shapes(g, &v, rect, style, &mut shapes);
+        // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
+        // frame is bounded by the screen, not by the number of features.
+        let mut tiny = TinyPixels::new(rect);
+        for (id, env) in layer.index.query_envelopes(visible_env) {
+            let Some(g) = &layer.features[id].geometry else {
+                continue;
+            };
+            let style = if map_layer.passes(id) {
+                &map_layer.style
+            } else {
+                &dimmed
+            };
+            let a = v.screen_from_world(
+                rect,
+                Coord {
+                    x: env.min_x,
+                    y: env.min_y,
+                },
+            );
+            let b = v.screen_from_world(
+                rect,
+                Coord {
+                    x: env.max_x,
+                    y: env.max_y,
+                },
+            );
+            let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
+            if !matches!(g, Geometry::Point(_)) {
+                if w < 1.5 && h < 1.5 {
+                    tiny.mark(
+                        Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
+                        style.swatch(),
+                    );
+                    continue;
+                }
+                // A few points across: its box is what can be seen (and outlines this small
+                // only make spiky miter joins).
+                if w < 4.0 && h < 4.0 {
+                    tiny.rect(Rect::from_two_pos(a, b), style.swatch());
+                    continue;
+                }
             }
+            geometry_shapes(g, &v, rect, style, &mut shapes);
         }
+        shapes.extend(tiny.into_shapes());
         painter.extend(shapes);
     }
 
@@ -221,11 +256,78 @@ pub fn map_ui(
     }
 }
 
+/// One 1-point square per screen pixel that holds a feature too small to draw.
+struct TinyPixels {
+    origin: Pos2,
+    width: usize,
+    taken: Vec<bool>,
+    mesh: egui::Mesh,
+    /// Full meshes: each kept under 65,536 vertices, which some paths index with u16.
+    done: Vec<Shape>,
+}
+
+impl TinyPixels {
+    fn new(rect: Rect) -> Self {
+        let width = rect.width().max(1.0) as usize + 1;
+        let height = rect.height().max(1.0) as usize + 1;
+        TinyPixels {
+            origin: rect.min,
+            width,
+            taken: vec![false; width * height],
+            mesh: egui::Mesh::default(),
+            done: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, p: Pos2, color: Color32) {
+        let (dx, dy) = (p.x - self.origin.x, p.y - self.origin.y);
+        if dx < 0.0 || dy < 0.0 {
+            return;
+        }
+        let cell = dy as usize * self.width + dx as usize;
+        if dx as usize >= self.width || cell >= self.taken.len() || self.taken[cell] {
+            return;
+        }
+        self.taken[cell] = true;
+        let min = Pos2::new(self.origin.x + dx.floor(), self.origin.y + dy.floor());
+        self.mesh
+            .add_colored_rect(Rect::from_min_size(min, Vec2::splat(1.0)), color);
+        if self.mesh.vertices.len() >= u16::MAX as usize - 4 {
+            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
+        }
+    }
+
+    /// A small feature drawn as its screen box.
+    fn rect(&mut self, r: Rect, color: Color32) {
+        self.mesh.add_colored_rect(r.expand(0.5), color);
+        if self.mesh.vertices.len() >= u16::MAX as usize - 4 {
+            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
+        }
+    }
+
+    fn into_shapes(mut self) -> Vec<Shape> {
+        self.done.push(Shape::mesh(self.mesh));
+        self.done
+    }
+}
+
+/// A line's points on screen, dropping points within 0.7 points of the last one kept: they add
+/// nothing visible, and their noisy directions make the stroke's miter joins spike far off.
 fn ring_points(ring: &LineString<f64>, v: &MapView, rect: Rect) -> Vec<Pos2> {
-    ring.0
-        .iter()
-        .map(|c| v.screen_from_world(rect, *c))
-        .collect()
+    let mut out: Vec<Pos2> = Vec::with_capacity(ring.0.len());
+    for c in &ring.0 {
+        let p = v.screen_from_world(rect, *c);
+        if out.last().is_none_or(|last| last.distance_sq(p) > 0.49) {
+            out.push(p);
+        }
+    }
+    if let (Some(first), Some(last)) = (ring.0.first(), ring.0.last())
+        && first != last
+        && out.len() == 1
+    {
+        out.push(v.screen_from_world(rect, *last));
+    }
+    out
 }
 
 fn geometry_shapes(
@@ -259,12 +361,13 @@ fn geometry_shapes(
         }
         Geometry::Polygon(p) => {
             // Outlines only here: filled, tessellated polygons come with the full renderer.
-            out.push(Shape::closed_line(
-                ring_points(p.exterior(), v, rect),
-                stroke,
-            ));
-            for hole in p.interiors() {
-                out.push(Shape::closed_line(ring_points(hole, v, rect), stroke));
+            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                let points = ring_points(ring, v, rect);
+                // Fewer than 3 distinct points on screen: a closed stroke would fold back on
+                // itself into a long miter spike.
+                if points.len() >= 4 {
+                    out.push(Shape::closed_line(points, stroke));
+                }
             }
         }
         Geometry::MultiPolygon(mp) => {

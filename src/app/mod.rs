@@ -127,6 +127,8 @@ pub struct Viewer {
     /// Where the map was drawn last frame (tests click on it).
     pub map_rect: Option<egui::Rect>,
     pub filter_panel: FilterPanel,
+    /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
+    frame_stats: Option<FrameStats>,
     pub export_dialog: export_dialog::ExportDialog,
     loader: loading::Loader,
     table: table::TableState,
@@ -153,6 +155,7 @@ impl Viewer {
             lang: Lang::default(),
             map_rect: None,
             filter_panel: FilterPanel::default(),
+            frame_stats: std::env::var_os("SITELENS_FRAME_STATS").map(|_| FrameStats::default()),
             export_dialog: export_dialog::ExportDialog::default(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
@@ -429,6 +432,16 @@ impl Viewer {
 
     /// The whole window's contents (also what the UI tests drive).
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        let started = std::time::Instant::now();
+        self.show_panels(ui);
+        if let Some(stats) = &mut self.frame_stats {
+            stats.record(ui.ctx(), started.elapsed());
+            // Measuring: paint continuously, so intervals are the full cost of a frame.
+            ui.ctx().request_repaint();
+        }
+    }
+
+    fn show_panels(&mut self, ui: &mut egui::Ui) {
         let done = self.loader.poll();
         self.receive(done);
         let dropped: Vec<PathBuf> = ui.input(|i| {
@@ -586,6 +599,65 @@ impl eframe::App for Viewer {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
     }
+}
+
+/// Frame times (the interval between frames, and the time to build the UI), summarised on
+/// stderr every 60 frames: how the viewer's speed is measured under Xvfb.
+#[derive(Default)]
+struct FrameStats {
+    intervals_ms: Vec<f64>,
+    build_ms: Vec<f64>,
+    first_frame_logged: bool,
+}
+
+impl FrameStats {
+    fn record(&mut self, ctx: &egui::Context, build: std::time::Duration) {
+        if !self.first_frame_logged {
+            self.first_frame_logged = true;
+            eprintln!(
+                "frame-stats: first frame built {:.1} ms after start",
+                process_uptime_ms()
+            );
+        }
+        self.intervals_ms
+            .push(ctx.input(|i| i.unstable_dt) as f64 * 1000.0);
+        self.build_ms.push(build.as_secs_f64() * 1000.0);
+        if self.intervals_ms.len() == 60 {
+            let median = |v: &mut Vec<f64>| {
+                v.sort_by(f64::total_cmp);
+                (v[v.len() / 2], v[v.len() * 95 / 100])
+            };
+            let (dt, dt95) = median(&mut self.intervals_ms);
+            let (b, b95) = median(&mut self.build_ms);
+            eprintln!(
+                "frame-stats: interval median {dt:.1} ms (p95 {dt95:.1}); UI build median {b:.1} ms (p95 {b95:.1})"
+            );
+            self.intervals_ms.clear();
+            self.build_ms.clear();
+        }
+    }
+}
+
+/// Milliseconds since the process started (Linux: from /proc/self/stat), for start-up timing.
+fn process_uptime_ms() -> f64 {
+    let read = || -> Option<f64> {
+        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+        let start_ticks: f64 = stat
+            .rsplit(')')
+            .next()?
+            .split_whitespace()
+            .nth(19)?
+            .parse()
+            .ok()?;
+        let uptime: f64 = std::fs::read_to_string("/proc/uptime")
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()?;
+        Some((uptime - start_ticks / 100.0) * 1000.0)
+    };
+    read().unwrap_or(f64::NAN)
 }
 
 /// Whether a layer holds this layer object (for tests).

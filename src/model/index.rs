@@ -114,6 +114,17 @@ impl SpatialIndex {
             .map(|e| e.data as usize)
     }
 
+    /// Like [`Self::query`], with each feature's envelope (so callers need not recompute it).
+    pub fn query_envelopes(&self, view: Envelope) -> impl Iterator<Item = (usize, Envelope)> + '_ {
+        self.tree
+            .locate_in_envelope_intersecting(&view.aabb())
+            .map(|e| {
+                let [x0, y0] = e.geom().lower();
+                let [x1, y1] = e.geom().upper();
+                (e.data as usize, Envelope::new(x0, y0, x1, y1))
+            })
+    }
+
     /// The feature nearest to `at` within `tolerance`, by exact distance to its geometry (0 inside
     /// a polygon). Distances are measured with x scaled by `x_scale` (for lon/lat, cos(latitude)
     /// makes a degree of longitude as long as a degree of latitude); `tolerance` is in y units.
