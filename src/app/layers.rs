@@ -1,7 +1,13 @@
 //! Layers on the map, their styles, and the layers panel.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::sync::Arc;
+
+use geo::TriangulateEarcut;
+use geo_types::Geometry;
 
 use eframe::egui;
 use egui::Color32;
@@ -19,6 +25,14 @@ pub struct MapLayer {
     pub style: Style,
     /// The layer's filter and which features pass it (`None`: no filter).
     pub filter: Option<LayerFilter>,
+    /// Polygon triangulations, made the first time each polygon is drawn filled.
+    fills: RefCell<HashMap<usize, Rc<Fill>>>,
+}
+
+/// A polygon's triangles in lon/lat (triangulation survives any affine view transform).
+pub struct Fill {
+    pub vertices: Vec<[f64; 2]>,
+    pub indices: Vec<u32>,
 }
 
 /// A filter applied to a layer in the viewer, with its result.
@@ -40,7 +54,35 @@ impl MapLayer {
             visible: true,
             style,
             filter: None,
+            fills: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// The triangulation of feature `id`'s polygons (cached), `None` if it has none.
+    pub fn fill(&self, id: usize) -> Option<Rc<Fill>> {
+        if let Some(f) = self.fills.borrow().get(&id) {
+            return Some(f.clone());
+        }
+        let polygons: Vec<&geo_types::Polygon<f64>> =
+            match self.layer.features.get(id)?.geometry.as_ref()? {
+                Geometry::Polygon(p) => vec![p],
+                Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
+                _ => return None,
+            };
+        let mut fill = Fill {
+            vertices: Vec::new(),
+            indices: Vec::new(),
+        };
+        for p in polygons {
+            let raw = p.earcut_triangles_raw();
+            let base = fill.vertices.len() as u32;
+            fill.indices
+                .extend(raw.triangle_indices.iter().map(|&i| base + i as u32));
+            fill.vertices.extend(raw.vertices);
+        }
+        let fill = Rc::new(fill);
+        self.fills.borrow_mut().insert(id, fill.clone());
+        Some(fill)
     }
 
     /// Whether feature `id` passes the layer's filter (all do without one).
@@ -116,7 +158,7 @@ impl Style {
                     Color32::from_rgb(200, 0, 120),
                 ];
                 let c = PALETTE[index % PALETTE.len()];
-                s(c, 1.5, c, 4.0)
+                s(c, 1.2, c.gamma_multiply(0.35), 4.0)
             }
         }
     }
@@ -132,7 +174,8 @@ impl Style {
 
     /// The colour that stands for the layer in lists and legends.
     pub fn swatch(&self) -> Color32 {
-        if self.fill == Color32::TRANSPARENT {
+        // A translucent fill looks dark on the panel: its stroke stands for it then.
+        if self.fill.a() < 255 {
             self.stroke
         } else {
             self.fill

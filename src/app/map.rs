@@ -153,6 +153,7 @@ pub fn map_ui(
         // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
         // frame is bounded by the screen, not by the number of features.
         let mut tiny = TinyPixels::new(rect);
+        let mut fills = FillMeshes::default();
         for (id, env) in layer.index.query_envelopes(visible_env) {
             let Some(g) = &layer.features[id].geometry else {
                 continue;
@@ -192,8 +193,15 @@ pub fn map_ui(
                     continue;
                 }
             }
+            if style.fill != Color32::TRANSPARENT
+                && let Some(fill) = map_layer.fill(id)
+            {
+                fills.add(&fill, &v, rect, style.fill);
+            }
             geometry_shapes(g, &v, rect, style, &mut shapes);
         }
+        // Fills under outlines.
+        painter.extend(fills.into_shapes());
         shapes.extend(tiny.into_shapes());
         painter.extend(shapes);
     }
@@ -253,6 +261,38 @@ pub fn map_ui(
             egui::FontId::monospace(13.0),
             Color32::from_gray(30),
         );
+    }
+}
+
+/// Filled polygons of one layer for this frame: cached triangles moved to the screen.
+#[derive(Default)]
+struct FillMeshes {
+    mesh: egui::Mesh,
+    done: Vec<Shape>,
+}
+
+impl FillMeshes {
+    fn add(&mut self, fill: &super::layers::Fill, v: &MapView, rect: Rect, color: Color32) {
+        if self.mesh.vertices.len() + fill.vertices.len() >= u16::MAX as usize {
+            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
+        }
+        let base = self.mesh.vertices.len() as u32;
+        for [x, y] in &fill.vertices {
+            let pos = v.screen_from_world(rect, Coord { x: *x, y: *y });
+            self.mesh.vertices.push(egui::epaint::Vertex {
+                pos,
+                uv: egui::epaint::WHITE_UV,
+                color,
+            });
+        }
+        self.mesh
+            .indices
+            .extend(fill.indices.iter().map(|i| base + i));
+    }
+
+    fn into_shapes(mut self) -> Vec<Shape> {
+        self.done.push(Shape::mesh(self.mesh));
+        self.done
     }
 }
 

@@ -507,9 +507,9 @@ impl Viewer {
             .ui(ui.ctx(), &self.layers, self.selection.as_ref(), self.lang);
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
-            if let (Some(zoom), Some(view)) = (self.pending_zoom.take(), self.view.as_mut()) {
-                let rect = ui.available_rect_before_wrap();
-                *view = MapView::fit(zoom, rect);
+            // Also before the first frame: a layer that loaded early is where the map opens.
+            if let Some(zoom) = self.pending_zoom.take() {
+                self.view = Some(MapView::fit(zoom, ui.available_rect_before_wrap()));
             }
             self.map_rect = Some(ui.available_rect_before_wrap());
             map::map_ui(

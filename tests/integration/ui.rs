@@ -237,3 +237,35 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
 fn layer_field(viewer: &Viewer, layer: usize, name: &str) -> usize {
     viewer.layers[layer].layer.field_index(name).unwrap()
 }
+
+/// Polygons of an opened layer are drawn filled (a translucent tint over the map), not only
+/// outlined: a large share of the map shows the blended fill colour.
+#[test]
+fn opened_polygons_are_drawn_filled() {
+    let mut viewer = Viewer::new();
+    viewer.open(
+        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
+        Default::default(),
+        None,
+    );
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    let map = h.state().map_rect.unwrap();
+    let image = h.render().expect("rendered");
+    let scale = image.width() as f32 / 1400.0;
+    let (mut tinted, mut total) = (0u32, 0u32);
+    for y in (map.top() as u32 + 5)..(map.bottom() as u32 - 5) {
+        for x in (map.left() as u32 + 5)..(map.right() as u32 - 5) {
+            let p = image.get_pixel((x as f32 * scale) as u32, (y as f32 * scale) as u32);
+            total += 1;
+            // Orange at 35 % over the map's background ≈ (240, 200, 155).
+            if p[0].abs_diff(240) < 16 && p[1].abs_diff(200) < 20 && p[2].abs_diff(155) < 24 {
+                tinted += 1;
+            }
+        }
+    }
+    assert!(
+        tinted * 10 > total,
+        "{tinted} of {total} map pixels show the fill"
+    );
+}
