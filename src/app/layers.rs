@@ -13,6 +13,7 @@ use eframe::egui;
 use egui::Color32;
 
 use super::{Command, Lang};
+use crate::analysis::zoning::{Zone, ZoningFields};
 use crate::embedded::Role;
 use crate::model::Layer;
 
@@ -27,6 +28,40 @@ pub struct MapLayer {
     pub filter: Option<LayerFilter>,
     /// Polygon triangulations, made the first time each polygon is drawn filled.
     fills: RefCell<HashMap<usize, Rc<Fill>>>,
+    /// Set when the layer is recognised as zoning (用途地域): styled with the zoning palette.
+    pub zoning: Option<Zoning>,
+}
+
+/// A zoning layer's per-feature colours and the zones it holds (for the legend).
+pub struct Zoning {
+    pub fields: ZoningFields,
+    pub colours: Vec<Option<Color32>>,
+    pub present: Vec<&'static Zone>,
+}
+
+impl Zoning {
+    fn of(layer: &Layer) -> Option<Zoning> {
+        let fields = ZoningFields::detect(layer)?;
+        let mut present: Vec<&'static Zone> = Vec::new();
+        let colours = layer
+            .features
+            .iter()
+            .map(|f| {
+                let zone = fields.zone(&f.values)?;
+                if !present.contains(&zone) {
+                    present.push(zone);
+                }
+                let [r, g, b] = zone.colour;
+                Some(Color32::from_rgb(r, g, b).gamma_multiply(0.75))
+            })
+            .collect();
+        present.sort_by_key(|z| z.a29_code);
+        Some(Zoning {
+            fields,
+            colours,
+            present,
+        })
+    }
 }
 
 /// A polygon's triangles in lon/lat (triangulation survives any affine view transform).
@@ -55,6 +90,36 @@ impl MapLayer {
             style,
             filter: None,
             fills: RefCell::new(HashMap::new()),
+            zoning: None,
+        }
+        .with_zoning()
+    }
+
+    /// Recognises zoning and styles it with the palette: grey outlines, zone colours.
+    fn with_zoning(mut self) -> Self {
+        self.zoning = Zoning::of(&self.layer);
+        if self.zoning.is_some() {
+            self.style.stroke = Color32::from_gray(110);
+            self.style.width = 0.8;
+        }
+        self
+    }
+
+    /// The fill colour of feature `id`: its zone's colour on a zoning layer, else the style's.
+    pub fn fill_colour(&self, id: usize, style: &Style) -> Color32 {
+        match self
+            .zoning
+            .as_ref()
+            .and_then(|z| z.colours.get(id).copied().flatten())
+        {
+            Some(c) if style.fill != Color32::TRANSPARENT || self.passes(id) => {
+                if self.passes(id) {
+                    c
+                } else {
+                    c.gamma_multiply(0.2)
+                }
+            }
+            _ => style.fill,
         }
     }
 
@@ -273,6 +338,17 @@ pub fn layers_ui(
                 .clicked()
             {
                 commands.push(Command::RemoveLayer(i));
+            }
+            if let Some(z) = &map_layer.zoning {
+                ui.end_row();
+                for zone in &z.present {
+                    let [r, g, b] = zone.colour;
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter()
+                        .rect_filled(rect, 1.0, Color32::from_rgb(r, g, b));
+                    ui.label(lang.t(zone.name_ja, zone.name_en));
+                }
             }
             if !layer.source.crs.known {
                 ui.colored_label(

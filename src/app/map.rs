@@ -193,10 +193,11 @@ pub fn map_ui(
                     continue;
                 }
             }
-            if style.fill != Color32::TRANSPARENT
+            let fill_colour = map_layer.fill_colour(id, style);
+            if fill_colour != Color32::TRANSPARENT
                 && let Some(fill) = map_layer.fill(id)
             {
-                fills.add(&fill, &v, rect, style.fill);
+                fills.add(&fill, &v, rect, fill_colour);
             }
             geometry_shapes(g, &v, rect, style, &mut shapes);
         }
@@ -225,6 +226,20 @@ pub fn map_ui(
     }
 
     scale_bar(&painter, rect, &v);
+    if layers.iter().any(|l| l.visible && l.zoning.is_some()) {
+        // Zoning maps are reference only; the binding plan is kept at the city office.
+        let notice = egui::RichText::new(
+            "参考図：用途地域の正式な内容は日野市の窓口で確認してください / Zoning is shown for reference only",
+        )
+        .color(Color32::from_rgb(120, 40, 0))
+        .background_color(Color32::from_rgba_unmultiplied(255, 250, 230, 230))
+        .size(12.0);
+        let at = Rect::from_min_size(
+            rect.left_top() + Vec2::new(8.0, 28.0),
+            Vec2::new(rect.width() - 16.0, 20.0),
+        );
+        ui.put(at, egui::Label::new(notice).selectable(false));
+    }
     let mut status = String::new();
     if let Some(p) = response.hover_pos() {
         let c = v.world_from_screen(rect, p);

@@ -238,11 +238,15 @@ impl Viewer {
                     }
                     let index = self.layers.len();
                     let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
-                    self.layers.push(MapLayer::new(
-                        layer.name.clone(),
-                        layer,
-                        Style::for_role(None, index),
-                    ));
+                    let map_layer =
+                        MapLayer::new(layer.name.clone(), layer, Style::for_role(None, index));
+                    // Zoning is a backdrop: above the neighbouring cities, below everything else.
+                    let at = if map_layer.zoning.is_some() {
+                        self.layers.len().min(1)
+                    } else {
+                        self.layers.len()
+                    };
+                    self.insert_layer(at, map_layer);
                     if let Some(e) = extent {
                         self.pending_zoom = Some(e);
                     }
@@ -253,6 +257,18 @@ impl Viewer {
                 }),
             }
         }
+    }
+
+    /// Inserts a layer at drawing position `at`, keeping references to later layers right.
+    fn insert_layer(&mut self, at: usize, layer: MapLayer) {
+        self.layers.insert(at, layer);
+        let shift = |i: usize| if i >= at { i + 1 } else { i };
+        if let Some(s) = &mut self.selection {
+            s.layer = shift(s.layer);
+        }
+        self.table_layer = self.table_layer.map(shift);
+        self.filter_panel.layer = self.filter_panel.layer.map(shift);
+        self.export_dialog.layer = self.export_dialog.layer.map(shift);
     }
 
     /// The extent to show first: the Hino boundary, else everything that is in lon/lat.
@@ -343,11 +359,14 @@ impl Viewer {
                 if i < self.layers.len() {
                     self.layers.remove(i);
                     self.selection = None;
-                    self.table_layer = match self.table_layer {
+                    let after_removal = |t: Option<usize>| match t {
                         Some(t) if t == i => None,
                         Some(t) if t > i => Some(t - 1),
                         other => other,
                     };
+                    self.table_layer = after_removal(self.table_layer);
+                    self.filter_panel.layer = after_removal(self.filter_panel.layer);
+                    self.export_dialog.layer = after_removal(self.export_dialog.layer);
                 }
             }
             Command::MoveLayer { layer, up } => {
@@ -367,6 +386,8 @@ impl Viewer {
                         s.layer = remap(s.layer);
                     }
                     self.table_layer = self.table_layer.map(remap);
+                    self.filter_panel.layer = self.filter_panel.layer.map(remap);
+                    self.export_dialog.layer = self.export_dialog.layer.map(remap);
                 }
             }
             Command::Open(paths) => self.open(paths, LoadOptions::default(), None),

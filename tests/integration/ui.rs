@@ -269,3 +269,41 @@ fn opened_polygons_are_drawn_filled() {
         "{tinted} of {total} map pixels show the fill"
     );
 }
+
+/// A29 zoning is recognised: palette colours on the map, a legend, and the 参考図 notice.
+#[test]
+fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/zoning_a29_fictional.geojson");
+    let mut viewer = Viewer::new();
+    viewer.open(vec![fixture], Default::default(), None);
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    let (zoning, _) = layer_named(h.state(), "zoning_a29_fictional").unwrap();
+    let z = h.state().layers[zoning]
+        .zoning
+        .as_ref()
+        .expect("recognised as zoning");
+    let names: Vec<&str> = z.present.iter().map(|z| z.name_ja).collect();
+    assert_eq!(names, ["第一種低層住居専用地域", "準工業地域", "工業地域"]);
+    h.get_by_label("工業地域");
+    h.get_by_label_contains("参考図");
+    // The 工業地域 colour (#8AD0E4 at 75 % over the map) covers part of the map.
+    let map = h.state().map_rect.unwrap();
+    let image = h.render().expect("rendered");
+    let scale = image.width() as f32 / 1400.0;
+    let mut industrial = 0;
+    for y in (map.top() as u32)..(map.bottom() as u32) {
+        for x in (map.left() as u32)..(map.right() as u32) {
+            let p = image.get_pixel((x as f32 * scale) as u32, (y as f32 * scale) as u32);
+            // #8AD0E4 at 75 % over (246, 244, 238) ≈ (165, 217, 231).
+            if p[0].abs_diff(165) < 14 && p[1].abs_diff(217) < 14 && p[2].abs_diff(231) < 14 {
+                industrial += 1;
+            }
+        }
+    }
+    assert!(
+        industrial > 2000,
+        "{industrial} pixels in the 工業地域 colour"
+    );
+}
