@@ -10,7 +10,7 @@ use super::{Command, MapLayer, Selection};
 use crate::model::Envelope;
 
 /// Where the map looks: centre in lon/lat and scale in screen points per degree of latitude.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MapView {
     pub centre: Coord<f64>,
     pub points_per_deg: f64,

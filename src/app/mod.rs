@@ -11,6 +11,7 @@ mod identify;
 mod layers;
 mod loading;
 mod map;
+mod settings;
 mod table;
 
 use std::collections::BTreeSet;
@@ -23,6 +24,7 @@ pub use filter_panel::{Condition, FilterPanel, Op};
 pub use i18n::Lang;
 pub use layers::{LayerFilter, MapLayer, Style};
 pub use map::MapView;
+pub use settings::Settings;
 
 use crate::embedded::HINO;
 use crate::io::LoadOptions;
@@ -46,6 +48,13 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
         Box::new(move |cc| {
             install_fonts(&cc.egui_ctx);
             let mut viewer = Viewer::new();
+            viewer.repaint = Some(cc.egui_ctx.clone());
+            if let Some(saved) = cc
+                .storage
+                .and_then(|s| eframe::get_value::<Settings>(s, settings::KEY))
+            {
+                viewer.restore(saved);
+            }
             viewer.open(paths, options, Some(cc.egui_ctx.clone()));
             Ok(Box::new(viewer))
         }),
@@ -127,6 +136,9 @@ pub struct Viewer {
     /// Where the map was drawn last frame (tests click on it).
     pub map_rect: Option<egui::Rect>,
     pub filter_panel: FilterPanel,
+    /// Files being reopened from the settings: they keep the remembered view and visibility.
+    restoring: Vec<PathBuf>,
+    hidden_on_restore: Vec<String>,
     /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
     frame_stats: Option<FrameStats>,
     pub export_dialog: export_dialog::ExportDialog,
@@ -155,6 +167,8 @@ impl Viewer {
             lang: Lang::default(),
             map_rect: None,
             filter_panel: FilterPanel::default(),
+            restoring: Vec::new(),
+            hidden_on_restore: Vec::new(),
             frame_stats: std::env::var_os("SITELENS_FRAME_STATS").map(|_| FrameStats::default()),
             export_dialog: export_dialog::ExportDialog::default(),
             loader: loading::Loader::default(),
@@ -238,8 +252,11 @@ impl Viewer {
                     }
                     let index = self.layers.len();
                     let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
-                    let map_layer =
+                    let restored = self.restoring.contains(&loaded.path);
+                    let mut map_layer =
                         MapLayer::new(layer.name.clone(), layer, Style::for_role(None, index));
+                    map_layer.visible =
+                        !(restored && self.hidden_on_restore.contains(&map_layer.layer.name));
                     // Zoning is a backdrop: above the neighbouring cities, below everything else.
                     let at = if map_layer.zoning.is_some() {
                         self.layers.len().min(1)
@@ -247,7 +264,7 @@ impl Viewer {
                         self.layers.len()
                     };
                     self.insert_layer(at, map_layer);
-                    if let Some(e) = extent {
+                    if let Some(e) = extent.filter(|_| !restored) {
                         self.pending_zoom = Some(e);
                     }
                 }
@@ -257,6 +274,53 @@ impl Viewer {
                 }),
             }
         }
+    }
+
+    /// What to remember: language, view, opened files, hidden layers.
+    pub fn settings(&self) -> Settings {
+        let embedded: Vec<&str> = HINO.iter().map(|e| e.file).collect();
+        let files = self
+            .layers
+            .iter()
+            .map(|l| &l.layer.source)
+            .filter(|s| {
+                !s.path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| embedded.contains(&n))
+            })
+            .map(|s| match &s.member {
+                Some(m) => s.path.join(m),
+                None => s.path.clone(),
+            })
+            .collect();
+        Settings {
+            lang: self.lang,
+            view: self.view,
+            files,
+            hidden: self
+                .layers
+                .iter()
+                .filter(|l| !l.visible)
+                .map(|l| l.layer.name.clone())
+                .collect(),
+        }
+    }
+
+    /// Puts back what [`Self::settings`] remembered; files load in the background and keep the
+    /// remembered view.
+    pub fn restore(&mut self, saved: Settings) {
+        self.lang = saved.lang;
+        self.view = saved.view;
+        self.hidden_on_restore = saved.hidden;
+        for l in &mut self.layers {
+            if self.hidden_on_restore.contains(&l.layer.name) {
+                l.visible = false;
+            }
+        }
+        self.restoring = saved.files.clone();
+        let repaint = self.repaint.clone();
+        self.open(saved.files, LoadOptions::default(), repaint);
     }
 
     /// Inserts a layer at drawing position `at`, keeping references to later layers right.
@@ -619,6 +683,10 @@ impl Viewer {
 impl eframe::App for Viewer {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, settings::KEY, &self.settings());
     }
 }
 

@@ -307,3 +307,42 @@ fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
         "{industrial} pixels in the 工業地域 colour"
     );
 }
+
+/// Language, view, opened files and hidden layers come back in the next run.
+#[test]
+fn settings_bring_back_language_view_files_and_hidden_layers() {
+    let mut viewer = Viewer::new();
+    viewer.open(
+        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
+        Default::default(),
+        None,
+    );
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    h.state_mut()
+        .command(sitelens::app::Command::SetLang(Lang::En));
+    let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
+    h.state_mut()
+        .command(sitelens::app::Command::SetVisible(stations, false));
+    let home = h.state().home_extent().unwrap();
+    h.state_mut().command(sitelens::app::Command::ZoomTo(home));
+    h.step();
+    h.run();
+    let saved = h.state().settings();
+    assert_eq!(saved.files.len(), 1);
+    // Through text, as eframe stores it.
+    let text = serde_json::to_string(&saved).unwrap();
+    let mut next = Viewer::new();
+    next.restore(serde_json::from_str(&text).unwrap());
+    next.wait_for_loads();
+    assert_eq!(next.lang, Lang::En);
+    assert!(layer_named(&next, "blockgroups").is_some());
+    let (stations, _) = layer_named(&next, "stations_n02_2023").unwrap();
+    assert!(!next.layers[stations].visible);
+    let h = harness(next);
+    assert_eq!(
+        h.state().view,
+        saved.view,
+        "the reopened file does not move the view"
+    );
+}
