@@ -115,7 +115,7 @@ impl ExportDialog {
                 let fields_read = map_layer
                     .filter
                     .as_ref()
-                    .map(|_| Vec::new())
+                    .map(|f| f.fields_read.clone())
                     .unwrap_or_default();
                 let section = Section::new(&map_layer.layer, ids, self.profile, fields_read);
                 let dropped = section.dropped();
@@ -148,10 +148,14 @@ impl ExportDialog {
                     let options = ExportOptions {
                         profile: self.profile,
                         precision: self.precision,
-                        filter_text: map_layer
-                            .filter
-                            .as_ref()
-                            .map_or("none (all features)".into(), |f| f.text.clone()),
+                        filter_text: if self.only_selected {
+                            "features selected in the viewer".into()
+                        } else {
+                            map_layer
+                                .filter
+                                .as_ref()
+                                .map_or("none (all features)".into(), |f| f.text.clone())
+                        },
                         ..Default::default()
                     };
                     let protected = vec![map_layer.layer.source.path.clone()];

@@ -79,6 +79,8 @@ pub struct LayerFilter {
     pub passes: Vec<bool>,
     /// The passing features, in order.
     pub ids: Vec<usize>,
+    /// Fields the filter reads (an export keeps them out of a public provenance).
+    pub fields_read: Vec<String>,
 }
 
 impl MapLayer {

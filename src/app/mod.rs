@@ -508,7 +508,13 @@ impl Viewer {
                     passes[id] = true;
                 }
                 let text = filter.describe();
-                self.layers[i].filter = Some(LayerFilter { text, passes, ids });
+                let fields_read = filter.fields_used(&target.layer);
+                self.layers[i].filter = Some(LayerFilter {
+                    text,
+                    passes,
+                    ids,
+                    fields_read,
+                });
                 self.filter_panel.error = None;
             }
             Err(e) => self.filter_panel.error = Some(e.to_string()),
@@ -749,7 +755,7 @@ fn process_uptime_ms() -> f64 {
     read().unwrap_or(f64::NAN)
 }
 
-/// Whether a layer holds this layer object (for tests).
+/// The position and layer of the layer named `name` (file stem), if the viewer has it.
 pub fn layer_named<'a>(viewer: &'a Viewer, name: &str) -> Option<(usize, &'a Layer)> {
     viewer
         .layers

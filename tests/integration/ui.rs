@@ -346,3 +346,49 @@ fn settings_bring_back_language_view_files_and_hidden_layers() {
         "the reopened file does not move the view"
     );
 }
+
+/// A public export from the viewer, filtered on an internal field, names neither the field nor
+/// its values anywhere in the file.
+#[test]
+fn viewer_public_export_keeps_internal_fields_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = dir.path().join("sites.geojson");
+    std::fs::write(&sites, r#"{"type":"FeatureCollection","features":[
+      {"type":"Feature","properties":{"名称":"A","所有者":"日野太郎","売却価格":120000000},"geometry":{"type":"Point","coordinates":[139.39,35.67]}},
+      {"type":"Feature","properties":{"名称":"B","所有者":"株式会社ミナミ","売却価格":90000000},"geometry":{"type":"Point","coordinates":[139.40,35.66]}}]}"#).unwrap();
+    let mut viewer = Viewer::new();
+    viewer.open(vec![sites], Default::default(), None);
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    let (layer, _) = layer_named(h.state(), "sites").unwrap();
+    h.state_mut()
+        .command(sitelens::app::Command::EditFilter(layer));
+    h.step();
+    h.run();
+    h.state_mut().filter_panel.typed = true;
+    h.state_mut().filter_panel.sql = "\"所有者\" LIKE '日野%' OR \"売却価格\" < 100000000".into();
+    click_button(&mut h, "適用");
+    assert_eq!(
+        h.state().layers[layer].filter.as_ref().unwrap().ids.len(),
+        2
+    );
+    let out = dir.path().join("public.geojson");
+    h.state_mut()
+        .command(sitelens::app::Command::OpenExport(Some(layer)));
+    h.step();
+    h.run();
+    h.state_mut().export_dialog.path = out.display().to_string();
+    click_button(&mut h, "書き出す");
+    let written = std::fs::read_to_string(&out).unwrap();
+    for secret in [
+        "所有者",
+        "売却価格",
+        "日野太郎",
+        "株式会社ミナミ",
+        "120000000",
+        "日野%",
+    ] {
+        assert!(!written.contains(secret), "leaks {secret}: {written}");
+    }
+    assert!(written.contains("\"名称\":\"A\""));
+}
