@@ -243,7 +243,7 @@ pub fn map_ui(
     let mut status = String::new();
     if let Some(p) = response.hover_pos() {
         let c = v.world_from_screen(rect, p);
-        status = format!("{:.6}°E  {:.6}°N", c.x, c.y);
+        status = cursor_text(c);
     }
     let mut credits: Vec<&str> = Vec::new();
     for credit in layers
@@ -276,6 +276,22 @@ pub fn map_ui(
             egui::FontId::monospace(13.0),
             Color32::from_gray(30),
         );
+    }
+}
+
+thread_local! {
+    /// WGS84 → JGD2011 plane rectangular zone IX (Tokyo), made once for the cursor readout.
+    static ZONE_IX: Option<crate::crs::Reprojector> = crate::crs::Reprojector::from_wgs84("EPSG:6677").ok();
+}
+
+/// The cursor position in lon/lat and in zone IX, written the surveyors' way (X = northing,
+/// Y = easting).
+pub fn cursor_text(c: Coord<f64>) -> String {
+    let lon_lat = format!("{:.6}°E  {:.6}°N", c.x, c.y);
+    let zone = ZONE_IX.with(|z| z.as_ref().and_then(|r| r.coord(c).ok()));
+    match zone {
+        Some(p) => format!("{lon_lat}   平面直角IX系 X {:.2} m  Y {:.2} m", p.y, p.x),
+        None => lon_lat,
     }
 }
 
@@ -482,6 +498,19 @@ fn scale_bar(painter: &egui::Painter, rect: Rect, v: &MapView) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursor_reads_zone_ix_in_survey_order() {
+        // Hino city hall: 139.3950°E 35.6713°N ↔ E −39681.26, N −36379.06 (../shared/STACK.md).
+        let text = cursor_text(Coord {
+            x: 139.3950,
+            y: 35.6713,
+        });
+        assert!(
+            text.contains("X -36379.06 m") && text.contains("Y -39681.26 m"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn screen_and_world_round_trip_and_zoom_keeps_anchor() {
