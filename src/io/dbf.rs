@@ -94,7 +94,8 @@ pub fn read(
             ".dbf header length {header_len} does not fit its field list; read from byte {}",
             pos + 1
         )));
-        pos + 1
+        // A field list that runs to the end of the file (no 0x0D) leaves no records.
+        (pos + 1).min(bytes.len())
     };
     if declared_record_len != record_len && declared_record_len != 0 {
         warnings.push(Warning::file(format!(
@@ -427,6 +428,19 @@ mod tests {
         let dbf = table(b"NAME", &[b"abc"], 0x13);
         assert_eq!(read(&dbf, None, None, None).unwrap().encoding.name, "CP932");
         assert!(read(&dbf, None, Some("nonsense"), None).is_err());
+    }
+
+    #[test]
+    fn field_list_without_terminator_reads_no_records_and_does_not_panic() {
+        let mut dbf = vec![0u8; 64];
+        dbf[0] = 3;
+        dbf[4] = 5; // five records claimed
+        dbf[32] = b'A';
+        dbf[32 + 11] = b'C';
+        dbf[32 + 16] = 10;
+        let t = read(&dbf, None, None, None).unwrap();
+        assert_eq!(t.rows.len(), 0);
+        assert_eq!(t.fields.len(), 1);
     }
 
     #[test]
