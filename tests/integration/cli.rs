@@ -10,21 +10,15 @@ fn sitelens() -> Command {
 
 #[test]
 fn info_json_describes_each_layer() {
-    let out = sitelens()
-        .arg("info")
-        .arg("--json")
-        .arg(shared().join("data/hino/stations_n02_2023.geojson"))
-        .arg(corpus(
-            "japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp",
-        ))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stations_path = shared().join("data/hino/stations_n02_2023.geojson");
+    let sjis_path = corpus("japanese-xjr1300-shapefile-rs/tests/data/shift_jis.shp");
+    let stdout = crate::run_ok(&[
+        "info".as_ref(),
+        "--json".as_ref(),
+        stations_path.as_os_str(),
+        sjis_path.as_os_str(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let layers = doc["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 2);
     let stations = &layers[0];

@@ -353,15 +353,27 @@ fn whole_corpus_loads_or_fails_cleanly() {
         match load(&path, &LoadOptions::default()) {
             Ok(layer) => {
                 loaded += 1;
-                assert_eq!(
-                    layer.index.len(),
-                    layer
-                        .features
-                        .iter()
-                        .filter(|f| f.geometry.is_some())
-                        .count()
-                        .min(layer.index.len())
-                );
+                // Every feature with a usable envelope is indexed, and a query over the
+                // layer's box finds each of them.
+                let placeable = layer
+                    .features
+                    .iter()
+                    .filter(|f| {
+                        f.geometry
+                            .as_ref()
+                            .and_then(sitelens::model::Envelope::of)
+                            .is_some()
+                    })
+                    .count();
+                assert_eq!(layer.index.len(), placeable, "{}", path.display());
+                if let Some(b) = layer.index.bbox() {
+                    assert_eq!(
+                        layer.index.query(b).count(),
+                        placeable,
+                        "{}",
+                        path.display()
+                    );
+                }
             }
             Err(e) => {
                 let m = e.to_string();

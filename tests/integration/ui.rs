@@ -28,6 +28,32 @@ fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
     h
 }
 
+/// The viewer on the Hino project with these files loaded on top.
+fn viewer_with(paths: Vec<std::path::PathBuf>) -> Viewer {
+    let mut viewer = Viewer::new();
+    viewer.open(paths, Default::default(), None);
+    viewer.wait_for_loads();
+    viewer
+}
+
+/// Map pixels (in points) within `tolerance` of `rgb`, and the map's pixel count.
+fn map_pixels_of(h: &mut Harness<'_, Viewer>, rgb: [u8; 3], tolerance: [u8; 3]) -> (u32, u32) {
+    let map = h.state().map_rect.unwrap();
+    let image = h.render().expect("rendered");
+    let scale = image.width() as f32 / 1400.0;
+    let (mut hits, mut total) = (0u32, 0u32);
+    for y in (map.top() as u32 + 5)..(map.bottom() as u32 - 5) {
+        for x in (map.left() as u32 + 5)..(map.right() as u32 - 5) {
+            let p = image.get_pixel((x as f32 * scale) as u32, (y as f32 * scale) as u32);
+            total += 1;
+            if (0..3).all(|k| p[k].abs_diff(rgb[k]) < tolerance[k]) {
+                hits += 1;
+            }
+        }
+    }
+    (hits, total)
+}
+
 fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
     h.event(Event::PointerMoved(pos));
     h.step();
@@ -106,13 +132,7 @@ fn clicking_a_shelter_identifies_it() {
 
 #[test]
 fn opened_file_loads_in_background_and_table_selects_on_map() {
-    let mut viewer = Viewer::new();
-    viewer.open(
-        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
-        Default::default(),
-        None,
-    );
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")]);
     let (bg, _) = layer_named(&viewer, "blockgroups").unwrap();
     let mut h = harness(viewer);
     h.get_by_label("blockgroups");
@@ -146,9 +166,7 @@ fn bad_file_shows_an_error_and_the_app_keeps_working() {
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("broken.geojson");
     std::fs::write(&bad, "{ not json").unwrap();
-    let mut viewer = Viewer::new();
-    viewer.open(vec![bad], Default::default(), None);
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![bad]);
     let mut h = harness(viewer);
     h.get_by_label_contains("broken.geojson");
     assert_eq!(h.state().layers.len(), 8);
@@ -183,10 +201,14 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     assert_eq!(h.state().filter_panel.layer, Some(shelters));
     // Pick: 施設・場所名 contains 小学校.
     click_button(&mut h, "＋ 条件を追加");
+    let name_field = h.state().layers[shelters]
+        .layer
+        .field_index("施設・場所名")
+        .unwrap();
     {
         let panel = &mut h.state_mut().filter_panel;
         let c = &mut panel.conditions[0];
-        c.field = layer_field(&Viewer::new(), shelters, "施設・場所名");
+        c.field = name_field;
         c.op = sitelens::app::Op::Contains;
         c.value = "小学校".into();
     }
@@ -234,36 +256,14 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     assert_eq!(back.features.len(), within);
 }
 
-fn layer_field(viewer: &Viewer, layer: usize, name: &str) -> usize {
-    viewer.layers[layer].layer.field_index(name).unwrap()
-}
-
 /// Polygons of an opened layer are drawn filled (a translucent tint over the map), not only
 /// outlined: a large share of the map shows the blended fill colour.
 #[test]
 fn opened_polygons_are_drawn_filled() {
-    let mut viewer = Viewer::new();
-    viewer.open(
-        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
-        Default::default(),
-        None,
-    );
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")]);
     let mut h = harness(viewer);
-    let map = h.state().map_rect.unwrap();
-    let image = h.render().expect("rendered");
-    let scale = image.width() as f32 / 1400.0;
-    let (mut tinted, mut total) = (0u32, 0u32);
-    for y in (map.top() as u32 + 5)..(map.bottom() as u32 - 5) {
-        for x in (map.left() as u32 + 5)..(map.right() as u32 - 5) {
-            let p = image.get_pixel((x as f32 * scale) as u32, (y as f32 * scale) as u32);
-            total += 1;
-            // Orange at 35 % over the map's background ≈ (240, 200, 155).
-            if p[0].abs_diff(240) < 16 && p[1].abs_diff(200) < 20 && p[2].abs_diff(155) < 24 {
-                tinted += 1;
-            }
-        }
-    }
+    // Orange at 35 % over the map's background ≈ (240, 200, 155).
+    let (tinted, total) = map_pixels_of(&mut h, [240, 200, 155], [16, 20, 24]);
     assert!(
         tinted * 10 > total,
         "{tinted} of {total} map pixels show the fill"
@@ -275,9 +275,7 @@ fn opened_polygons_are_drawn_filled() {
 fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/zoning_a29_fictional.geojson");
-    let mut viewer = Viewer::new();
-    viewer.open(vec![fixture], Default::default(), None);
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![fixture]);
     let mut h = harness(viewer);
     let (zoning, _) = layer_named(h.state(), "zoning_a29_fictional").unwrap();
     let z = h.state().layers[zoning]
@@ -289,19 +287,8 @@ fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
     h.get_by_label("工業地域");
     h.get_by_label_contains("参考図");
     // The 工業地域 colour (#8AD0E4 at 75 % over the map) covers part of the map.
-    let map = h.state().map_rect.unwrap();
-    let image = h.render().expect("rendered");
-    let scale = image.width() as f32 / 1400.0;
-    let mut industrial = 0;
-    for y in (map.top() as u32)..(map.bottom() as u32) {
-        for x in (map.left() as u32)..(map.right() as u32) {
-            let p = image.get_pixel((x as f32 * scale) as u32, (y as f32 * scale) as u32);
-            // #8AD0E4 at 75 % over (246, 244, 238) ≈ (165, 217, 231).
-            if p[0].abs_diff(165) < 14 && p[1].abs_diff(217) < 14 && p[2].abs_diff(231) < 14 {
-                industrial += 1;
-            }
-        }
-    }
+    // #8AD0E4 at 75 % over (246, 244, 238) ≈ (165, 217, 231).
+    let (industrial, _) = map_pixels_of(&mut h, [165, 217, 231], [14, 14, 14]);
     assert!(
         industrial > 2000,
         "{industrial} pixels in the 工業地域 colour"
@@ -311,13 +298,7 @@ fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
 /// Language, view, opened files and hidden layers come back in the next run.
 #[test]
 fn settings_bring_back_language_view_files_and_hidden_layers() {
-    let mut viewer = Viewer::new();
-    viewer.open(
-        vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")],
-        Default::default(),
-        None,
-    );
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")]);
     let mut h = harness(viewer);
     h.state_mut()
         .command(sitelens::app::Command::SetLang(Lang::En));
@@ -356,9 +337,7 @@ fn viewer_public_export_keeps_internal_fields_out() {
     std::fs::write(&sites, r#"{"type":"FeatureCollection","features":[
       {"type":"Feature","properties":{"名称":"A","所有者":"日野太郎","売却価格":120000000},"geometry":{"type":"Point","coordinates":[139.39,35.67]}},
       {"type":"Feature","properties":{"名称":"B","所有者":"株式会社ミナミ","売却価格":90000000},"geometry":{"type":"Point","coordinates":[139.40,35.66]}}]}"#).unwrap();
-    let mut viewer = Viewer::new();
-    viewer.open(vec![sites], Default::default(), None);
-    viewer.wait_for_loads();
+    let viewer = viewer_with(vec![sites]);
     let mut h = harness(viewer);
     let (layer, _) = layer_named(h.state(), "sites").unwrap();
     h.state_mut()
