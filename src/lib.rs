@@ -8,6 +8,7 @@ pub mod embedded;
 pub mod error;
 pub mod export;
 pub mod filter;
+pub mod fuzzing;
 pub mod io;
 pub mod model;
 pub mod write;

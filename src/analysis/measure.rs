@@ -15,22 +15,33 @@
 //! ```
 
 use geo::orient::{Direction, Orient};
-use geo::{Geodesic, GeodesicArea, Length};
+use geo::{Geodesic, GeodesicArea, Length, Validation};
 use geo_types::Geometry;
 
 /// m² in one 坪 (tsubo): one square 間 (6 尺 = 20/11 m), i.e. 400/121 m² ≈ 3.305785 m².
 pub const M2_PER_TSUBO: f64 = 400.0 / 121.0;
 
 /// The measures of one geometry; `None` where a measure does not apply (no area for a line).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Measures {
     pub area_m2: Option<f64>,
     /// Perimeter of polygons, length of lines.
     pub length_m: Option<f64>,
+    /// Why the area is unreliable, when the polygon is invalid (a self-intersecting ring, a hole
+    /// outside its shell, overlapping parts, …): the first problem found.
+    pub unreliable: Option<String>,
 }
 
 impl Measures {
     pub fn of(g: &Geometry<f64>) -> Self {
+        let mut m = Self::unchecked(g);
+        if m.area_m2.is_some() {
+            m.unreliable = polygon_problem(g);
+        }
+        m
+    }
+
+    fn unchecked(g: &Geometry<f64>) -> Self {
         match g {
             // The geodesic area of a clockwise ring is the rest of the globe: orient first
             // (Shapefile stores exteriors clockwise).
@@ -42,27 +53,26 @@ impl Measures {
             Geometry::Triangle(t) => {
                 polygon_measures(&t.to_polygon().orient(Direction::Default).into())
             }
-            Geometry::LineString(l) => Measures {
-                area_m2: None,
-                length_m: Some(Geodesic.length(l)),
-            },
-            Geometry::MultiLineString(l) => Measures {
-                area_m2: None,
-                length_m: Some(Geodesic.length(l)),
-            },
-            Geometry::Line(l) => Measures {
-                area_m2: None,
-                length_m: Some(Geodesic.length(l)),
-            },
+            Geometry::LineString(l) => Measures::length(Geodesic.length(l)),
+            Geometry::MultiLineString(l) => Measures::length(Geodesic.length(l)),
+            Geometry::Line(l) => Measures::length(Geodesic.length(l)),
             Geometry::GeometryCollection(gc) => {
                 gc.iter()
-                    .map(Measures::of)
+                    .map(Measures::unchecked)
                     .fold(Measures::default(), |a, b| Measures {
                         area_m2: sum(a.area_m2, b.area_m2),
                         length_m: sum(a.length_m, b.length_m),
+                        unreliable: None,
                     })
             }
             Geometry::Point(_) | Geometry::MultiPoint(_) => Measures::default(),
+        }
+    }
+
+    fn length(metres: f64) -> Self {
+        Measures {
+            length_m: Some(metres),
+            ..Default::default()
         }
     }
 
@@ -80,6 +90,18 @@ fn polygon_measures(g: &Geometry<f64>) -> Measures {
     Measures {
         area_m2: Some(area),
         length_m: Some(perimeter),
+        unreliable: None,
+    }
+}
+
+/// The first validity problem of the polygons in `g` (OGC simple-features rules, as geo checks
+/// them), which makes their area meaningless or wrong.
+fn polygon_problem(g: &Geometry<f64>) -> Option<String> {
+    match g {
+        Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
+        Geometry::MultiPolygon(mp) => mp.check_validation().err().map(|e| e.to_string()),
+        Geometry::GeometryCollection(gc) => gc.iter().find_map(polygon_problem),
+        _ => None,
     }
 }
 
@@ -109,6 +131,21 @@ mod tests {
             (a - b).abs() < 1e-6 && a > 9_000.0 && a < 11_000.0,
             "{a} {b}"
         );
+    }
+
+    #[test]
+    fn a_bow_tie_says_its_area_is_unreliable() {
+        use geo_types::polygon;
+        // The ring crosses itself: geodesic "area" nets the two lobes against each other.
+        let bow_tie = polygon![(x: 139.0, y: 35.0), (x: 139.001, y: 35.001), (x: 139.001, y: 35.0), (x: 139.0, y: 35.001)];
+        let m = Measures::of(&bow_tie.into());
+        let why = m.unreliable.expect("a self-intersecting ring is flagged");
+        assert!(why.contains("intersect"), "{why}");
+        let square = polygon![(x: 139.0, y: 35.0), (x: 139.001, y: 35.0), (x: 139.001, y: 35.001), (x: 139.0, y: 35.001)];
+        assert_eq!(Measures::of(&square.into()).unreliable, None);
+        let line =
+            line_string![(x: 139.0, y: 35.0), (x: 139.001, y: 35.001), (x: 139.001, y: 35.0)];
+        assert_eq!(Measures::of(&line.into()).unreliable, None);
     }
 
     #[test]

@@ -76,6 +76,18 @@ pub fn identify_ui(
                     ui.end_row();
                 }
             });
+        if let Some(why) = &m.unreliable {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "⚠ {}: {why}",
+                    lang.t(
+                        "形状が不正なため面積は信頼できません",
+                        "invalid geometry, the area is unreliable"
+                    )
+                ),
+            );
+        }
         ui.weak(lang.t(
             "測地線による計測（WGS84楕円体）",
             "Geodesic measures (WGS84 ellipsoid)",

@@ -96,6 +96,19 @@ pub struct Written {
     pub files: Vec<PathBuf>,
 }
 
+/// Writes `sections` as one RFC 7946 FeatureCollection to `w` (no file, no sidecar): what
+/// [`export`] puts in a `.geojson` file.
+pub fn write_geojson(
+    w: &mut impl std::io::Write,
+    sections: &[Section<'_>],
+    options: &ExportOptions,
+) -> std::io::Result<usize> {
+    let provenance = options
+        .metadata
+        .then(|| provenance::build(sections, options));
+    geojson::write(w, sections, options.precision.min(15), provenance.as_ref())
+}
+
 /// Writes `sections` to `target`. `protected` are the input files, never written over.
 pub fn export(
     target: &Path,

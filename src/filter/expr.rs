@@ -11,8 +11,9 @@
 
 use sqlparser::ast::{self, BinaryOperator, Spanned, UnaryOperator};
 use sqlparser::dialect::GenericDialect;
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Token;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
 use crate::model::{Field, FieldType, Value};
 
@@ -117,6 +118,10 @@ pub enum LikeToken {
 /// Nesting allowed in an expression (a guard against hostile input overflowing the stack).
 const MAX_DEPTH: usize = 64;
 
+/// AND / OR / NOT operators allowed in one expression: a chain `a OR b OR …` parses without
+/// nesting but builds a tree as deep as it is long, which every later step walks recursively.
+const MAX_LOGICAL_OPERATORS: usize = 256;
+
 /// Parses `text` and checks it against `fields`.
 pub fn parse(text: &str, fields: &[Field]) -> Result<Expr, ExprError> {
     let err = |message: String| ExprError {
@@ -124,6 +129,21 @@ pub fn parse(text: &str, fields: &[Field]) -> Result<Expr, ExprError> {
         message,
     };
     let dialect = GenericDialect {};
+    let tokens = Tokenizer::new(&dialect, text)
+        .tokenize()
+        .map_err(|e| err(e.to_string()))?;
+    let logical = tokens
+        .iter()
+        .filter(|t| {
+            matches!(t, Token::Word(w) if matches!(w.keyword, Keyword::AND | Keyword::OR | Keyword::NOT))
+        })
+        .count();
+    if logical > MAX_LOGICAL_OPERATORS {
+        return Err(err(format!(
+            "{logical} AND/OR/NOT operators; an expression may have at most \
+             {MAX_LOGICAL_OPERATORS} (use IN (…) for long lists of values)"
+        )));
+    }
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(MAX_DEPTH)
         .try_with_sql(text)
@@ -660,6 +680,31 @@ mod tests {
         parse(expr, &fields())
             .unwrap_or_else(|e| panic!("{e}"))
             .matches(values)
+    }
+
+    #[test]
+    fn long_logical_chains_are_refused_before_they_can_overflow_the_stack() {
+        let chain = |n: usize| {
+            (0..n)
+                .map(|i| format!("year = {i}"))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let ok = parse(&chain(200), &fields()).unwrap();
+        assert_eq!(
+            ok.eval(&[
+                Value::Null,
+                Value::Null,
+                Value::Int(150),
+                Value::Null,
+                Value::Null
+            ]),
+            Some(true)
+        );
+        let e = parse(&chain(20_000), &fields()).unwrap_err();
+        assert!(e.message.contains("at most 256"), "{}", e.message);
+        let nots = format!("{}ok", "NOT ".repeat(300));
+        assert!(parse(&nots, &fields()).is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{LoadError, LoadErrorKind};
 
 /// Largest member read into memory (a guard against zip bombs): 4 GiB.
-const MAX_MEMBER_BYTES: u64 = 4 << 30;
+use super::MAX_FILE_BYTES as MAX_MEMBER_BYTES;
 
 pub struct Archive {
     zip: RefCell<zip::ZipArchive<std::fs::File>>,
@@ -136,11 +136,17 @@ impl Archive {
             )));
         }
         let mut bytes = Vec::with_capacity(declared.min(64 << 20) as usize);
-        file.take(MAX_MEMBER_BYTES)
+        // The declared size may lie (a zip bomb): read at most one byte past the limit.
+        file.take(MAX_MEMBER_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| {
                 LoadErrorKind::Archive(format!("cannot decompress member '{name}': {e}"))
             })?;
+        if bytes.len() as u64 > MAX_MEMBER_BYTES {
+            return Err(LoadErrorKind::Archive(format!(
+                "member '{name}' decompresses to more than the {MAX_MEMBER_BYTES}-byte limit"
+            )));
+        }
         Ok(bytes)
     }
 

@@ -139,7 +139,7 @@ impl Loader for GeoJsonLoader {
                 drop(raw_features);
                 for (i, outcome) in prepared.into_iter().enumerate() {
                     match outcome {
-                        Ok(Some(p)) => builder.push(p),
+                        Ok(Some(p)) => builder.push(p, &mut warnings),
                         Ok(None) => {}
                         Err(e) => warnings.push(Warning::record(i as u64, e)),
                     }
@@ -149,7 +149,7 @@ impl Loader for GeoJsonLoader {
                 let f: RawFeature = serde_json::from_str(json)
                     .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
                 match prepare(0, f.geometry, f.properties, f.id, None) {
-                    Ok(Some(p)) => builder.push(p),
+                    Ok(Some(p)) => builder.push(p, &mut warnings),
                     Ok(None) => {}
                     Err(e) => warnings.push(Warning::record(0, e)),
                 }
@@ -161,7 +161,7 @@ impl Loader for GeoJsonLoader {
                 let g: geojson::Geometry = serde_json::from_str(json)
                     .map_err(|e| invalid(format!("invalid geometry: {e}")))?;
                 match prepare(0, Some(g), None, None, None) {
-                    Ok(Some(p)) => builder.push(p),
+                    Ok(Some(p)) => builder.push(p, &mut warnings),
                     Ok(None) => {}
                     Err(e) => warnings.push(Warning::record(0, e)),
                 }
@@ -240,7 +240,10 @@ impl Builder {
         self.names.len() - 1
     }
 
-    fn push(&mut self, p: Prepared) {
+    fn push(&mut self, mut p: Prepared, warnings: &mut Vec<Warning>) {
+        for note in p.notes.drain(..) {
+            warnings.push(Warning::record(p.record, note));
+        }
         let mut values = vec![Value::Null; self.names.len()];
         for (key, value) in p.properties {
             let c = self.column(&key);
@@ -295,6 +298,8 @@ struct Prepared {
     z: Option<Box<[f64]>>,
     properties: Vec<(String, Value)>,
     id: Option<Value>,
+    /// Repairs made while converting the geometry.
+    notes: Vec<String>,
 }
 
 /// Parses one raw feature. `Ok(None)`: outside the bbox hint. `Err`: the warning to report.
@@ -318,7 +323,8 @@ fn prepare(
     id: Option<serde_json::Value>,
     hint: Option<Envelope>,
 ) -> Result<Option<Prepared>, String> {
-    let (geometry, z) = match geometry.map(|g| convert(&g.value)) {
+    let mut notes = Vec::new();
+    let (geometry, z) = match geometry.map(|g| convert(&g.value, &mut notes)) {
         None => (None, None),
         Some(Ok((g, z))) => (Some(g), z),
         Some(Err(e)) => return Err(format!("invalid geometry ({e}); feature skipped")),
@@ -341,6 +347,7 @@ fn prepare(
             .map(|(k, v)| (k, json_value(v)))
             .collect(),
         id: id.filter(|v| !v.is_null()).map(json_value),
+        notes,
     }))
 }
 
@@ -362,12 +369,20 @@ fn json_value(v: serde_json::Value) -> Value {
 /// A geometry with the Z of each coordinate, when the source had Z everywhere.
 type WithZ = (Geometry<f64>, Option<Box<[f64]>>);
 
-fn convert(value: &GeometryValue) -> Result<WithZ, String> {
+/// Converts a geometry; `notes` gets what was repaired (rings closed).
+fn convert(value: &GeometryValue, notes: &mut Vec<String>) -> Result<WithZ, String> {
     let mut sink = Coords {
         z: Vec::new(),
         all_z: true,
+        unclosed: 0,
     };
     let g = sink.geometry(value)?;
+    if sink.unclosed > 0 {
+        notes.push(format!(
+            "{} polygon ring(s) not closed (RFC 7946 requires it); closed them",
+            sink.unclosed
+        ));
+    }
     Ok((
         g,
         (sink.all_z && !sink.z.is_empty()).then(|| sink.z.into_boxed_slice()),
@@ -378,6 +393,7 @@ fn convert(value: &GeometryValue) -> Result<WithZ, String> {
 struct Coords {
     z: Vec<f64>,
     all_z: bool,
+    unclosed: usize,
 }
 
 impl Coords {
@@ -401,6 +417,12 @@ impl Coords {
     }
 
     fn polygon(&mut self, rings: &[Vec<Position>]) -> Result<Polygon<f64>, String> {
+        self.unclosed += rings
+            .iter()
+            .filter(|r| {
+                r.len() > 1 && r.first().map(|p| p.as_slice()) != r.last().map(|p| p.as_slice())
+            })
+            .count();
         let mut rings = rings.iter();
         let exterior = match rings.next() {
             Some(r) => self.line(r)?,

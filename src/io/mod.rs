@@ -5,6 +5,7 @@
 //! To add a format: write a [`Loader`] in its own file and list it in [`LOADERS`].
 
 mod archive;
+mod checks;
 mod csv;
 mod dbf;
 mod geojson;
@@ -44,6 +45,8 @@ pub struct Input {
 enum Siblings {
     Files,
     Archive(archive::Archive),
+    /// Sidecars held in memory, by lower-case extension without the dot (fuzzing, tests).
+    Memory(Vec<(String, Vec<u8>)>),
     Nothing,
 }
 
@@ -58,10 +61,29 @@ impl Input {
         }
     }
 
+    /// A file in memory with its sidecar files in memory: (extension without the dot, bytes).
+    pub fn with_sidecars(
+        path: impl Into<PathBuf>,
+        bytes: Vec<u8>,
+        sidecars: Vec<(String, Vec<u8>)>,
+    ) -> Self {
+        Input {
+            siblings: Siblings::Memory(sidecars),
+            ..Input::from_bytes(path, bytes)
+        }
+    }
+
     /// The sidecar file with extension `ext` (".dbf", ".prj", …), matched case-insensitively.
     pub fn sibling(&self, ext: &str) -> Result<Option<Vec<u8>>, LoadError> {
         match &self.siblings {
             Siblings::Nothing => Ok(None),
+            Siblings::Memory(sidecars) => {
+                let ext = ext.trim_start_matches('.');
+                Ok(sidecars
+                    .iter()
+                    .find(|(e, _)| e.eq_ignore_ascii_case(ext))
+                    .map(|(_, bytes)| bytes.clone()))
+            }
             Siblings::Archive(archive) => {
                 let member = self.member.as_deref().unwrap_or_default();
                 archive
@@ -72,9 +94,7 @@ impl Input {
                 let Some(path) = sibling_path(&self.path, ext) else {
                     return Ok(None);
                 };
-                std::fs::read(&path)
-                    .map(Some)
-                    .map_err(|e| LoadError::new(&path, e))
+                read_limited(&path).map(Some)
             }
         }
     }
@@ -160,6 +180,11 @@ pub trait Loader: Sync {
     }
 }
 
+/// The largest file (or zip member) sitelens reads: 4 GiB. A GeoJSON file takes about 3.7 times
+/// its size in memory while it loads, a Shapefile about 2.5 times; beyond this a layer is better
+/// split. Anything larger is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
+
 /// Bytes looked at before a file is read whole.
 const HEAD_BYTES: usize = 64 * 1024;
 
@@ -182,11 +207,42 @@ fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
             .check_head(&ext, &head)
             .map_err(|m| LoadError::new(path, LoadErrorKind::Invalid(m)))?;
     }
-    let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+    read_rest(path, file, head)
+}
+
+/// Reads a sidecar file whole, within [`MAX_FILE_BYTES`].
+fn read_limited(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
+    read_rest(path, file, Vec::new())
+}
+
+/// Reads the rest of `file` after the `head` already read, refusing more than [`MAX_FILE_BYTES`]
+/// (checked on the size before reading, and while reading should the file grow).
+fn read_rest(path: &Path, mut file: std::fs::File, head: Vec<u8>) -> Result<Vec<u8>, LoadError> {
+    use std::io::Read;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_FILE_BYTES {
+        return Err(LoadError::invalid(
+            path,
+            format!(
+                "the file is {:.1} GiB; sitelens reads files up to {} GiB (split the layer)",
+                size as f64 / (1u64 << 30) as f64,
+                MAX_FILE_BYTES >> 30
+            ),
+        ));
+    }
     let mut bytes = head;
-    bytes.reserve(size.saturating_sub(bytes.len()));
-    file.read_to_end(&mut bytes)
+    bytes.reserve((size as usize).saturating_sub(bytes.len()));
+    (&mut file)
+        .take(MAX_FILE_BYTES + 1 - bytes.len() as u64)
+        .read_to_end(&mut bytes)
         .map_err(|e| LoadError::new(path, e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(LoadError::invalid(
+            path,
+            "the file grew past the size limit while it was read",
+        ));
+    }
     Ok(bytes)
 }
 
@@ -262,6 +318,7 @@ fn finish(
     options: &LoadOptions,
 ) -> Result<Layer, LoadError> {
     let display = input.display();
+    checks::check(&mut parsed.features, &mut parsed.warnings);
     let source_bbox = parsed
         .features
         .iter()

@@ -6,6 +6,8 @@ mod corpus;
 mod crs;
 mod export;
 mod fixtures;
+mod fuzz;
+mod limits;
 #[cfg(feature = "gui")]
 mod ui;
 
