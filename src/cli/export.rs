@@ -53,7 +53,7 @@ pub struct ExportArgs {
     /// Also write OUT's README (<stem>.README.md) with the provenance.
     #[arg(long)]
     pub readme: bool,
-    /// Names the internal fields of every input (comma-separated), instead of the name rule.
+    /// Names more internal fields of every input (comma-separated), besides the name rule.
     #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
     pub internal: Option<Vec<String>>,
     #[command(flatten)]

@@ -75,20 +75,16 @@ pub fn looks_internal(name: &str) -> bool {
     })
 }
 
-/// For each column of `layer`: whether it is internal.
+/// For each column of `layer`: whether it is internal. A field is internal when the layer's
+/// settings name it or when its name looks internal: a list that forgets a field called 所有者
+/// does not publish it.
 pub fn internal_columns(layer: &Layer) -> Vec<bool> {
-    match &layer.meta.internal_fields {
-        Some(named) => layer
-            .fields
-            .iter()
-            .map(|f| named.iter().any(|n| n == &f.name))
-            .collect(),
-        None => layer
-            .fields
-            .iter()
-            .map(|f| looks_internal(&f.name))
-            .collect(),
-    }
+    let named = layer.meta.internal_fields.as_deref().unwrap_or_default();
+    layer
+        .fields
+        .iter()
+        .map(|f| named.iter().any(|n| n == &f.name) || looks_internal(&f.name))
+        .collect()
 }
 
 /// The columns a profile writes.

@@ -115,7 +115,8 @@ pub struct LayerMeta {
     pub credit: Option<String>,
     /// Licence of the data (e.g. "CC BY 4.0").
     pub licence: Option<String>,
-    /// Fields that must never leave in a public export; `None`: decided by their names.
+    /// Fields that must never leave in a public export, besides those whose names look internal
+    /// (owner, contact, price, …: [`crate::export::profile::looks_internal`]).
     pub internal_fields: Option<Vec<String>>,
     /// Fictional stand-in data, to be marked so wherever it is shown or exported.
     pub sample: bool,

@@ -394,7 +394,7 @@ fn public_export_leaks_no_internal_field() {
     let written = std::fs::read_to_string(&internal).unwrap();
     assert!(written.contains("日野太郎") && written.contains("250000000"));
 
-    // Fields named by the user are internal instead of the name rule.
+    // Fields named by the user are internal besides those the name rule catches.
     let named = dir.path().join("named.geojson");
     run(&[
         "export",
@@ -405,7 +405,8 @@ fn public_export_leaks_no_internal_field() {
         "status",
     ]);
     let written = std::fs::read_to_string(&named).unwrap();
-    assert!(!written.contains("available") && written.contains("日野太郎"));
+    assert!(!written.contains("available") && !written.contains("日野太郎"));
+    assert!(written.contains("旭が丘工業用地"));
 }
 
 #[test]

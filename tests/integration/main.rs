@@ -8,6 +8,7 @@ mod export;
 mod fixtures;
 mod fuzz;
 mod limits;
+mod public_profile;
 #[cfg(feature = "gui")]
 mod ui;
 
