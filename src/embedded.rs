@@ -15,6 +15,12 @@ pub enum Role {
     Expressway,
     Interchange,
     Shelter,
+    /// 用途地域 polygons.
+    Zoning,
+    /// Available industrial sites.
+    Site,
+    /// Enterprise locations.
+    Enterprise,
 }
 
 /// One embedded file with its title and credit line.
@@ -30,6 +36,8 @@ const N03: &str = "出典：国土数値情報（行政区域データ）（国�
 const N02: &str = "出典：国土数値情報（鉄道データ）（国土交通省）";
 const N06: &str = "中央自動車道：国土数値情報（高速道路時系列データ）（国土交通省）・Wikipedia より作成（CC BY-SA 3.0）";
 const GSI: &str = "出典：国土地理院（指定緊急避難場所データ）";
+const SAMPLE: &str =
+    "架空のサンプルデータ（sitelens make_hino_sample が実在の境界・鉄道・高速道路から生成）";
 
 macro_rules! embed {
     ($file:literal, $title:literal, $role:expr, $credit:expr) => {
@@ -38,7 +46,7 @@ macro_rules! embed {
             title: $title,
             role: $role,
             credit: $credit,
-            bytes: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/hino/", $file)),
+            bytes: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/", $file)),
         }
     };
 }
@@ -46,47 +54,70 @@ macro_rules! embed {
 /// The Hino context layers, bottom to top.
 pub static HINO: &[EmbeddedLayer] = &[
     embed!(
-        "neighbours_n03_2021_simplified.geojson",
+        "hino/neighbours_n03_2021_simplified.geojson",
         "近隣市 Neighbouring cities",
         Role::Neighbours,
         N03
     ),
     embed!(
-        "hino_boundary_n03.geojson",
+        "sample/zoning_fictional.geojson",
+        "用途地域（架空） Zoning (fictional sample)",
+        Role::Zoning,
+        SAMPLE
+    ),
+    embed!(
+        "hino/hino_boundary_n03.geojson",
         "日野市 Hino city boundary",
         Role::Boundary,
         N03
     ),
     embed!(
-        "expressway_path.geojson",
+        "hino/expressway_path.geojson",
         "中央自動車道 Chuo Expressway",
         Role::Expressway,
         N06
     ),
-    embed!("railway_lines.geojson", "鉄道 Railways", Role::Railway, N02),
     embed!(
-        "stations_n02_2023.geojson",
+        "hino/railway_lines.geojson",
+        "鉄道 Railways",
+        Role::Railway,
+        N02
+    ),
+    embed!(
+        "hino/stations_n02_2023.geojson",
         "駅 Stations",
         Role::Station,
         N02
     ),
     embed!(
-        "expressway_points.geojson",
+        "hino/expressway_points.geojson",
         "IC・PA Interchanges",
         Role::Interchange,
         N06
     ),
     embed!(
-        "shelters_emergency_132128.geojson",
+        "hino/shelters_emergency_132128.geojson",
         "指定緊急避難場所 Evacuation sites",
         Role::Shelter,
         GSI
     ),
     embed!(
-        "shelters_evacuation_132128.geojson",
+        "hino/shelters_evacuation_132128.geojson",
         "指定避難所 Evacuation shelters",
         Role::Shelter,
         GSI
+    ),
+    embed!(
+        "sample/sites_fictional.geojson",
+        "産業用地（架空） Industrial sites (fictional sample)",
+        Role::Site,
+        SAMPLE
+    ),
+    embed!(
+        "sample/enterprises_fictional.geojson",
+        "企業（架空） Enterprises (fictional sample)",
+        Role::Enterprise,
+        SAMPLE
     ),
 ];
 
@@ -96,13 +127,16 @@ impl EmbeddedLayer {
         match self.role {
             Role::Expressway | Role::Interchange => "CC BY-SA 3.0",
             Role::Shelter => "国土地理院コンテンツ利用規約 (CC BY 4.0 compatible)",
+            Role::Zoning | Role::Site | Role::Enterprise => {
+                "fictional sample data, free to reuse (CC0 1.0)"
+            }
             _ => "国土数値情報 利用規約（出典を明記）",
         }
     }
 
     /// Loads the layer through the same loader as a file on disk.
     pub fn load(&self) -> Result<Layer, LoadError> {
-        let input = Input::from_bytes(format!("data/hino/{}", self.file), self.bytes.to_vec());
+        let input = Input::from_bytes(format!("data/{}", self.file), self.bytes.to_vec());
         let mut layer = io::load_input(input, &LoadOptions::default())?;
         layer.meta.credit = Some(self.credit.to_string());
         layer.meta.licence = Some(self.licence().to_string());

@@ -36,17 +36,25 @@ pub fn atomic_write<T>(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut temp = tempfile::Builder::new()
-        .prefix(".sitelens-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| {
-            err(format!(
-                "cannot create a file in {}: {}",
-                dir.display(),
-                describe(&e)
-            ))
-        })?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".sitelens-").suffix(".part");
+    // A replaced file keeps its mode; a new one gets the usual 0666 less the umask (a temp file
+    // alone would be 0600, unreadable to the colleagues an export is for).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(match std::fs::metadata(target) {
+            Ok(m) => m.permissions(),
+            Err(_) => std::fs::Permissions::from_mode(0o666),
+        });
+    }
+    let mut temp = builder.tempfile_in(&dir).map_err(|e| {
+        err(format!(
+            "cannot create a file in {}: {}",
+            dir.display(),
+            describe(&e)
+        ))
+    })?;
     let value = {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file_mut());
         let value =
@@ -75,6 +83,21 @@ fn describe(e: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn written_files_are_readable_by_others_unless_the_old_one_was_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.geojson");
+        atomic_write(&new, &[], |w| w.write_all(b"{}")).unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o044, 0o044, "mode {mode:o}");
+        std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o600)).unwrap();
+        atomic_write(&new, &[], |w| w.write_all(b"{}")).unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 
     #[test]
     fn an_error_mid_write_leaves_the_old_file_intact() {

@@ -140,8 +140,9 @@ pub struct ZoningFields {
 }
 
 impl ZoningFields {
-    /// Recognises a zoning layer: an A29_004 field, or a name field whose values are zone names
-    /// (at least half of those that are set).
+    /// Recognises a zoning layer: an A29_004 field, or a zone-name field whose values are zone
+    /// names (at least half of those that are set) in a layer whose features are not individually
+    /// named: a site list with a 用途地域 column (and a 名称) is not zoning.
     pub fn detect(layer: &Layer) -> Option<ZoningFields> {
         let find = |names: &[&str]| {
             layer
@@ -159,6 +160,9 @@ impl ZoningFields {
             return Some(fields);
         }
         let column = fields.name?;
+        if find(&["名称", "name", "施設名", "site_name", "事業所名"]).is_some() {
+            return None;
+        }
         let names: Vec<&str> = layer
             .features
             .iter()

@@ -80,7 +80,7 @@ pub fn identify_ui(
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "⚠ {}: {why}",
+                    "※ {}: {why}",
                     lang.t(
                         "形状が不正なため面積は信頼できません",
                         "invalid geometry, the area is unreliable"

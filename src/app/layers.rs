@@ -30,6 +30,8 @@ pub struct MapLayer {
     fills: RefCell<HashMap<usize, Rc<Fill>>>,
     /// Set when the layer is recognised as zoning (用途地域): styled with the zoning palette.
     pub zoning: Option<Zoning>,
+    /// What an embedded layer is for; `None` for files the user opened.
+    pub role: Option<Role>,
 }
 
 /// A zoning layer's per-feature colours and the zones it holds (for the legend).
@@ -93,6 +95,7 @@ impl MapLayer {
             filter: None,
             fills: RefCell::new(HashMap::new()),
             zoning: None,
+            role: None,
         }
         .with_zoning()
     }
@@ -217,6 +220,15 @@ impl Style {
             ),
             Some(Role::Interchange) => s(Color32::WHITE, 1.5, Color32::from_rgb(0, 140, 70), 6.0),
             Some(Role::Shelter) => s(Color32::WHITE, 1.0, Color32::from_rgb(30, 110, 200), 3.5),
+            // Zoning is drawn with the zoning palette; this is its outline.
+            Some(Role::Zoning) => s(Color32::from_gray(110), 0.6, Color32::from_gray(200), 0.0),
+            Some(Role::Site) => s(
+                Color32::from_rgb(120, 0, 160),
+                2.0,
+                Color32::from_rgba_unmultiplied(150, 60, 200, 120),
+                0.0,
+            ),
+            Some(Role::Enterprise) => s(Color32::WHITE, 0.8, Color32::from_rgb(230, 120, 0), 3.0),
             None => {
                 const PALETTE: [Color32; 4] = [
                     Color32::from_rgb(230, 120, 0),

@@ -240,6 +240,21 @@ pub fn map_ui(
         );
         ui.put(at, egui::Label::new(notice).selectable(false));
     }
+    if layers.iter().any(|l| l.visible && l.layer.meta.sample) {
+        // Fictional stand-ins must never pass for real sites or enterprises.
+        let banner = egui::RichText::new(
+            "※ 架空のサンプルデータを表示中（実在の用地・企業ではありません） / FICTIONAL SAMPLE DATA shown",
+        )
+        .strong()
+        .color(Color32::WHITE)
+        .background_color(Color32::from_rgb(170, 30, 30))
+        .size(13.0);
+        let at = Rect::from_min_size(
+            rect.left_top() + Vec2::new(8.0, 50.0),
+            Vec2::new(rect.width() - 16.0, 22.0),
+        );
+        ui.put(at, egui::Label::new(banner).selectable(false));
+    }
     let mut status = String::new();
     if let Some(p) = response.hover_pos() {
         let c = v.world_from_screen(rect, p);

@@ -179,11 +179,15 @@ impl Viewer {
         };
         for (i, embedded) in HINO.iter().enumerate() {
             match embedded.load() {
-                Ok(layer) => viewer.layers.push(MapLayer::new(
-                    embedded.title.into(),
-                    layer,
-                    Style::for_role(Some(embedded.role), i),
-                )),
+                Ok(layer) => {
+                    let mut map_layer = MapLayer::new(
+                        embedded.title.into(),
+                        layer,
+                        Style::for_role(Some(embedded.role), i),
+                    );
+                    map_layer.role = Some(embedded.role);
+                    viewer.layers.push(map_layer);
+                }
                 Err(e) => viewer.notices.push(Notice {
                     error: true,
                     text: e.to_string(),
@@ -250,7 +254,8 @@ impl Viewer {
                             ),
                         });
                     }
-                    let index = self.layers.len();
+                    // Opened files take the palette's colours in turn, from the first.
+                    let index = self.layers.iter().filter(|l| l.role.is_none()).count();
                     let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
                     let restored = self.restoring.contains(&loaded.path);
                     let mut map_layer =
@@ -278,7 +283,10 @@ impl Viewer {
 
     /// What to remember: language, view, opened files, hidden layers.
     pub fn settings(&self) -> Settings {
-        let embedded: Vec<&str> = HINO.iter().map(|e| e.file).collect();
+        let embedded: Vec<&str> = HINO
+            .iter()
+            .map(|e| e.file.rsplit('/').next().unwrap_or(e.file))
+            .collect();
         let files = self
             .layers
             .iter()

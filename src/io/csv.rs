@@ -212,6 +212,7 @@ impl Loader for CsvLoader {
             encoding: Some(text::chosen(encoding, decided_by)),
             crs,
             record_count,
+            sample: false,
         })
     }
 }

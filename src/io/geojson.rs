@@ -31,6 +31,9 @@ struct Top<'a> {
     features: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     crs: Option<serde_json::Value>,
+    /// Foreign member `"sample": true`: fictional stand-in data (sitelens's own sample layers).
+    #[serde(default)]
+    sample: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +188,7 @@ impl Loader for GeoJsonLoader {
             encoding: Some(encoding),
             crs,
             record_count,
+            sample: top.sample == Some(serde_json::Value::Bool(true)),
         })
     }
 }

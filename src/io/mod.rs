@@ -152,6 +152,8 @@ pub struct Parsed {
     pub crs: CrsHint,
     /// Records in the file, including any skipped by the bbox hint or as invalid.
     pub record_count: usize,
+    /// The file says it is fictional sample data.
+    pub sample: bool,
 }
 
 /// What the file says about its CRS.
@@ -415,13 +417,15 @@ fn finish(
         crs: crs_info,
         record_count: parsed.record_count,
     };
-    Ok(Layer::new(
+    let mut layer = Layer::new(
         name,
         source,
         parsed.fields,
         parsed.features,
         parsed.warnings,
-    ))
+    );
+    layer.meta.sample = parsed.sample;
+    Ok(layer)
 }
 
 /// Reprojects in place; a feature whose coordinates do not transform loses its geometry, with a

@@ -142,6 +142,7 @@ impl Loader for ShapefileLoader {
             encoding,
             crs,
             record_count,
+            sample: false,
         })
     }
 }

@@ -9,6 +9,7 @@ mod fixtures;
 mod fuzz;
 mod limits;
 mod public_profile;
+mod sample;
 #[cfg(feature = "gui")]
 mod ui;
 
@@ -59,7 +60,12 @@ pub fn corpus_layer_files() -> Vec<PathBuf> {
 
 /// Runs the sitelens binary; asserts success and returns stdout.
 pub fn run_ok(args: &[&std::ffi::OsStr]) -> String {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitelens"))
+    run_program_ok(env!("CARGO_BIN_EXE_sitelens"), args)
+}
+
+/// Runs one of the crate's programs; asserts success and returns stdout.
+pub fn run_program_ok(program: &str, args: &[&std::ffi::OsStr]) -> String {
+    let out = std::process::Command::new(program)
         .args(args)
         .output()
         .unwrap();

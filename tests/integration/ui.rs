@@ -88,7 +88,7 @@ fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
 #[test]
 fn starts_on_hino_and_toggles_a_layer() {
     let mut h = harness(Viewer::new());
-    assert_eq!(h.state().layers.len(), 8);
+    assert_eq!(h.state().layers.len(), sitelens::embedded::HINO.len());
     h.get_by_label("レイヤ");
     let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
     assert!(h.state().layers[stations].visible);
@@ -138,7 +138,7 @@ fn opened_file_loads_in_background_and_table_selects_on_map() {
     h.get_by_label("blockgroups");
     // Open its table from the layer list, then pick a row.
     let buttons = h.get_all_by_label("テーブル").count();
-    assert_eq!(buttons, 9);
+    assert_eq!(buttons, sitelens::embedded::HINO.len() + 1);
     h.state_mut()
         .command(sitelens::app::Command::ShowTable(Some(bg)));
     h.step();
@@ -169,7 +169,7 @@ fn bad_file_shows_an_error_and_the_app_keeps_working() {
     let viewer = viewer_with(vec![bad]);
     let mut h = harness(viewer);
     h.get_by_label_contains("broken.geojson");
-    assert_eq!(h.state().layers.len(), 8);
+    assert_eq!(h.state().layers.len(), sitelens::embedded::HINO.len());
     h.get_by_label("駅 Stations").click();
     h.run();
 }
@@ -275,7 +275,10 @@ fn opened_polygons_are_drawn_filled() {
 fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/zoning_a29_fictional.geojson");
-    let viewer = viewer_with(vec![fixture]);
+    let mut viewer = viewer_with(vec![fixture]);
+    // Without the project's own (sample) zoning, so the legend and colours are the fixture's.
+    let (sample, _) = layer_named(&viewer, "zoning_fictional").unwrap();
+    viewer.command(sitelens::app::Command::RemoveLayer(sample));
     let mut h = harness(viewer);
     let (zoning, _) = layer_named(h.state(), "zoning_a29_fictional").unwrap();
     let z = h.state().layers[zoning]
