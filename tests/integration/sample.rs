@@ -21,14 +21,9 @@ fn embedded(role: Role) -> Layer {
 #[test]
 fn the_shipped_files_are_what_the_generator_writes() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_make_hino_sample"))
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::run_program_ok(
+        env!("CARGO_BIN_EXE_make_hino_sample"),
+        &[dir.path().as_os_str()],
     );
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample");
     for name in [
