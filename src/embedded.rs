@@ -1,9 +1,12 @@
 //! The Hino layers built into the binary, so the viewer opens on them from any folder.
 //! Sources and licences: data/hino/SOURCES.md.
 
+use geo_types::{Geometry, MultiPolygon};
+
+use crate::analysis::site::Context;
 use crate::error::LoadError;
 use crate::io::{self, Input, LoadOptions};
-use crate::model::Layer;
+use crate::model::{Layer, Value};
 
 /// What a layer is for on the map (drives its default style).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,4 +145,67 @@ impl EmbeddedLayer {
         layer.meta.licence = Some(self.licence().to_string());
         Ok(layer)
     }
+}
+
+/// The site-analysis context from layers by role: stations (N02 platforms, one point per name),
+/// expressway interchanges (IC only, not PA), the city boundary, zoning and enterprises.
+pub fn site_context<'a>(layers: impl IntoIterator<Item = (Role, &'a Layer)>) -> Context<'a> {
+    let mut ctx = Context::default();
+    for (role, layer) in layers {
+        match role {
+            Role::Station => ctx.stations = Context::points_by_name(layer, "N02_005"),
+            Role::Interchange => {
+                ctx.interchanges = (0..layer.features.len())
+                    .filter(|&i| layer.value(i, "is_IC").and_then(Value::as_f64) == Some(1.0))
+                    .filter_map(
+                        |i| match (&layer.features[i].geometry, layer.value(i, "name")) {
+                            (Some(Geometry::Point(p)), Some(name)) => {
+                                Some((format!("{name}IC"), *p))
+                            }
+                            _ => None,
+                        },
+                    )
+                    .collect();
+            }
+            Role::Boundary => {
+                let polygons = layer
+                    .features
+                    .iter()
+                    .filter_map(|f| match &f.geometry {
+                        Some(Geometry::Polygon(p)) => Some(vec![p.clone()]),
+                        Some(Geometry::MultiPolygon(mp)) => Some(mp.0.clone()),
+                        _ => None,
+                    })
+                    .flatten()
+                    .collect();
+                ctx.city = Some(MultiPolygon::new(polygons));
+            }
+            Role::Zoning => ctx.zoning = Some(layer),
+            Role::Enterprise => {
+                ctx.enterprises = Some(layer);
+                ctx.industry_field = layer
+                    .field_index("業種コード")
+                    .or(layer.field_index("業種"));
+            }
+            _ => {}
+        }
+    }
+    ctx
+}
+
+/// The embedded Hino layers the site metrics need, loaded.
+pub fn load_site_inputs() -> Result<Vec<(Role, Layer)>, LoadError> {
+    HINO.iter()
+        .filter(|e| {
+            matches!(
+                e.role,
+                Role::Station
+                    | Role::Interchange
+                    | Role::Boundary
+                    | Role::Zoning
+                    | Role::Enterprise
+            )
+        })
+        .map(|e| Ok((e.role, e.load()?)))
+        .collect()
 }

@@ -1,4 +1,5 @@
-//! Analysis on loaded layers: measures now; site metrics and overlays later.
+//! Analysis on loaded layers: geodesic measures, zoning, site metrics.
 
 pub mod measure;
+pub mod site;
 pub mod zoning;

@@ -26,7 +26,8 @@ pub use layers::{LayerFilter, MapLayer, Style};
 pub use map::MapView;
 pub use settings::Settings;
 
-use crate::embedded::HINO;
+use crate::analysis::site::add_metric_fields;
+use crate::embedded::{HINO, Role, site_context};
 use crate::io::LoadOptions;
 use crate::model::{Envelope, Layer};
 
@@ -177,22 +178,32 @@ impl Viewer {
             commands: Vec::new(),
             repaint: None,
         };
+        let mut loaded: Vec<(usize, Layer)> = Vec::new();
         for (i, embedded) in HINO.iter().enumerate() {
             match embedded.load() {
-                Ok(layer) => {
-                    let mut map_layer = MapLayer::new(
-                        embedded.title.into(),
-                        layer,
-                        Style::for_role(Some(embedded.role), i),
-                    );
-                    map_layer.role = Some(embedded.role);
-                    viewer.layers.push(map_layer);
-                }
+                Ok(layer) => loaded.push((i, layer)),
                 Err(e) => viewer.notices.push(Notice {
                     error: true,
                     text: e.to_string(),
                 }),
             }
+        }
+        // Site metrics are fields of the sites layer, from the other layers of the project.
+        if let Some(at) = loaded.iter().position(|(i, _)| HINO[*i].role == Role::Site) {
+            let (i, mut sites) = loaded.remove(at);
+            let ctx = site_context(loaded.iter().map(|(i, l)| (HINO[*i].role, l)));
+            add_metric_fields(&mut sites, &ctx);
+            loaded.insert(at, (i, sites));
+        }
+        for (i, layer) in loaded {
+            let embedded = &HINO[i];
+            let mut map_layer = MapLayer::new(
+                embedded.title.into(),
+                layer,
+                Style::for_role(Some(embedded.role), i),
+            );
+            map_layer.role = Some(embedded.role);
+            viewer.layers.push(map_layer);
         }
         viewer
     }

@@ -23,6 +23,7 @@ use geo::{
 };
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect};
 use serde_json::{Value as Json, json};
+use sitelens::analysis::measure::Measures;
 use sitelens::analysis::zoning::ZONES;
 use sitelens::embedded::{HINO, Role};
 use sitelens::model::{Layer, Value};
@@ -136,6 +137,8 @@ struct Geography {
     city: MultiPolygon<f64>,
     chuo: MultiLineString<f64>,
     expressway: MultiLineString<f64>,
+    /// Expressway interchanges (all just outside the city).
+    interchanges: Vec<Point<f64>>,
     /// Stations in Hino: (name, position, JR or not).
     stations: Vec<(String, Point<f64>, bool)>,
 }
@@ -187,6 +190,14 @@ impl Geography {
             &|i| matches!(rail.value(i, "name"), Some(Value::Text(n)) if n.contains("中央")),
         );
         let expressway = lines(&layer(Role::Expressway)?, &|_| true);
+        let ics = layer(Role::Interchange)?;
+        let interchanges: Vec<Point<f64>> = (0..ics.features.len())
+            .filter(|&i| ics.value(i, "is_IC").and_then(Value::as_f64) == Some(1.0))
+            .filter_map(|i| match ics.features[i].geometry.as_ref().map(m) {
+                Some(Geometry::Point(p)) => Some(p),
+                _ => None,
+            })
+            .collect();
         let st = layer(Role::Station)?;
         let mut stations: Vec<(String, Point<f64>, bool)> = Vec::new();
         for (i, f) in st.features.iter().enumerate() {
@@ -211,6 +222,7 @@ impl Geography {
             city: MultiPolygon::new(city),
             chuo,
             expressway,
+            interchanges,
             stations,
         })
     }
@@ -267,6 +279,15 @@ fn zone_for(geo: &Geography, c: Coord<f64>, seed: u64) -> u8 {
             f if f < 0.85 => 10,
             _ => 12,
         };
+    }
+    // Logistics and factories gather near the interchanges.
+    let d_ic = geo
+        .interchanges
+        .iter()
+        .map(|ic| Euclidean.distance(&p, ic))
+        .fold(f64::INFINITY, f64::min);
+    if d_ic < 2_200.0 && d_exp < 900.0 && district < 0.85 {
+        return if fine < 0.5 { 10 } else { 11 };
     }
     if d_exp < 350.0 && district < 0.4 {
         return 10;
@@ -407,16 +428,34 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
         "under_negotiation",
         "reserved",
     ];
+    let mut attempts = 0;
     while placed.len() < SITES {
         let n = placed.len() + 1;
-        // Most in industrial zones; every sixth anywhere (a candidate needing rezoning).
+        attempts += 1;
+        // Sites near an interchange are the large logistics plots (1–5 ha) while they fit.
+        let large = n.is_multiple_of(5) && !n.is_multiple_of(6) && attempts < 5_000;
+        // Most in industrial zones, every fifth of them near an interchange; every sixth site
+        // anywhere (a candidate needing rezoning).
         let center = if n.is_multiple_of(6) {
             point_in(geo, zoning, rng, |_| true)
+        } else if n.is_multiple_of(5) {
+            loop {
+                let p = point_in(geo, zoning, rng, industrial);
+                if geo
+                    .interchanges
+                    .iter()
+                    .any(|ic| Euclidean.distance(&p, ic) < 2_000.0)
+                {
+                    break p;
+                }
+            }
         } else {
             point_in(geo, zoning, rng, industrial)
         };
-        // 300 m² to 5 ha, log-uniform; a rectangle of aspect 1–2 turned up to ±40°.
-        let area = (300f64.ln() + rng.f() * (50_000f64.ln() - 300f64.ln())).exp();
+        // 300 m² (1 ha when large) to 5 ha, log-uniform; a rectangle of aspect 1–2 turned up to
+        // ±40°.
+        let smallest: f64 = if large { 10_000.0 } else { 300.0 };
+        let area = (smallest.ln() + rng.f() * (50_000f64.ln() - smallest.ln())).exp();
         let aspect = rng.range(1.0, 2.0);
         let (w, h) = ((area * aspect).sqrt(), (area / aspect).sqrt());
         let rect = Rect::new(
@@ -435,6 +474,12 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
         if !geo.city.contains(&rect) || !clear {
             continue;
         }
+        // The recorded area is the geodesic one of the shape as written (to 1e-7°).
+        let recorded_area = {
+            use geo::MapCoords;
+            let ll: Geometry<f64> = rect.map_coords(|c| geo.plane.to_ll(c)).into();
+            Measures::of(&ll).area_m2.unwrap_or(area)
+        };
         let zone = zone_at(zoning, center).expect("zoned");
         let zone_name = ZONES
             .iter()
@@ -459,7 +504,7 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
                 "site_id": format!("S-{n:02}"),
                 "名称": format!("サンプル用地 S-{n:02}（架空）"),
                 "所在地": format!("日野市 {station}駅周辺（架空の所在地）"),
-                "面積_m2": (area * 10.0).round() / 10.0,
+                "面積_m2": (recorded_area * 10.0).round() / 10.0,
                 "用途地域": zone_name,
                 "status": status,
                 "available_from": format!("{year}-{month:02}-01"),
@@ -473,6 +518,7 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
             "geometry": to_ll_geometry(geo, rect.clone()),
         }));
         placed.push(rect);
+        attempts = 0;
     }
     out
 }

@@ -56,6 +56,18 @@ pub struct ExportArgs {
     /// Names more internal fields of every input (comma-separated), besides the name rule.
     #[arg(long, value_name = "FIELDS", value_delimiter = ',')]
     pub internal: Option<Vec<String>>,
+    /// Add the site metrics as fields (area_m2/ha/tsubo, zoning_mix, coverage_pct 建蔽率,
+    /// floor_area_pct 容積率, max footprint and floor area, nearest station and IC with their
+    /// distances, enterprises within 500 m / 1 km, in_city), computed against the Hino project's
+    /// stations, interchanges, boundary, zoning and enterprises; --where can use them.
+    #[arg(long)]
+    pub metrics: bool,
+    /// Zoning layer for --metrics instead of the project's (fictional sample) one.
+    #[arg(long, value_name = "FILE", requires = "metrics")]
+    pub zoning: Option<PathBuf>,
+    /// Enterprise points for --metrics instead of the project's (fictional sample) ones.
+    #[arg(long, value_name = "FILE", requires = "metrics")]
+    pub enterprises: Option<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -89,6 +101,9 @@ pub fn run(args: &ExportArgs) -> Result<String> {
             eprintln!("warning: {}: {w}", path.display());
         }
         layers.push(layer);
+    }
+    if args.metrics {
+        add_metrics(&mut layers, args)?;
     }
     // Every layer is checked before anything is written.
     for layer in &layers {
@@ -192,4 +207,27 @@ fn protected(args: &ExportArgs) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Appends the site metrics to every layer, against the Hino project's context layers (with the
+/// user's zoning or enterprise file in place of the project's samples).
+fn add_metrics(layers: &mut [Layer], args: &ExportArgs) -> Result<()> {
+    use crate::analysis::site::add_metric_fields;
+    use crate::embedded::{Role, load_site_inputs, site_context};
+    let mut inputs = load_site_inputs()?;
+    for (role, path) in [
+        (Role::Zoning, &args.zoning),
+        (Role::Enterprise, &args.enterprises),
+    ] {
+        if let Some(path) = path {
+            let layer = io::load(path, &args.read.options())?;
+            inputs.retain(|(r, _)| *r != role);
+            inputs.push((role, layer));
+        }
+    }
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    for layer in layers.iter_mut() {
+        add_metric_fields(layer, &ctx);
+    }
+    Ok(())
 }

@@ -8,6 +8,7 @@ mod export;
 mod fixtures;
 mod fuzz;
 mod limits;
+mod metrics;
 mod public_profile;
 mod sample;
 #[cfg(feature = "gui")]

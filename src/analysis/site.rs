@@ -1,0 +1,377 @@
+//! Site metrics: what an investor asks of a candidate site, computed from the project's layers.
+//!
+//! For each site polygon: geodesic area (m², ha, 坪); the zoning mix (share of the area in each
+//! 用途地域, by polygon intersection), the area-weighted 建蔽率 and 容積率 and the largest building
+//! footprint and floor area they allow; the distance to the nearest station and expressway IC
+//! (geodesic, metres; 0 when touching); enterprises within 500 m and 1 km (by JSIC division); and
+//! whether the site lies in the city. [`add_metric_fields`] appends them to a layer as fields, so
+//! the identify panel, the table, the filter and the exporter use them like any attribute.
+//!
+//! Distances: the closest point of the site to each target is found in a plane where a degree of
+//! longitude is scaled by cos(latitude) (exact for the choice of point at site scale), then
+//! measured on the WGS84 ellipsoid (Karney, through geo's `Geodesic`).
+
+use geo::{
+    Area, BooleanOps, Closest, ClosestPoint, Contains, Distance, Geodesic, Intersects, MapCoords,
+};
+use geo_types::{Coord, Geometry, MultiPolygon, Point};
+use rayon::prelude::*;
+
+use super::measure::Measures;
+use super::zoning::ZoningFields;
+use crate::model::{Envelope, Field, FieldType, Layer, Value};
+
+/// Radii for counting enterprises, metres.
+pub const NEAR_M: f64 = 500.0;
+pub const WIDE_M: f64 = 1_000.0;
+
+/// The layers the metrics are computed from; any may be missing (its metrics are then null).
+#[derive(Default)]
+pub struct Context<'a> {
+    pub zoning: Option<&'a Layer>,
+    /// Stations as named points.
+    pub stations: Vec<(String, Point<f64>)>,
+    /// Expressway interchanges as named points.
+    pub interchanges: Vec<(String, Point<f64>)>,
+    pub enterprises: Option<&'a Layer>,
+    /// The field of `enterprises` holding the industry (JSIC division code or name).
+    pub industry_field: Option<usize>,
+    /// The city polygon(s).
+    pub city: Option<MultiPolygon<f64>>,
+}
+
+impl<'a> Context<'a> {
+    /// Stations from a layer of station geometries (points, or N02 platform segments): one point
+    /// per name, the centroid of its parts; `name_field` names them.
+    pub fn points_by_name(layer: &Layer, name_field: &str) -> Vec<(String, Point<f64>)> {
+        use geo::Centroid;
+        let mut out: Vec<(String, Vec<Point<f64>>)> = Vec::new();
+        for (i, f) in layer.features.iter().enumerate() {
+            let (Some(g), Some(name)) = (&f.geometry, layer.value(i, name_field)) else {
+                continue;
+            };
+            let Some(c) = g.centroid() else { continue };
+            let name = name.to_string();
+            match out.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, ps)) => ps.push(c),
+                None => out.push((name, vec![c])),
+            }
+        }
+        out.into_iter()
+            .map(|(n, ps)| {
+                let k = ps.len() as f64;
+                let (x, y) = ps
+                    .iter()
+                    .fold((0.0, 0.0), |a, p| (a.0 + p.x(), a.1 + p.y()));
+                (n, Point::new(x / k, y / k))
+            })
+            .collect()
+    }
+}
+
+/// One zone's part of a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZoneShare {
+    pub zone: String,
+    /// Share of the site's area, 0–1.
+    pub share: f64,
+    pub coverage_pct: Option<f64>,
+    pub floor_area_pct: Option<f64>,
+}
+
+/// The metrics of one site. Distances in metres; `None` where the layer needed is missing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteMetrics {
+    pub measures: Measures,
+    /// Largest share first.
+    pub zoning: Vec<ZoneShare>,
+    /// Share of the site covered by the zoning layer, 0–1.
+    pub zoned_share: Option<f64>,
+    /// Area-weighted over the zoned part (建蔽率, 容積率), %.
+    pub coverage_pct: Option<f64>,
+    pub floor_area_pct: Option<f64>,
+    pub max_footprint_m2: Option<f64>,
+    pub max_floor_area_m2: Option<f64>,
+    pub station: Option<(String, f64)>,
+    pub interchange: Option<(String, f64)>,
+    pub enterprises_near: Option<usize>,
+    pub enterprises_wide: Option<usize>,
+    /// Within [`WIDE_M`]: (industry, count), most first.
+    pub industries_wide: Vec<(String, usize)>,
+    pub in_city: Option<bool>,
+}
+
+impl SiteMetrics {
+    /// The zoning mix as text: "工業地域 50%・準工業地域 50%".
+    pub fn zoning_text(&self) -> Option<String> {
+        (!self.zoning.is_empty()).then(|| {
+            self.zoning
+                .iter()
+                .map(|z| format!("{} {:.0}%", z.zone, z.share * 100.0))
+                .collect::<Vec<_>>()
+                .join("・")
+        })
+    }
+}
+
+/// Computes the metrics of `site` (lon/lat).
+pub fn compute(site: &Geometry<f64>, ctx: &Context<'_>) -> SiteMetrics {
+    let measures = Measures::of(site);
+    let Some(env) = Envelope::of(site) else {
+        return SiteMetrics {
+            measures,
+            ..Default::default()
+        };
+    };
+    let k = ((env.min_y + env.max_y) / 2.0).to_radians().cos().max(1e-6);
+    let scaled = site.map_coords(|c| Coord { x: c.x * k, y: c.y });
+    let distance = |p: Point<f64>| distance_m(site, &scaled, k, p);
+    let nearest = |targets: &[(String, Point<f64>)]| {
+        targets
+            .iter()
+            .map(|(n, p)| (n.clone(), distance(*p)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    let mut m = SiteMetrics {
+        station: nearest(&ctx.stations),
+        interchange: nearest(&ctx.interchanges),
+        in_city: ctx.city.as_ref().map(|c| c.contains(site)),
+        ..Default::default()
+    };
+    if let Some(zoning) = ctx.zoning {
+        zoning_mix(site, env, zoning, &measures, &mut m);
+    }
+    if let Some(layer) = ctx.enterprises {
+        count_enterprises(layer, ctx.industry_field, env, k, &distance, &mut m);
+    }
+    m.measures = measures;
+    m
+}
+
+/// Geodesic distance from the site to `p`: 0 inside, else to the site's closest point.
+fn distance_m(site: &Geometry<f64>, scaled: &Geometry<f64>, k: f64, p: Point<f64>) -> f64 {
+    if site.intersects(&p) {
+        return 0.0;
+    }
+    match scaled.closest_point(&Point::new(p.x() * k, p.y())) {
+        Closest::Intersection(_) => 0.0,
+        Closest::SinglePoint(q) => Geodesic.distance(Point::new(q.x() / k, q.y()), p),
+        Closest::Indeterminate => f64::NAN,
+    }
+}
+
+fn polygons(g: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
+    match g {
+        Geometry::Polygon(p) => Some(MultiPolygon::new(vec![p.clone()])),
+        Geometry::MultiPolygon(mp) => Some(mp.clone()),
+        Geometry::Rect(r) => Some(MultiPolygon::new(vec![r.to_polygon()])),
+        _ => None,
+    }
+}
+
+fn zoning_mix(
+    site: &Geometry<f64>,
+    env: Envelope,
+    zoning: &Layer,
+    measures: &Measures,
+    m: &mut SiteMetrics,
+) {
+    let (Some(fields), Some(site_poly)) = (ZoningFields::detect(zoning), polygons(site)) else {
+        return;
+    };
+    // Shares are ratios of areas in lon/lat: the same as on the ground at site scale.
+    let total = site_poly.unsigned_area();
+    if total <= 0.0 {
+        return;
+    }
+    let number = |c: Option<usize>, values: &[Value]| c.and_then(|c| values.get(c)?.as_f64());
+    let mut shares: Vec<ZoneShare> = Vec::new();
+    for id in zoning.index.query(env) {
+        let feature = &zoning.features[id];
+        let Some(zone_poly) = feature.geometry.as_ref().and_then(polygons) else {
+            continue;
+        };
+        let part = site_poly.intersection(&zone_poly).unsigned_area() / total;
+        if part <= 1e-9 {
+            continue;
+        }
+        let name = fields
+            .zone(&feature.values)
+            .map(|z| z.name_ja.to_string())
+            .unwrap_or_else(|| "不明 unknown".to_string());
+        let coverage = number(fields.coverage, &feature.values);
+        let floor = number(fields.floor_area_ratio, &feature.values);
+        match shares
+            .iter_mut()
+            .find(|s| s.zone == name && s.coverage_pct == coverage && s.floor_area_pct == floor)
+        {
+            Some(s) => s.share += part,
+            None => shares.push(ZoneShare {
+                zone: name,
+                share: part,
+                coverage_pct: coverage,
+                floor_area_pct: floor,
+            }),
+        }
+    }
+    shares.sort_by(|a, b| b.share.total_cmp(&a.share));
+    let zoned: f64 = shares.iter().map(|s| s.share).sum();
+    let weighted = |get: fn(&ZoneShare) -> Option<f64>| {
+        let known: f64 = shares
+            .iter()
+            .filter(|s| get(s).is_some())
+            .map(|s| s.share)
+            .sum();
+        (known > 0.0).then(|| {
+            shares
+                .iter()
+                .filter_map(|s| Some(get(s)? * s.share))
+                .sum::<f64>()
+                / known
+        })
+    };
+    m.zoned_share = Some(zoned.min(1.0));
+    m.coverage_pct = weighted(|s| s.coverage_pct);
+    m.floor_area_pct = weighted(|s| s.floor_area_pct);
+    if let Some(area) = measures.area_m2 {
+        m.max_footprint_m2 = m.coverage_pct.map(|c| area * c / 100.0);
+        m.max_floor_area_m2 = m.floor_area_pct.map(|f| area * f / 100.0);
+    }
+    m.zoning = shares;
+}
+
+fn count_enterprises(
+    layer: &Layer,
+    industry: Option<usize>,
+    env: Envelope,
+    k: f64,
+    distance: &dyn Fn(Point<f64>) -> f64,
+    m: &mut SiteMetrics,
+) {
+    // The box grown by 1 km (with a margin), then exact distances.
+    let dy = WIDE_M * 1.01 / 110_574.0;
+    let dx = dy * 110_574.0 / (111_320.0 * k);
+    let search = Envelope::new(
+        env.min_x - dx,
+        env.min_y - dy,
+        env.max_x + dx,
+        env.max_y + dy,
+    );
+    let (mut near, mut wide) = (0, 0);
+    let mut by_industry: Vec<(String, usize)> = Vec::new();
+    for id in layer.index.query(search) {
+        let f = &layer.features[id];
+        let Some(Geometry::Point(p)) = &f.geometry else {
+            continue;
+        };
+        let d = distance(*p);
+        if d > WIDE_M {
+            continue;
+        }
+        wide += 1;
+        if d <= NEAR_M {
+            near += 1;
+        }
+        let kind = industry
+            .and_then(|c| f.values.get(c))
+            .filter(|v| !v.is_null())
+            .map_or_else(|| "?".to_string(), |v| v.to_string());
+        match by_industry.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => *n += 1,
+            None => by_industry.push((kind, 1)),
+        }
+    }
+    by_industry.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    m.enterprises_near = Some(near);
+    m.enterprises_wide = Some(wide);
+    m.industries_wide = by_industry;
+}
+
+/// The metric fields [`add_metric_fields`] appends, in order.
+pub const METRIC_FIELDS: &[(&str, FieldType)] = &[
+    ("area_m2", FieldType::Float),
+    ("area_ha", FieldType::Float),
+    ("area_tsubo", FieldType::Float),
+    ("zoning_mix", FieldType::Text),
+    ("main_zone", FieldType::Text),
+    ("coverage_pct", FieldType::Float),
+    ("floor_area_pct", FieldType::Float),
+    ("max_footprint_m2", FieldType::Float),
+    ("max_floor_area_m2", FieldType::Float),
+    ("nearest_station", FieldType::Text),
+    ("station_m", FieldType::Float),
+    ("nearest_ic", FieldType::Text),
+    ("ic_m", FieldType::Float),
+    ("enterprises_500m", FieldType::Int),
+    ("enterprises_1km", FieldType::Int),
+    ("industries_1km", FieldType::Text),
+    ("in_city", FieldType::Bool),
+];
+
+/// Computes the metrics of every feature of `layer` (on every core) and appends them as the
+/// fields of [`METRIC_FIELDS`] (replacing fields of those names if the layer has them already).
+pub fn add_metric_fields(layer: &mut Layer, ctx: &Context<'_>) {
+    let metrics: Vec<Option<SiteMetrics>> = layer
+        .features
+        .par_iter()
+        .map(|f| f.geometry.as_ref().map(|g| compute(g, ctx)))
+        .collect();
+    let keep: Vec<usize> = (0..layer.fields.len())
+        .filter(|&c| {
+            !METRIC_FIELDS
+                .iter()
+                .any(|(n, _)| *n == layer.fields[c].name)
+        })
+        .collect();
+    let mut fields: Vec<Field> = keep.iter().map(|&c| layer.fields[c].clone()).collect();
+    fields.extend(METRIC_FIELDS.iter().map(|(name, t)| Field {
+        name: name.to_string(),
+        field_type: *t,
+    }));
+    for (feature, m) in layer.features.iter_mut().zip(metrics) {
+        let mut values: Vec<Value> = keep.iter().map(|&c| feature.values[c].clone()).collect();
+        values.extend(metric_values(m.as_ref()));
+        feature.values = values;
+    }
+    layer.fields = fields;
+}
+
+fn metric_values(m: Option<&SiteMetrics>) -> Vec<Value> {
+    let Some(m) = m else {
+        return vec![Value::Null; METRIC_FIELDS.len()];
+    };
+    let f = |v: Option<f64>, decimals: i32| {
+        v.filter(|v| v.is_finite()).map_or(Value::Null, |v| {
+            let p = 10f64.powi(decimals);
+            Value::Float((v * p).round() / p)
+        })
+    };
+    let t = |v: Option<String>| v.map_or(Value::Null, Value::Text);
+    let n = |v: Option<usize>| v.map_or(Value::Null, |v| Value::Int(v as i64));
+    let industries = (!m.industries_wide.is_empty()).then(|| {
+        m.industries_wide
+            .iter()
+            .map(|(k, c)| format!("{k}:{c}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    vec![
+        f(m.measures.area_m2, 1),
+        f(m.measures.area_ha(), 4),
+        f(m.measures.area_tsubo(), 1),
+        t(m.zoning_text()),
+        t(m.zoning.first().map(|z| z.zone.clone())),
+        f(m.coverage_pct, 1),
+        f(m.floor_area_pct, 1),
+        f(m.max_footprint_m2, 1),
+        f(m.max_floor_area_m2, 1),
+        t(m.station.as_ref().map(|s| s.0.clone())),
+        f(m.station.as_ref().map(|s| s.1), 0),
+        t(m.interchange.as_ref().map(|s| s.0.clone())),
+        f(m.interchange.as_ref().map(|s| s.1), 0),
+        n(m.enterprises_near),
+        n(m.enterprises_wide),
+        t(industries),
+        m.in_city.map_or(Value::Null, Value::Bool),
+    ]
+}

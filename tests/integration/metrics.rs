@@ -1,0 +1,177 @@
+//! Site metrics on hand-made sites whose answers are known, and on the real station and IC layers.
+
+use geo::{Destination, Geodesic};
+use geo_types::{Geometry, Point, Polygon, polygon};
+use sitelens::analysis::site::{Context, add_metric_fields, compute};
+use sitelens::crs::CrsInfo;
+use sitelens::embedded::{Role, load_site_inputs, site_context};
+use sitelens::model::{Feature, Field, FieldType, Format, Layer, Source, Value};
+
+/// A square of `side` metres (geodesic sides) with its south-west corner at `sw`.
+fn square(sw: Point<f64>, side: f64) -> Polygon<f64> {
+    let se = Geodesic.destination(sw, 90.0, side);
+    let nw = Geodesic.destination(sw, 0.0, side);
+    let ne = Geodesic.destination(nw, 90.0, side);
+    Polygon::new(vec![sw.0, se.0, ne.0, nw.0, sw.0].into(), vec![])
+}
+
+fn layer(fields: &[(&str, FieldType)], rows: Vec<(Geometry<f64>, Vec<Value>)>) -> Layer {
+    let features = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (g, values))| Feature {
+            record: i as u64,
+            geometry: Some(g),
+            z: None,
+            values,
+        })
+        .collect();
+    let source = Source {
+        path: "made.geojson".into(),
+        member: None,
+        format: Format::GeoJson,
+        encoding: None,
+        crs: CrsInfo::wgs84("test"),
+        record_count: 0,
+    };
+    let fields = fields
+        .iter()
+        .map(|(n, t)| Field {
+            name: n.to_string(),
+            field_type: *t,
+        })
+        .collect();
+    Layer::new("made".into(), source, fields, features, Vec::new())
+}
+
+#[test]
+fn a_100_m_square_is_one_hectare() {
+    let site = square(Point::new(139.39, 35.67), 100.0);
+    let m = compute(&site.into(), &Context::default());
+    let area = m.measures.area_m2.unwrap();
+    assert!((area - 10_000.0).abs() < 1.0, "{area}");
+    assert!((m.measures.area_ha().unwrap() - 1.0).abs() < 1e-4);
+    assert!((m.measures.area_tsubo().unwrap() - 3_025.0).abs() < 0.5);
+    // Without context layers the rest is unknown, not zero.
+    assert_eq!(m.station, None);
+    assert_eq!(m.floor_area_pct, None);
+    assert_eq!(m.enterprises_wide, None);
+}
+
+#[test]
+fn half_industrial_200_half_semi_industrial_300_is_250() {
+    // Two zones side by side at x = 139.40; the site straddles the line symmetrically.
+    let fields = [
+        ("A29_005", FieldType::Text),
+        ("A29_006", FieldType::Int),
+        ("A29_007", FieldType::Int),
+    ];
+    let west = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
+    let east = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
+    let zoning = layer(
+        &fields,
+        vec![
+            (
+                west.into(),
+                vec![
+                    Value::Text("工業地域".into()),
+                    Value::Int(60),
+                    Value::Int(200),
+                ],
+            ),
+            (
+                east.into(),
+                vec![
+                    Value::Text("準工業地域".into()),
+                    Value::Int(60),
+                    Value::Int(300),
+                ],
+            ),
+        ],
+    );
+    let site: Geometry<f64> = polygon![(x: 139.399, y: 35.670), (x: 139.401, y: 35.670), (x: 139.401, y: 35.671), (x: 139.399, y: 35.671)].into();
+    let ctx = Context {
+        zoning: Some(&zoning),
+        ..Context::default()
+    };
+    let m = compute(&site, &ctx);
+    assert!((m.floor_area_pct.unwrap() - 250.0).abs() < 0.01, "{m:?}");
+    assert!((m.coverage_pct.unwrap() - 60.0).abs() < 1e-9);
+    assert_eq!(m.zoning.len(), 2);
+    assert!((m.zoning[0].share - 0.5).abs() < 1e-6);
+    assert!((m.zoned_share.unwrap() - 1.0).abs() < 1e-6);
+    let area = m.measures.area_m2.unwrap();
+    assert!((m.max_floor_area_m2.unwrap() - area * 2.5).abs() < 1e-6);
+    assert!((m.max_footprint_m2.unwrap() - area * 0.6).abs() < 1e-6);
+    let text = m.zoning_text().unwrap();
+    assert!(
+        text.contains("工業地域 50%") && text.contains("準工業地域 50%"),
+        "{text}"
+    );
+}
+
+#[test]
+fn distance_to_hino_station_matches_a_geodesic_reference() {
+    let inputs = load_site_inputs().unwrap();
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    // 日野駅 = the midpoint (by length) of its N02 platform line.
+    let (_, hino) = ctx.stations.iter().find(|(n, _)| n == "日野").unwrap();
+    assert!((hino.x() - 139.393_429_03).abs() < 1e-8 && (hino.y() - 35.678_545_52).abs() < 1e-8);
+    // GeographicLib (Python, WGS84 Inverse) from (139.4000 E, 35.6700 N): 1,119.323 m.
+    let m = compute(&Point::new(139.4000, 35.6700).into(), &ctx);
+    let (name, d) = m.station.clone().unwrap();
+    assert_eq!(name, "日野");
+    assert!((d - 1_119.323).abs() < 0.01, "{d}");
+    // A site of 100 m × 100 m whose corner is that point: its closest point is nearer.
+    let site = square(Point::new(139.3990, 35.6700), 100.0);
+    let m = compute(&site.into(), &ctx);
+    assert!(m.station.unwrap().1 < 1_119.0);
+    // The interchanges are the two ICs, not 石川PA; every IC is outside the city.
+    let names: Vec<&str> = ctx.interchanges.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["国立府中IC", "八王子IC"]);
+    assert!(m.interchange.unwrap().1 > 0.0);
+    assert_eq!(m.in_city, Some(true));
+}
+
+#[test]
+fn metrics_become_fields_the_filter_and_exporter_use() {
+    let inputs = load_site_inputs().unwrap();
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let mut sites = sitelens::embedded::HINO
+        .iter()
+        .find(|e| e.role == Role::Site)
+        .unwrap()
+        .load()
+        .unwrap();
+    let before = sites.fields.len();
+    add_metric_fields(&mut sites, &ctx);
+    assert_eq!(
+        sites.fields.len(),
+        before + sitelens::analysis::site::METRIC_FIELDS.len()
+    );
+    // Twice: the fields are replaced, not added again.
+    add_metric_fields(&mut sites, &ctx);
+    assert_eq!(
+        sites.fields.len(),
+        before + sitelens::analysis::site::METRIC_FIELDS.len()
+    );
+    let filter = sitelens::filter::Filter {
+        where_text: Some("area_ha >= 1 AND ic_m <= 2000 AND main_zone LIKE '%工業%'".into()),
+        ..Default::default()
+    };
+    let ids = filter.apply(&sites).unwrap();
+    assert!(
+        ids.len() >= 3,
+        "{} sites over 1 ha within 2 km of an IC",
+        ids.len()
+    );
+    for id in ids {
+        let area = sites.value(id, "area_ha").and_then(Value::as_f64).unwrap();
+        let ic = sites.value(id, "ic_m").and_then(Value::as_f64).unwrap();
+        assert!(area >= 1.0 && ic <= 2000.0);
+        assert!(matches!(
+            sites.value(id, "enterprises_1km"),
+            Some(Value::Int(_))
+        ));
+    }
+}
