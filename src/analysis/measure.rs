@@ -95,12 +95,25 @@ fn polygon_measures(g: &Geometry<f64>) -> Measures {
 }
 
 /// The first validity problem of the polygons in `g` (OGC simple-features rules, as geo checks
-/// them), which makes their area meaningless or wrong.
+/// them), which makes their area meaningless or wrong. geo's topology graph can panic on badly
+/// broken input (a conflict it cannot label, found by fuzzing): that too means unreliable.
 fn polygon_problem(g: &Geometry<f64>) -> Option<String> {
+    use geo::CoordsIter;
+    // No CRS has coordinates beyond 1e9 (metres or degrees): such a shape is garbage, and the
+    // robust predicates overflow on it.
+    if g.coords_iter().any(|c| c.x.abs() > 1e9 || c.y.abs() > 1e9) {
+        return Some("coordinates beyond any CRS's range".to_string());
+    }
+    std::panic::catch_unwind(|| first_problem(g)).unwrap_or_else(|_| {
+        Some("the geometry is too broken to check (topology conflict)".to_string())
+    })
+}
+
+fn first_problem(g: &Geometry<f64>) -> Option<String> {
     match g {
         Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
         Geometry::MultiPolygon(mp) => mp.check_validation().err().map(|e| e.to_string()),
-        Geometry::GeometryCollection(gc) => gc.iter().find_map(polygon_problem),
+        Geometry::GeometryCollection(gc) => gc.iter().find_map(first_problem),
         _ => None,
     }
 }

@@ -9,6 +9,16 @@ use geo_types::{Coord, Geometry, LineString, MultiPolygon, Point, Polygon};
 /// rings contain them (even depth = outer). Rings with fewer than 3 distinct points are dropped;
 /// unclosed rings are closed. Notes say what was repaired.
 pub fn assemble(rings: Vec<Vec<Coord<f64>>>, notes: &mut Vec<String>) -> Option<Geometry<f64>> {
+    // NaN or infinite coordinates: nothing can be grouped (NaN never equals itself, so such a
+    // ring cannot even be closed). Keep the rings as they are; the layer's geometry checks drop
+    // the geometry with a warning.
+    if rings.iter().flatten().any(|c| !(c.x.is_finite() && c.y.is_finite())) {
+        let polygons = rings
+            .into_iter()
+            .map(|r| Polygon::new(LineString::new(r), vec![]))
+            .collect();
+        return Some(MultiPolygon::new(polygons).into());
+    }
     let mut clean: Vec<LineString<f64>> = Vec::with_capacity(rings.len());
     for (i, mut ring) in rings.into_iter().enumerate() {
         ring.dedup();
