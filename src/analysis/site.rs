@@ -310,27 +310,35 @@ pub const METRIC_FIELDS: &[(&str, FieldType)] = &[
 
 /// Computes the metrics of every feature of `layer` (on every core) and appends them as the
 /// fields of [`METRIC_FIELDS`] (replacing fields of those names if the layer has them already).
-pub fn add_metric_fields(layer: &mut Layer, ctx: &Context<'_>) {
+/// Returns them, per feature (`None` without geometry).
+pub fn add_metric_fields(layer: &mut Layer, ctx: &Context<'_>) -> Vec<Option<SiteMetrics>> {
     let metrics: Vec<Option<SiteMetrics>> = layer
         .features
         .par_iter()
         .map(|f| f.geometry.as_ref().map(|g| compute(g, ctx)))
         .collect();
+    let rows = metrics.iter().map(|m| metric_values(m.as_ref())).collect();
+    set_fields(layer, METRIC_FIELDS, rows);
+    metrics
+}
+
+/// Appends `specs` as fields with one row of values per feature, replacing any fields of the
+/// same names.
+pub fn set_fields(layer: &mut Layer, specs: &[(&str, FieldType)], rows: Vec<Vec<Value>>) {
     let keep: Vec<usize> = (0..layer.fields.len())
-        .filter(|&c| {
-            !METRIC_FIELDS
-                .iter()
-                .any(|(n, _)| *n == layer.fields[c].name)
-        })
+        .filter(|&c| !specs.iter().any(|(n, _)| *n == layer.fields[c].name))
         .collect();
     let mut fields: Vec<Field> = keep.iter().map(|&c| layer.fields[c].clone()).collect();
-    fields.extend(METRIC_FIELDS.iter().map(|(name, t)| Field {
+    fields.extend(specs.iter().map(|(name, t)| Field {
         name: name.to_string(),
         field_type: *t,
     }));
-    for (feature, m) in layer.features.iter_mut().zip(metrics) {
-        let mut values: Vec<Value> = keep.iter().map(|&c| feature.values[c].clone()).collect();
-        values.extend(metric_values(m.as_ref()));
+    for (feature, row) in layer.features.iter_mut().zip(rows) {
+        let mut values: Vec<Value> = keep
+            .iter()
+            .map(|&c| feature.values.get(c).cloned().unwrap_or(Value::Null))
+            .collect();
+        values.extend(row);
         feature.values = values;
     }
     layer.fields = fields;

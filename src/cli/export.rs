@@ -68,6 +68,14 @@ pub struct ExportArgs {
     /// Enterprise points for --metrics instead of the project's (fictional sample) ones.
     #[arg(long, value_name = "FILE", requires = "metrics")]
     pub enterprises: Option<PathBuf>,
+    /// Rank the sites: criterion=weight pairs from area, zoning, ic, station, industry (with
+    /// :JSIC code, e.g. industry=1:E). Adds score (0–100), rank and score_breakdown, and writes
+    /// the features best first.
+    #[arg(long, value_name = "WEIGHTS", requires = "metrics")]
+    pub rank: Option<crate::analysis::rank::Weights>,
+    /// Only the N best (with --rank) or first features that pass the filter.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -102,16 +110,34 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         }
         layers.push(layer);
     }
+    // Best first per layer, when ranked.
+    let mut orders: Vec<Option<Vec<usize>>> = vec![None; layers.len()];
     if args.metrics {
-        add_metrics(&mut layers, args)?;
+        let metrics = add_metrics(&mut layers, args)?;
+        if let Some(weights) = &args.rank {
+            for ((layer, m), order) in layers.iter_mut().zip(&metrics).zip(&mut orders) {
+                *order = Some(crate::analysis::rank::add_score_fields(layer, m, weights));
+            }
+        }
     }
     // Every layer is checked before anything is written.
     for layer in &layers {
         filter.check(layer)?;
     }
     let mut sections = Vec::with_capacity(layers.len());
-    for layer in &layers {
-        let ids = filter.apply(layer)?;
+    for (layer, order) in layers.iter().zip(&orders) {
+        let mut ids = filter.apply(layer)?;
+        if let Some(order) = order {
+            let passed: std::collections::HashSet<usize> = ids.into_iter().collect();
+            ids = order
+                .iter()
+                .copied()
+                .filter(|i| passed.contains(i))
+                .collect();
+        }
+        if let Some(n) = args.top {
+            ids.truncate(n);
+        }
         sections.push(Section::new(
             layer,
             ids,
@@ -124,7 +150,7 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         precision: args.precision as usize,
         metadata: args.metadata == Metadata::Full,
         readme: args.readme,
-        filter_text: filter.describe(),
+        filter_text: describe_selection(&filter, args),
     };
     let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
 
@@ -211,7 +237,10 @@ fn protected(args: &ExportArgs) -> Vec<PathBuf> {
 
 /// Appends the site metrics to every layer, against the Hino project's context layers (with the
 /// user's zoning or enterprise file in place of the project's samples).
-fn add_metrics(layers: &mut [Layer], args: &ExportArgs) -> Result<()> {
+fn add_metrics(
+    layers: &mut [Layer],
+    args: &ExportArgs,
+) -> Result<Vec<Vec<Option<crate::analysis::site::SiteMetrics>>>> {
     use crate::analysis::site::add_metric_fields;
     use crate::embedded::{Role, load_site_inputs, site_context};
     let mut inputs = load_site_inputs()?;
@@ -226,8 +255,30 @@ fn add_metrics(layers: &mut [Layer], args: &ExportArgs) -> Result<()> {
         }
     }
     let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
-    for layer in layers.iter_mut() {
-        add_metric_fields(layer, &ctx);
+    Ok(layers
+        .iter_mut()
+        .map(|layer| add_metric_fields(layer, &ctx))
+        .collect())
+}
+
+/// The filter as text, with the ranking and the cut when there are any (for provenance).
+fn describe_selection(filter: &Filter, args: &ExportArgs) -> String {
+    let mut parts = vec![filter.describe()];
+    if let Some(w) = &args.rank {
+        let weights: Vec<String> = crate::analysis::rank::Criterion::ALL
+            .into_iter()
+            .filter(|&c| w.get(c) > 0.0)
+            .map(|c| format!("{}={}", c.key(), w.get(c)))
+            .collect();
+        parts.push(format!(
+            "ranked by {} (industry {})",
+            weights.join(","),
+            w.industry
+        ));
     }
-    Ok(())
+    if let Some(n) = args.top {
+        parts.push(format!("first {n}"));
+    }
+    parts.retain(|p| !p.is_empty());
+    parts.join("; ")
 }

@@ -12,7 +12,11 @@ pub fn assemble(rings: Vec<Vec<Coord<f64>>>, notes: &mut Vec<String>) -> Option<
     // NaN or infinite coordinates: nothing can be grouped (NaN never equals itself, so such a
     // ring cannot even be closed). Keep the rings as they are; the layer's geometry checks drop
     // the geometry with a warning.
-    if rings.iter().flatten().any(|c| !(c.x.is_finite() && c.y.is_finite())) {
+    if rings
+        .iter()
+        .flatten()
+        .any(|c| !(c.x.is_finite() && c.y.is_finite()))
+    {
         let polygons = rings
             .into_iter()
             .map(|r| Polygon::new(LineString::new(r), vec![]))

@@ -175,3 +175,58 @@ fn metrics_become_fields_the_filter_and_exporter_use() {
         ));
     }
 }
+
+/// The investor's question on the command line: the 3 best sites over 1 ha within 2 km of an IC
+/// in an industrial zone, ranked, public profile.
+#[test]
+fn cli_ranks_and_cuts_the_best_sites() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("best.geojson");
+    let sites = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/sample/sites_fictional.geojson");
+    let args = [
+        sites.to_str().unwrap(),
+        "--metrics",
+        "--rank",
+        "area=1,zoning=2,ic=3,station=1,industry=1:E",
+        "--where",
+        "area_ha >= 1 AND ic_m <= 2000 AND main_zone LIKE '%工業%'",
+        "--top",
+        "3",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let mut all: Vec<&std::ffi::OsStr> = vec!["export".as_ref()];
+    all.extend(args.iter().map(|a| std::ffi::OsStr::new(*a)));
+    crate::run_ok(&all);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let features = json["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    let scores: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let ranks: Vec<i64> = features
+        .iter()
+        .map(|f| f["properties"]["rank"].as_i64().unwrap())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{ranks:?}");
+    for f in features {
+        let p = &f["properties"];
+        assert!(p["area_ha"].as_f64().unwrap() >= 1.0 && p["ic_m"].as_f64().unwrap() <= 2000.0);
+        assert!(p["score_breakdown"].as_str().unwrap().starts_with("area "));
+        assert!(p.get("所有者").is_none() && p.get("価格_円").is_none());
+    }
+    let provenance = json["provenance"]["filter"].as_str().unwrap();
+    assert!(
+        provenance.contains("ranked by area=1,zoning=2,ic=3") && provenance.ends_with("first 3")
+    );
+    assert!(
+        json["provenance"]["notice"]
+            .as_str()
+            .unwrap()
+            .contains("FICTIONAL")
+    );
+}
