@@ -11,6 +11,7 @@ mod identify;
 mod layers;
 mod loading;
 mod map;
+pub mod ranking;
 mod settings;
 mod table;
 
@@ -143,6 +144,7 @@ pub struct Viewer {
     /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
     frame_stats: Option<FrameStats>,
     pub export_dialog: export_dialog::ExportDialog,
+    pub ranking: ranking::RankingPanel,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -172,6 +174,7 @@ impl Viewer {
             hidden_on_restore: Vec::new(),
             frame_stats: std::env::var_os("SITELENS_FRAME_STATS").map(|_| FrameStats::default()),
             export_dialog: export_dialog::ExportDialog::default(),
+            ranking: ranking::RankingPanel::default(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
@@ -192,7 +195,7 @@ impl Viewer {
         if let Some(at) = loaded.iter().position(|(i, _)| HINO[*i].role == Role::Site) {
             let (i, mut sites) = loaded.remove(at);
             let ctx = site_context(loaded.iter().map(|(i, l)| (HINO[*i].role, l)));
-            add_metric_fields(&mut sites, &ctx);
+            viewer.ranking.metrics = add_metric_fields(&mut sites, &ctx);
             loaded.insert(at, (i, sites));
         }
         for (i, layer) in loaded {
@@ -615,6 +618,8 @@ impl Viewer {
         }
         self.export_dialog
             .ui(ui.ctx(), &self.layers, self.selection.as_ref(), self.lang);
+        self.ranking
+            .ui(ui.ctx(), &self.layers, self.lang, &mut self.commands);
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
             // Also before the first frame: a layer that loaded early is where the map opens.
@@ -665,6 +670,9 @@ impl Viewer {
                 }
                 if ui.button(lang.t("選択を解除", "Clear selection")).clicked() {
                     self.commands.push(Command::ClearSelection);
+                }
+                if ui.button(lang.t("用地の評価…", "Site ranking…")).clicked() {
+                    self.ranking.open = true;
                 }
             });
             ui.menu_button(lang.t("言語", "Language"), |ui| {

@@ -374,3 +374,41 @@ fn viewer_public_export_keeps_internal_fields_out() {
     }
     assert!(written.contains("\"名称\":\"A\""));
 }
+
+/// The ranking window ranks the project's sample sites by the user's weights, and a row selects
+/// its site on the map; the metrics are in the identify panel as fields.
+#[test]
+fn ranking_window_ranks_sites_and_selects_one() {
+    let mut viewer = Viewer::new();
+    viewer.ranking.open = true;
+    // Only the IC distance counts: the best site is the one nearest to an interchange.
+    viewer.ranking.weights = "ic=1".parse().unwrap();
+    let mut h = harness(viewer);
+    h.get_by_label("用地の評価");
+    let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
+    let layer = &h.state().layers[sites].layer;
+    let nearest = (0..layer.features.len())
+        .min_by(|&a, &b| {
+            let d = |i| layer.value(i, "ic_m").and_then(|v| v.as_f64()).unwrap();
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap();
+    let name = layer.value(nearest, "名称").unwrap().to_string();
+    let rows: Vec<_> = h.query_all_by_label_contains("サンプル用地").collect();
+    assert_eq!(rows.len(), 30, "every site is listed");
+    drop(rows);
+    // The first row of the ranking is that site.
+    let first = h
+        .query_all_by_label_contains("サンプル用地")
+        .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()))
+        .and_then(|n| {
+            use egui_kittest::kittest::NodeT;
+            n.accesskit_node().label()
+        })
+        .unwrap_or_default();
+    assert_eq!(first, name);
+    h.get_by_label(&name).click();
+    h.run();
+    assert_eq!(h.state().identified(), Some((sites, nearest)));
+    h.get_by_label("ic_m");
+}
