@@ -412,3 +412,23 @@ fn ranking_window_ranks_sites_and_selects_one() {
     assert_eq!(h.state().identified(), Some((sites, nearest)));
     h.get_by_label("ic_m");
 }
+
+/// A click inside the city is about what lies there (here the sample zoning), not the city
+/// outline, which is picked on its line only.
+#[test]
+fn clicking_inside_the_city_does_not_pick_its_outline() {
+    let mut viewer = Viewer::new();
+    let (boundary, _) = layer_named(&viewer, "hino_boundary_n03").unwrap();
+    let (zoning, _) = layer_named(&viewer, "zoning_fictional").unwrap();
+    // Hino city hall, well inside the city.
+    viewer.command(sitelens::app::Command::IdentifyAt {
+        lon: 139.3950,
+        lat: 35.6713,
+        tolerance_m: 5.0,
+    });
+    let mut h = harness(viewer);
+    h.run();
+    let (layer, _) = h.state().identified().expect("something is there");
+    assert_ne!(layer, boundary);
+    assert_eq!(layer, zoning);
+}
