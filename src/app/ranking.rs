@@ -30,7 +30,30 @@ pub struct RankingPanel {
     pub weights: Weights,
     /// Metrics of the sites layer's features, computed when the project loads.
     pub metrics: Vec<Option<SiteMetrics>>,
+    /// Sites chosen for the side-by-side comparison (at most [`MAX_COMPARED`]).
+    pub compare: Vec<usize>,
 }
+
+pub const MAX_COMPARED: usize = 4;
+
+/// Rows of the comparison: (label ja, label en, field of the sites layer).
+const COMPARED_FIELDS: &[(&str, &str, &str)] = &[
+    ("面積 (ha)", "Area (ha)", "area_ha"),
+    ("用途地域", "Zoning", "zoning_mix"),
+    ("建蔽率 (%)", "Coverage (%)", "coverage_pct"),
+    ("容積率 (%)", "Floor area ratio (%)", "floor_area_pct"),
+    (
+        "最大延床面積 (m²)",
+        "Max floor area (m²)",
+        "max_floor_area_m2",
+    ),
+    ("最寄り駅", "Nearest station", "nearest_station"),
+    ("駅まで (m)", "To station (m)", "station_m"),
+    ("最寄りIC", "Nearest IC", "nearest_ic"),
+    ("ICまで (m)", "To IC (m)", "ic_m"),
+    ("1 km 内の企業", "Firms within 1 km", "enterprises_1km"),
+    ("状況", "Status", "status"),
+];
 
 fn label(c: Criterion, lang: Lang) -> &'static str {
     match c {
@@ -104,8 +127,53 @@ impl RankingPanel {
         self.open = open;
     }
 
-    fn list_ui(
+    fn compare_ui(
         &self,
+        ui: &mut egui::Ui,
+        sites: &MapLayer,
+        scores: &[Option<Score>],
+        lang: Lang,
+    ) {
+        let name = |id: usize| site_name(sites, id);
+        ui.strong(lang.t("比較表", "Comparison"));
+        egui::Grid::new("compare")
+            .num_columns(self.compare.len() + 1)
+            .striped(true)
+            .show(ui, |ui| {
+                ui.label("");
+                for &id in &self.compare {
+                    ui.strong(name(id));
+                }
+                ui.end_row();
+                ui.label(lang.t("総合点", "Score"));
+                for &id in &self.compare {
+                    ui.label(
+                        scores
+                            .get(id)
+                            .and_then(Option::as_ref)
+                            .map_or("—".into(), |s| format!("{:.1}", s.total)),
+                    );
+                }
+                ui.end_row();
+                for (ja, en, field) in COMPARED_FIELDS {
+                    ui.label(lang.t(ja, en));
+                    for &id in &self.compare {
+                        ui.label(
+                            sites
+                                .layer
+                                .value(id, field)
+                                .filter(|v| !v.is_null())
+                                .map_or("—".into(), |v| v.to_string()),
+                        );
+                    }
+                    ui.end_row();
+                }
+            });
+        ui.separator();
+    }
+
+    fn list_ui(
+        &mut self,
         ui: &mut egui::Ui,
         site_layer: usize,
         sites: &MapLayer,
@@ -123,21 +191,21 @@ impl RankingPanel {
                 .as_ref()
                 .is_none_or(|f| f.passes.get(id).copied().unwrap_or(false))
         };
-        let name = |id: usize| {
-            ["名称", "name", "site_id"]
-                .iter()
-                .find_map(|f| sites.layer.value(id, f).filter(|v| !v.is_null()))
-                .map_or_else(|| format!("#{id}"), |v| v.to_string())
-        };
+        let name = |id: usize| site_name(sites, id);
+        self.compare.retain(|&id| id < scores.len());
         egui::ScrollArea::vertical().show(ui, |ui| {
+            if !self.compare.is_empty() {
+                self.compare_ui(ui, sites, &scores, lang);
+            }
             egui::Grid::new("ranking")
-                .num_columns(4)
+                .num_columns(5)
                 .striped(true)
                 .show(ui, |ui| {
                     ui.strong(lang.t("順位", "Rank"));
                     ui.strong(lang.t("用地", "Site"));
                     ui.strong(lang.t("総合点", "Score"));
                     ui.strong(lang.t("内訳", "Breakdown"));
+                    ui.strong(format!("{} ≤{MAX_COMPARED}", lang.t("比較", "Compare")));
                     ui.end_row();
                     let mut rank = 0;
                     let ordered = order(&scores);
@@ -154,6 +222,19 @@ impl RankingPanel {
                         }
                         ui.label(format!("{:.1}", s.total));
                         ui.label(s.breakdown());
+                        let chosen = self.compare.contains(&id);
+                        let full = self.compare.len() >= MAX_COMPARED;
+                        let toggle = ui.add_enabled(
+                            chosen || !full,
+                            egui::Button::selectable(chosen, lang.t("比較", "Compare")),
+                        );
+                        if toggle.clicked() {
+                            if chosen {
+                                self.compare.retain(|&c| c != id);
+                            } else {
+                                self.compare.push(id);
+                            }
+                        }
                         ui.end_row();
                     }
                 });
@@ -175,4 +256,12 @@ impl RankingPanel {
             }
         });
     }
+}
+
+/// A site's name for lists: 名称, name or site_id, else its number.
+fn site_name(sites: &MapLayer, id: usize) -> String {
+    ["名称", "name", "site_id"]
+        .iter()
+        .find_map(|f| sites.layer.value(id, f).filter(|v| !v.is_null()))
+        .map_or_else(|| format!("#{id}"), |v| v.to_string())
 }

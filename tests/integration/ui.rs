@@ -411,6 +411,22 @@ fn ranking_window_ranks_sites_and_selects_one() {
     h.run();
     assert_eq!(h.state().identified(), Some((sites, nearest)));
     h.get_by_label("ic_m");
+    // Compare: four sites side by side, and no fifth.
+    fn sorted<'t>(h: &'t Harness<'_, Viewer>) -> Vec<egui_kittest::Node<'t>> {
+        let mut buttons: Vec<_> = h.query_all_by_label("比較").collect();
+        buttons.sort_by(|a, b| a.rect().top().total_cmp(&b.rect().top()));
+        buttons
+    }
+    for k in 0..5 {
+        sorted(&h)[k].scroll_to_me();
+        h.run();
+        // The fifth button is disabled once four are chosen: its click does nothing.
+        sorted(&h)[k].click();
+        h.run();
+    }
+    assert_eq!(h.state().ranking.compare.len(), 4);
+    assert_eq!(h.state().ranking.compare[0], nearest);
+    h.get_by_label("ICまで (m)");
 }
 
 /// A click inside the city is about what lies there (here the sample zoning), not the city
