@@ -77,6 +77,8 @@ pub struct Fill {
 pub struct LayerFilter {
     /// The filter as text (the same words as `sitelens export`'s provenance).
     pub text: String,
+    /// Its attribute part (`--where`), to say which terms a feature fails.
+    pub where_text: Option<String>,
     /// For each feature: whether it passes.
     pub passes: Vec<bool>,
     /// The passing features, in order.

@@ -8,7 +8,7 @@ mod export_dialog;
 mod filter_panel;
 mod i18n;
 mod identify;
-mod layers;
+pub mod layers;
 mod loading;
 mod map;
 pub mod ranking;
@@ -574,6 +574,7 @@ impl Viewer {
                 let fields_read = filter.fields_used(&target.layer);
                 self.layers[i].filter = Some(LayerFilter {
                     text,
+                    where_text: filter.where_text.clone(),
                     passes,
                     ids,
                     fields_read,

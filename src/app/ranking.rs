@@ -9,6 +9,7 @@ use super::layers::MapLayer;
 use crate::analysis::rank::{Criterion, Score, Weights, order, score};
 use crate::analysis::site::SiteMetrics;
 use crate::embedded::Role;
+use crate::filter::expr::failing_terms;
 
 /// JSIC divisions offered for the industry criterion.
 const INDUSTRIES: &[(&str, &str, &str)] = &[
@@ -248,10 +249,24 @@ impl RankingPanel {
                     filter.text
                 ));
                 for id in excluded {
-                    let why = scores[id]
+                    let score = scores[id]
                         .as_ref()
                         .map_or(String::new(), |s| format!(" ({:.1})", s.total));
-                    ui.weak(format!("{}{why}", name(id)));
+                    // Which terms of the WHERE part it misses; else the spatial part did it.
+                    let failing = match (&filter.where_text, sites.layer.features.get(id)) {
+                        (Some(w), Some(f)) => failing_terms(w, &sites.layer.fields, &f.values),
+                        _ => Vec::new(),
+                    };
+                    let why = if failing.is_empty() {
+                        lang.t("範囲の条件", "the area condition").to_string()
+                    } else {
+                        failing.join(", ")
+                    };
+                    ui.weak(format!(
+                        "{}{score} — {}: {why}",
+                        name(id),
+                        lang.t("理由", "why")
+                    ));
                 }
             }
         });

@@ -263,7 +263,11 @@ fn add_metrics(
 
 /// The filter as text, with the ranking and the cut when there are any (for provenance).
 fn describe_selection(filter: &Filter, args: &ExportArgs) -> String {
-    let mut parts = vec![filter.describe()];
+    let mut parts = vec![if filter.is_empty() {
+        String::new()
+    } else {
+        filter.describe()
+    }];
     if let Some(w) = &args.rank {
         let weights: Vec<String> = crate::analysis::rank::Criterion::ALL
             .into_iter()
@@ -280,5 +284,9 @@ fn describe_selection(filter: &Filter, args: &ExportArgs) -> String {
         parts.push(format!("first {n}"));
     }
     parts.retain(|p| !p.is_empty());
-    parts.join("; ")
+    if parts.is_empty() {
+        filter.describe()
+    } else {
+        parts.join("; ")
+    }
 }

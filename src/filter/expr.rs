@@ -161,6 +161,52 @@ pub fn parse(text: &str, fields: &[Field]) -> Result<Expr, ExprError> {
     Checker { fields, text }.expr(&ast)
 }
 
+/// Why a row fails an expression: the top-level AND terms of `text` that are not true for
+/// `values` (false or unknown), each as SQL text. Empty when the row passes (or the text does
+/// not parse: then nothing can be said term by term).
+pub fn failing_terms(text: &str, fields: &[Field], values: &[Value]) -> Vec<String> {
+    let dialect = GenericDialect {};
+    let Ok(ast) = Parser::new(&dialect)
+        .with_recursion_limit(MAX_DEPTH)
+        .try_with_sql(text)
+        .and_then(|mut p| p.parse_expr())
+    else {
+        return Vec::new();
+    };
+    let mut terms = Vec::new();
+    split_and(&ast, &mut terms);
+    terms
+        .into_iter()
+        .map(|t| t.to_string())
+        .filter(|t| parse(t, fields).is_ok_and(|e| e.eval(values) != Some(true)))
+        .collect()
+}
+
+fn split_and<'e>(e: &'e ast::Expr, out: &mut Vec<&'e ast::Expr>) {
+    match e {
+        ast::Expr::BinaryOp {
+            left,
+            op: BinaryOperator::And,
+            right,
+        } => {
+            split_and(left, out);
+            split_and(right, out);
+        }
+        ast::Expr::Nested(inner)
+            if matches!(
+                **inner,
+                ast::Expr::BinaryOp {
+                    op: BinaryOperator::And,
+                    ..
+                }
+            ) =>
+        {
+            split_and(inner, out)
+        }
+        other => out.push(other),
+    }
+}
+
 struct Checker<'a> {
     fields: &'a [Field],
     text: &'a str,
@@ -680,6 +726,27 @@ mod tests {
         parse(expr, &fields())
             .unwrap_or_else(|e| panic!("{e}"))
             .matches(values)
+    }
+
+    #[test]
+    fn failing_terms_say_which_conditions_a_row_misses() {
+        let row = [
+            Value::Text("日野工場".into()),
+            Value::Float(800.0),
+            Value::Int(1990),
+            Value::Null,
+            Value::Bool(true),
+        ];
+        let text = "面積 >= 1000 AND (year > 1980 AND 用途地域 LIKE '%工業%') AND ok";
+        assert_eq!(
+            failing_terms(text, &fields(), &row),
+            vec![
+                "面積 >= 1000".to_string(),
+                "用途地域 LIKE '%工業%'".to_string()
+            ]
+        );
+        assert!(failing_terms("year > 1980", &fields(), &row).is_empty());
+        assert!(failing_terms("not sql (", &fields(), &row).is_empty());
     }
 
     #[test]

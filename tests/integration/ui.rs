@@ -427,6 +427,25 @@ fn ranking_window_ranks_sites_and_selects_one() {
     assert_eq!(h.state().ranking.compare.len(), 4);
     assert_eq!(h.state().ranking.compare[0], nearest);
     h.get_by_label("ICまで (m)");
+    // A filter on the sites: those it removes are listed with the term they miss.
+    let layer = &h.state().layers[sites].layer;
+    let passes: Vec<bool> = (0..layer.features.len())
+        .map(|i| layer.value(i, "area_ha").and_then(|v| v.as_f64()).unwrap() >= 1.0)
+        .collect();
+    let excluded = passes.iter().filter(|p| !**p).count();
+    h.state_mut().layers[sites].filter = Some(sitelens::app::layers::LayerFilter {
+        text: "where area_ha >= 1".into(),
+        where_text: Some("area_ha >= 1".into()),
+        ids: (0..passes.len()).filter(|&i| passes[i]).collect(),
+        passes,
+        fields_read: vec!["area_ha".into()],
+    });
+    h.run();
+    h.get_by_label_contains("件はフィルタで除外");
+    assert_eq!(
+        h.query_all_by_label_contains("理由: area_ha >= 1").count(),
+        excluded
+    );
 }
 
 /// A click inside the city is about what lies there (here the sample zoning), not the city
