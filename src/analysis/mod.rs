@@ -1,5 +1,6 @@
 //! Analysis on loaded layers: geodesic measures, zoning, site metrics.
 
+pub mod incentives;
 pub mod measure;
 pub mod rank;
 pub mod site;

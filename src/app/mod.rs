@@ -218,6 +218,14 @@ impl Viewer {
             let (i, mut sites) = loaded.remove(at);
             let ctx = site_context(loaded.iter().map(|(i, l)| (HINO[*i].role, l)));
             viewer.ranking.metrics = add_metric_fields(&mut sites, &ctx);
+            // Which incentive programmes each site may qualify for (example rules: marked).
+            let rules = crate::analysis::incentives::Rules::example();
+            if let Err(e) = crate::analysis::incentives::add_programme_field(&mut sites, &rules) {
+                viewer.notices.push(Notice {
+                    error: true,
+                    text: e,
+                });
+            }
             loaded.insert(at, (i, sites));
         }
         for (i, layer) in loaded {

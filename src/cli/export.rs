@@ -73,6 +73,11 @@ pub struct ExportArgs {
     /// the features best first.
     #[arg(long, value_name = "WEIGHTS", requires = "metrics")]
     pub rank: Option<crate::analysis::rank::Weights>,
+    /// Add `programmes`: the incentive programmes each site may qualify for, by a rules file
+    /// (TOML, conditions in the --where language), or `example` for the shipped example rules
+    /// (invented conditions, marked as such in the field).
+    #[arg(long, value_name = "RULES", requires = "metrics")]
+    pub incentives: Option<String>,
     /// Only the N best (with --rank) or first features that pass the filter.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
@@ -114,6 +119,19 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     let mut orders: Vec<Option<Vec<usize>>> = vec![None; layers.len()];
     if args.metrics {
         let metrics = add_metrics(&mut layers, args)?;
+        if let Some(which) = &args.incentives {
+            use crate::analysis::incentives::{Rules, add_programme_field};
+            let rules = if which == "example" {
+                Rules::example()
+            } else {
+                let text = std::fs::read_to_string(which)
+                    .with_context(|| format!("cannot read the rules file {which}"))?;
+                Rules::parse(&text, which).map_err(anyhow::Error::msg)?
+            };
+            for layer in layers.iter_mut() {
+                add_programme_field(layer, &rules).map_err(anyhow::Error::msg)?;
+            }
+        }
         if let Some(weights) = &args.rank {
             for ((layer, m), order) in layers.iter_mut().zip(&metrics).zip(&mut orders) {
                 *order = Some(crate::analysis::rank::add_score_fields(layer, m, weights));

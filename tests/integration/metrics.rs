@@ -133,16 +133,21 @@ fn distance_to_hino_station_matches_a_geodesic_reference() {
     assert_eq!(m.in_city, Some(true));
 }
 
-#[test]
-fn metrics_become_fields_the_filter_and_exporter_use() {
-    let inputs = load_site_inputs().unwrap();
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
-    let mut sites = sitelens::embedded::HINO
+/// The project's sample sites, and the context layers their metrics come from.
+fn sample_sites() -> (Layer, Vec<(Role, Layer)>) {
+    let sites = sitelens::embedded::HINO
         .iter()
         .find(|e| e.role == Role::Site)
         .unwrap()
         .load()
         .unwrap();
+    (sites, load_site_inputs().unwrap())
+}
+
+#[test]
+fn metrics_become_fields_the_filter_and_exporter_use() {
+    let (mut sites, inputs) = sample_sites();
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
     let before = sites.fields.len();
     add_metric_fields(&mut sites, &ctx);
     assert_eq!(
@@ -229,4 +234,62 @@ fn cli_ranks_and_cuts_the_best_sites() {
             .unwrap()
             .contains("FICTIONAL")
     );
+}
+
+#[test]
+fn incentive_rules_say_which_programmes_a_site_may_qualify_for() {
+    use sitelens::analysis::incentives::{Rules, add_programme_field};
+    let (mut sites, inputs) = sample_sites();
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    add_metric_fields(&mut sites, &ctx);
+    let rules = Rules::parse(
+        r#"
+example = false
+[[programme]]
+name = "大規模"
+condition = "area_ha >= 1"
+[[programme]]
+name = "駅近"
+condition = "station_m < 500"
+"#,
+        "rules.toml",
+    )
+    .unwrap();
+    add_programme_field(&mut sites, &rules).unwrap();
+    for i in 0..sites.features.len() {
+        let big = sites.value(i, "area_ha").and_then(Value::as_f64).unwrap() >= 1.0;
+        let near = sites.value(i, "station_m").and_then(Value::as_f64).unwrap() < 500.0;
+        let expected = match (big, near) {
+            (true, true) => Some("大規模・駅近".to_string()),
+            (true, false) => Some("大規模".into()),
+            (false, true) => Some("駅近".into()),
+            (false, false) => None,
+        };
+        let got = match sites.value(i, "programmes") {
+            Some(Value::Text(t)) => Some(t.clone()),
+            _ => None,
+        };
+        assert_eq!(got, expected, "site {i}");
+    }
+    // The shipped rules are examples and say so in every value.
+    let example = Rules::example();
+    assert!(example.example && example.programmes.len() >= 4);
+    add_programme_field(&mut sites, &example).unwrap();
+    let marked = (0..sites.features.len())
+        .filter_map(|i| sites.value(i, "programmes"))
+        .filter(|v| !v.is_null())
+        .all(|v| v.to_string().ends_with("（例示ルール / example rules）"));
+    assert!(marked);
+    // A rule on a field the sites do not have is an error naming the programme.
+    let bad = Rules::parse(
+        "[[programme]]\nname = \"X\"\ncondition = \"no_such_field > 1\"\n",
+        "bad.toml",
+    )
+    .unwrap();
+    let e = add_programme_field(&mut sites, &bad).unwrap_err();
+    assert!(
+        e.starts_with("programme X:") && e.contains("no_such_field"),
+        "{e}"
+    );
+    assert!(Rules::parse("example = true\n", "empty.toml").is_err());
 }
