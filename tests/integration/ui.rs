@@ -410,7 +410,7 @@ fn ranking_window_ranks_sites_and_selects_one() {
     h.get_by_label(&name).click();
     h.run();
     assert_eq!(h.state().identified(), Some((sites, nearest)));
-    h.get_by_label("ic_m");
+    h.get_by_label("ICまでの距離 (m)");
     // Compare: four sites side by side, and no fifth.
     fn sorted<'t>(h: &'t Harness<'_, Viewer>) -> Vec<egui_kittest::Node<'t>> {
         let mut buttons: Vec<_> = h.query_all_by_label("比較").collect();
