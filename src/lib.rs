@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 pub mod filter;
 pub mod fuzzing;
+pub mod guard;
 pub mod io;
 pub mod model;
 pub mod write;

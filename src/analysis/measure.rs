@@ -104,7 +104,7 @@ fn polygon_problem(g: &Geometry<f64>) -> Option<String> {
     if g.coords_iter().any(|c| c.x.abs() > 1e9 || c.y.abs() > 1e9) {
         return Some("coordinates beyond any CRS's range".to_string());
     }
-    std::panic::catch_unwind(|| first_problem(g)).unwrap_or_else(|_| {
+    crate::guard::catch(|| first_problem(g)).unwrap_or_else(|| {
         Some("the geometry is too broken to check (topology conflict)".to_string())
     })
 }
