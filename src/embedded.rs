@@ -3,7 +3,7 @@
 
 use geo_types::{Geometry, MultiPolygon};
 
-use crate::analysis::site::Context;
+use crate::analysis::site::{Context, polygons};
 use crate::error::LoadError;
 use crate::io::{self, Input, LoadOptions};
 use crate::model::{Layer, Value};
@@ -171,12 +171,8 @@ pub fn site_context<'a>(layers: impl IntoIterator<Item = (Role, &'a Layer)>) -> 
                 let polygons = layer
                     .features
                     .iter()
-                    .filter_map(|f| match &f.geometry {
-                        Some(Geometry::Polygon(p)) => Some(vec![p.clone()]),
-                        Some(Geometry::MultiPolygon(mp)) => Some(mp.0.clone()),
-                        _ => None,
-                    })
-                    .flatten()
+                    .filter_map(|f| polygons(f.geometry.as_ref()?))
+                    .flat_map(|mp| mp.0)
                     .collect();
                 ctx.city = Some(MultiPolygon::new(polygons));
             }

@@ -160,7 +160,8 @@ fn distance_m(site: &Geometry<f64>, scaled: &Geometry<f64>, k: f64, p: Point<f64
     }
 }
 
-fn polygons(g: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
+/// The polygons of a polygonal geometry; `None` for points and lines.
+pub fn polygons(g: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
     match g {
         Geometry::Polygon(p) => Some(MultiPolygon::new(vec![p.clone()])),
         Geometry::MultiPolygon(mp) => Some(mp.clone()),
@@ -285,6 +286,49 @@ fn count_enterprises(
     m.enterprises_near = Some(near);
     m.enterprises_wide = Some(wide);
     m.industries_wide = by_industry;
+}
+
+/// JSIC divisions (日本標準産業分類 大分類) found around industrial land: (code, ja, en).
+pub const JSIC_DIVISIONS: &[(&str, &str, &str)] = &[
+    ("E", "製造業", "Manufacturing"),
+    ("H", "運輸業，郵便業", "Transport and postal"),
+    ("I", "卸売業，小売業", "Wholesale and retail"),
+    ("D", "建設業", "Construction"),
+    ("G", "情報通信業", "Information and communications"),
+    (
+        "L",
+        "学術研究，専門・技術サービス業",
+        "Scientific research, professional services",
+    ),
+];
+
+/// Words (ja, en) for the fields sitelens computes for sites: the metrics, the ranking's and the
+/// incentive programmes'. `None` for other fields.
+pub fn field_label(field: &str) -> Option<(&'static str, &'static str)> {
+    Some(match field {
+        "area_m2" => ("面積 (m²)", "Area (m²)"),
+        "area_ha" => ("面積 (ha)", "Area (ha)"),
+        "area_tsubo" => ("面積 (坪)", "Area (tsubo)"),
+        "zoning_mix" => ("用途地域の内訳", "Zoning mix"),
+        "main_zone" => ("主な用途地域", "Main zone"),
+        "coverage_pct" => ("建蔽率 (%)", "Building coverage (%)"),
+        "floor_area_pct" => ("容積率 (%)", "Floor area ratio (%)"),
+        "max_footprint_m2" => ("最大建築面積 (m²)", "Max footprint (m²)"),
+        "max_floor_area_m2" => ("最大延床面積 (m²)", "Max floor area (m²)"),
+        "nearest_station" => ("最寄り駅", "Nearest station"),
+        "station_m" => ("駅までの距離 (m)", "To the station (m)"),
+        "nearest_ic" => ("最寄りIC", "Nearest IC"),
+        "ic_m" => ("ICまでの距離 (m)", "To the IC (m)"),
+        "enterprises_500m" => ("500 m 内の企業数", "Firms within 500 m"),
+        "enterprises_1km" => ("1 km 内の企業数", "Firms within 1 km"),
+        "industries_1km" => ("1 km 内の業種", "Industries within 1 km"),
+        "in_city" => ("市内", "In the city"),
+        "programmes" => ("該当しうる支援制度", "Programmes it may qualify for"),
+        "score" => ("総合点", "Score"),
+        "rank" => ("順位", "Rank"),
+        "score_breakdown" => ("点数の内訳", "Score breakdown"),
+        _ => return None,
+    })
 }
 
 /// The metric fields [`add_metric_fields`] appends, in order.

@@ -102,7 +102,7 @@ pub fn identify_ui(
                 .striped(true)
                 .show(ui, |ui| {
                     for (field, value) in layer.fields.iter().zip(&f.values) {
-                        match metric_label(&field.name) {
+                        match crate::analysis::site::field_label(&field.name) {
                             // A computed site metric: its meaning in words, the field in grey.
                             Some((ja, en)) => {
                                 ui.strong(lang.t(ja, en)).on_hover_text(&field.name);
@@ -119,34 +119,6 @@ pub fn identify_ui(
                     }
                 });
         });
-}
-
-/// Words for the site-metric fields sitelens computes (`analysis::site`, `rank`, `incentives`).
-fn metric_label(field: &str) -> Option<(&'static str, &'static str)> {
-    Some(match field {
-        "area_m2" => ("面積 (m²)", "Area (m²)"),
-        "area_ha" => ("面積 (ha)", "Area (ha)"),
-        "area_tsubo" => ("面積 (坪)", "Area (tsubo)"),
-        "zoning_mix" => ("用途地域の内訳", "Zoning mix"),
-        "main_zone" => ("主な用途地域", "Main zone"),
-        "coverage_pct" => ("建蔽率 (%)", "Building coverage (%)"),
-        "floor_area_pct" => ("容積率 (%)", "Floor area ratio (%)"),
-        "max_footprint_m2" => ("最大建築面積 (m²)", "Max footprint (m²)"),
-        "max_floor_area_m2" => ("最大延床面積 (m²)", "Max floor area (m²)"),
-        "nearest_station" => ("最寄り駅", "Nearest station"),
-        "station_m" => ("駅までの距離 (m)", "To the station (m)"),
-        "nearest_ic" => ("最寄りIC", "Nearest IC"),
-        "ic_m" => ("ICまでの距離 (m)", "To the IC (m)"),
-        "enterprises_500m" => ("500 m 内の企業数", "Firms within 500 m"),
-        "enterprises_1km" => ("1 km 内の企業数", "Firms within 1 km"),
-        "industries_1km" => ("1 km 内の業種", "Industries within 1 km"),
-        "in_city" => ("市内", "In the city"),
-        "programmes" => ("該当しうる支援制度", "Programmes it may qualify for"),
-        "score" => ("総合点", "Score"),
-        "rank" => ("順位", "Rank"),
-        "score_breakdown" => ("点数の内訳", "Score breakdown"),
-        _ => return None,
-    })
 }
 
 /// A number with thousands separators and `decimals` decimals.

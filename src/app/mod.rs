@@ -126,28 +126,6 @@ pub struct Notice {
     pub text: String,
 }
 
-/// Distance in metres (spherical approximation, as picking uses) from (lon, lat) to the rings of
-/// a polygonal geometry; `None` for other geometries.
-fn outline_distance_m(g: &geo_types::Geometry<f64>, lon: f64, lat: f64) -> Option<f64> {
-    use geo::{Distance, Euclidean, MapCoords};
-    use geo_types::{Geometry, LineString, MultiLineString, Point};
-    let rings: Vec<LineString<f64>> = match g {
-        Geometry::Polygon(p) => std::iter::once(p.exterior().clone())
-            .chain(p.interiors().iter().cloned())
-            .collect(),
-        Geometry::MultiPolygon(mp) => mp
-            .iter()
-            .flat_map(|p| {
-                std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
-            })
-            .collect(),
-        _ => return None,
-    };
-    let k = lat.to_radians().cos();
-    let lines = MultiLineString::new(rings).map_coords(|c| geo_types::Coord { x: c.x * k, y: c.y });
-    Some(Euclidean.distance(&Point::new(lon * k, lat), &lines) * 111_320.0)
-}
-
 /// The viewer's state.
 pub struct Viewer {
     /// Bottom to top drawing order.
@@ -468,7 +446,8 @@ impl Viewer {
                     let hollow = l.zoning.is_none() && l.style.fill.a() == 0;
                     if hollow
                         && let Some(g) = &l.layer.features[pick.feature].geometry
-                        && outline_distance_m(g, lon, lat).is_some_and(|d| d > tolerance_m)
+                        && crate::model::outline_distance_m(g, lon, lat)
+                            .is_some_and(|d| d > tolerance_m)
                     {
                         inside_hollow.get_or_insert((i, pick.feature));
                         continue;

@@ -1,29 +1,15 @@
 //! The site ranking window: the user weighs the criteria of [`crate::analysis::rank`] with
 //! sliders and sees every site of the project's sites layer ranked, with the score's breakdown;
-//! sites the layer's filter removes are listed apart, with the filter that removed them. A row
+//! sites the layer's filter removes are listed apart, with the WHERE terms each misses. A row
 //! selects its site on the map.
 
 use super::Command;
 use super::i18n::Lang;
 use super::layers::MapLayer;
 use crate::analysis::rank::{Criterion, Score, Weights, order, score};
-use crate::analysis::site::SiteMetrics;
+use crate::analysis::site::{JSIC_DIVISIONS, SiteMetrics, field_label};
 use crate::embedded::Role;
-use crate::filter::expr::failing_terms;
-
-/// JSIC divisions offered for the industry criterion.
-const INDUSTRIES: &[(&str, &str, &str)] = &[
-    ("E", "製造業", "Manufacturing"),
-    ("H", "運輸業，郵便業", "Transport and postal"),
-    ("I", "卸売業，小売業", "Wholesale and retail"),
-    ("D", "建設業", "Construction"),
-    ("G", "情報通信業", "Information and communications"),
-    (
-        "L",
-        "学術研究，専門・技術サービス業",
-        "Scientific research, professional services",
-    ),
-];
+use crate::filter::expr::and_terms;
 
 #[derive(Default)]
 pub struct RankingPanel {
@@ -33,27 +19,75 @@ pub struct RankingPanel {
     pub metrics: Vec<Option<SiteMetrics>>,
     /// Sites chosen for the side-by-side comparison (at most [`MAX_COMPARED`]).
     pub compare: Vec<usize>,
+    /// What the list shows, made again only when the weights or the layer's filter change.
+    ranked: Option<Ranked>,
+}
+
+/// Scores, order and reasons for one set of weights and one filter.
+struct Ranked {
+    weights: Weights,
+    filter: Option<String>,
+    scores: Vec<Option<Score>>,
+    /// Passing sites, best first.
+    order: Vec<usize>,
+    /// Sites the filter removes, with the WHERE terms each one misses.
+    excluded: Vec<(usize, Vec<String>)>,
+}
+
+impl Ranked {
+    fn new(metrics: &[Option<SiteMetrics>], weights: &Weights, sites: &MapLayer) -> Self {
+        let scores: Vec<Option<Score>> = metrics
+            .iter()
+            .map(|m| m.as_ref().map(|m| score(m, weights)))
+            .collect();
+        let filter = sites.filter.as_ref();
+        let passes = |id: usize| filter.is_none_or(|f| f.passes.get(id).copied().unwrap_or(false));
+        let order = order(&scores)
+            .into_iter()
+            .filter(|&id| passes(id) && scores[id].is_some())
+            .collect();
+        // The WHERE terms, compiled once for every excluded site.
+        let terms = filter
+            .and_then(|f| f.where_text.as_deref())
+            .map_or_else(Vec::new, |w| and_terms(w, &sites.layer.fields));
+        let excluded = (0..scores.len())
+            .filter(|&id| !passes(id))
+            .map(|id| {
+                let values = &sites.layer.features[id].values;
+                let missed = terms
+                    .iter()
+                    .filter(|(_, e)| e.eval(values) != Some(true))
+                    .map(|(t, _)| t.clone())
+                    .collect();
+                (id, missed)
+            })
+            .collect();
+        Ranked {
+            weights: weights.clone(),
+            filter: filter.map(|f| f.text.clone()),
+            scores,
+            order,
+            excluded,
+        }
+    }
 }
 
 pub const MAX_COMPARED: usize = 4;
 
-/// Rows of the comparison: (label ja, label en, field of the sites layer).
-const COMPARED_FIELDS: &[(&str, &str, &str)] = &[
-    ("面積 (ha)", "Area (ha)", "area_ha"),
-    ("用途地域", "Zoning", "zoning_mix"),
-    ("建蔽率 (%)", "Coverage (%)", "coverage_pct"),
-    ("容積率 (%)", "Floor area ratio (%)", "floor_area_pct"),
-    (
-        "最大延床面積 (m²)",
-        "Max floor area (m²)",
-        "max_floor_area_m2",
-    ),
-    ("最寄り駅", "Nearest station", "nearest_station"),
-    ("駅まで (m)", "To station (m)", "station_m"),
-    ("最寄りIC", "Nearest IC", "nearest_ic"),
-    ("ICまで (m)", "To IC (m)", "ic_m"),
-    ("1 km 内の企業", "Firms within 1 km", "enterprises_1km"),
-    ("状況", "Status", "status"),
+/// Fields compared side by side (labelled by [`field_label`], else by their name).
+const COMPARED_FIELDS: &[&str] = &[
+    "area_ha",
+    "zoning_mix",
+    "coverage_pct",
+    "floor_area_pct",
+    "max_floor_area_m2",
+    "nearest_station",
+    "station_m",
+    "nearest_ic",
+    "ic_m",
+    "enterprises_1km",
+    "programmes",
+    "status",
 ];
 
 fn label(c: Criterion, lang: Lang) -> &'static str {
@@ -103,7 +137,7 @@ impl RankingPanel {
                         ui.end_row();
                     }
                     ui.label("");
-                    let current = INDUSTRIES
+                    let current = JSIC_DIVISIONS
                         .iter()
                         .find(|i| i.0 == self.weights.industry)
                         .map_or(self.weights.industry.clone(), |i| {
@@ -112,7 +146,7 @@ impl RankingPanel {
                     egui::ComboBox::from_label(lang.t("業種", "Industry"))
                         .selected_text(current)
                         .show_ui(ui, |ui| {
-                            for (code, ja, en) in INDUSTRIES {
+                            for (code, ja, en) in JSIC_DIVISIONS {
                                 ui.selectable_value(
                                     &mut self.weights.industry,
                                     code.to_string(),
@@ -128,14 +162,7 @@ impl RankingPanel {
         self.open = open;
     }
 
-    fn compare_ui(
-        &self,
-        ui: &mut egui::Ui,
-        sites: &MapLayer,
-        scores: &[Option<Score>],
-        lang: Lang,
-    ) {
-        let name = |id: usize| site_name(sites, id);
+    fn compare_ui(&self, ui: &mut egui::Ui, sites: &MapLayer, ranked: &Ranked, lang: Lang) {
         ui.strong(lang.t("比較表", "Comparison"));
         egui::Grid::new("compare")
             .num_columns(self.compare.len() + 1)
@@ -143,21 +170,20 @@ impl RankingPanel {
             .show(ui, |ui| {
                 ui.label("");
                 for &id in &self.compare {
-                    ui.strong(name(id));
+                    ui.strong(site_name(sites, id));
                 }
                 ui.end_row();
                 ui.label(lang.t("総合点", "Score"));
                 for &id in &self.compare {
                     ui.label(
-                        scores
-                            .get(id)
-                            .and_then(Option::as_ref)
+                        ranked.scores[id]
+                            .as_ref()
                             .map_or("—".into(), |s| format!("{:.1}", s.total)),
                     );
                 }
                 ui.end_row();
-                for (ja, en, field) in COMPARED_FIELDS {
-                    ui.label(lang.t(ja, en));
+                for field in COMPARED_FIELDS {
+                    ui.label(field_label(field).map_or(*field, |(ja, en)| lang.t(ja, en)));
                     for &id in &self.compare {
                         ui.label(
                             sites
@@ -181,22 +207,15 @@ impl RankingPanel {
         lang: Lang,
         commands: &mut Vec<Command>,
     ) {
-        let scores: Vec<Option<Score>> = self
-            .metrics
-            .iter()
-            .map(|m| m.as_ref().map(|m| score(m, &self.weights)))
-            .collect();
-        let passes = |id: usize| {
-            sites
-                .filter
-                .as_ref()
-                .is_none_or(|f| f.passes.get(id).copied().unwrap_or(false))
+        let filter_text = sites.filter.as_ref().map(|f| &f.text);
+        let ranked = match self.ranked.take() {
+            Some(r) if r.weights == self.weights && r.filter.as_ref() == filter_text => r,
+            _ => Ranked::new(&self.metrics, &self.weights, sites),
         };
-        let name = |id: usize| site_name(sites, id);
-        self.compare.retain(|&id| id < scores.len());
+        self.compare.retain(|&id| id < ranked.scores.len());
         egui::ScrollArea::vertical().show(ui, |ui| {
             if !self.compare.is_empty() {
-                self.compare_ui(ui, sites, &scores, lang);
+                self.compare_ui(ui, sites, &ranked, lang);
             }
             egui::Grid::new("ranking")
                 .num_columns(5)
@@ -208,13 +227,12 @@ impl RankingPanel {
                     ui.strong(lang.t("内訳", "Breakdown"));
                     ui.strong(format!("{} ≤{MAX_COMPARED}", lang.t("比較", "Compare")));
                     ui.end_row();
-                    let mut rank = 0;
-                    let ordered = order(&scores);
-                    for &id in ordered.iter().filter(|&&id| passes(id)) {
-                        let Some(s) = &scores[id] else { continue };
-                        rank += 1;
-                        ui.label(rank.to_string());
-                        if ui.link(name(id)).clicked() {
+                    for (rank, &id) in ranked.order.iter().enumerate() {
+                        let Some(s) = &ranked.scores[id] else {
+                            continue;
+                        };
+                        ui.label((rank + 1).to_string());
+                        if ui.link(site_name(sites, id)).clicked() {
                             commands.push(Command::Select {
                                 layer: site_layer,
                                 feature: id,
@@ -239,37 +257,32 @@ impl RankingPanel {
                         ui.end_row();
                     }
                 });
-            let excluded: Vec<usize> = (0..scores.len()).filter(|&id| !passes(id)).collect();
-            if let (false, Some(filter)) = (excluded.is_empty(), &sites.filter) {
+            if let (false, Some(text)) = (ranked.excluded.is_empty(), &ranked.filter) {
                 ui.separator();
                 ui.label(format!(
-                    "{} {}: {}",
-                    excluded.len(),
+                    "{} {}: {text}",
+                    ranked.excluded.len(),
                     lang.t("件はフィルタで除外", "excluded by the filter"),
-                    filter.text
                 ));
-                for id in excluded {
-                    let score = scores[id]
+                for (id, missed) in &ranked.excluded {
+                    let score = ranked.scores[*id]
                         .as_ref()
                         .map_or(String::new(), |s| format!(" ({:.1})", s.total));
-                    // Which terms of the WHERE part it misses; else the spatial part did it.
-                    let failing = match (&filter.where_text, sites.layer.features.get(id)) {
-                        (Some(w), Some(f)) => failing_terms(w, &sites.layer.fields, &f.values),
-                        _ => Vec::new(),
-                    };
-                    let why = if failing.is_empty() {
+                    // The WHERE terms it misses; none: the spatial part removed it.
+                    let why = if missed.is_empty() {
                         lang.t("範囲の条件", "the area condition").to_string()
                     } else {
-                        failing.join(", ")
+                        missed.join(", ")
                     };
                     ui.weak(format!(
                         "{}{score} — {}: {why}",
-                        name(id),
+                        site_name(sites, *id),
                         lang.t("理由", "why")
                     ));
                 }
             }
         });
+        self.ranked = Some(ranked);
     }
 }
 

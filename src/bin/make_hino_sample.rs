@@ -24,8 +24,9 @@ use geo::{
 use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon, Rect};
 use serde_json::{Value as Json, json};
 use sitelens::analysis::measure::Measures;
+use sitelens::analysis::site::JSIC_DIVISIONS;
 use sitelens::analysis::zoning::ZONES;
-use sitelens::embedded::{HINO, Role};
+use sitelens::embedded::{HINO, Role, site_context};
 use sitelens::model::{Layer, Value};
 
 /// Zoning grid cell, metres.
@@ -162,14 +163,19 @@ impl Geography {
             use geo::MapCoords;
             g.map_coords(|c| plane.to_m(c))
         };
-        let mut city = Vec::new();
-        for g in boundary.features.iter().filter_map(|f| f.geometry.as_ref()) {
-            match m(g) {
-                Geometry::Polygon(p) => city.push(p),
-                Geometry::MultiPolygon(mp) => city.extend(mp),
-                _ => {}
-            }
-        }
+        // The city and the interchanges as the site metrics see them, in the plane.
+        let ics = layer(Role::Interchange)?;
+        let ctx = site_context([(Role::Boundary, &boundary), (Role::Interchange, &ics)]);
+        let to_m = |c: Coord<f64>| plane.to_m(c);
+        let city = {
+            use geo::MapCoords;
+            ctx.city.context("no city polygon")?.map_coords(to_m)
+        };
+        let interchanges: Vec<Point<f64>> = ctx
+            .interchanges
+            .iter()
+            .map(|(_, p)| Point(to_m(p.0)))
+            .collect();
         let lines = |layer: &Layer, keep: &dyn Fn(usize) -> bool| {
             let mut out = Vec::new();
             for (i, f) in layer.features.iter().enumerate() {
@@ -190,14 +196,6 @@ impl Geography {
             &|i| matches!(rail.value(i, "name"), Some(Value::Text(n)) if n.contains("中央")),
         );
         let expressway = lines(&layer(Role::Expressway)?, &|_| true);
-        let ics = layer(Role::Interchange)?;
-        let interchanges: Vec<Point<f64>> = (0..ics.features.len())
-            .filter(|&i| ics.value(i, "is_IC").and_then(Value::as_f64) == Some(1.0))
-            .filter_map(|i| match ics.features[i].geometry.as_ref().map(m) {
-                Some(Geometry::Point(p)) => Some(p),
-                _ => None,
-            })
-            .collect();
         let st = layer(Role::Station)?;
         let mut stations: Vec<(String, Point<f64>, bool)> = Vec::new();
         for (i, f) in st.features.iter().enumerate() {
@@ -219,7 +217,7 @@ impl Geography {
         }
         Ok(Geography {
             plane,
-            city: MultiPolygon::new(city),
+            city,
             chuo,
             expressway,
             interchanges,
@@ -524,13 +522,14 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
 }
 
 /// JSIC divisions for industrial-area enterprises, with weights.
-const INDUSTRIES: &[(&str, &str, f64)] = &[
-    ("E", "製造業", 0.55),
-    ("H", "運輸業，郵便業", 0.15),
-    ("I", "卸売業，小売業", 0.12),
-    ("D", "建設業", 0.08),
-    ("G", "情報通信業", 0.05),
-    ("L", "学術研究，専門・技術サービス業", 0.05),
+/// Shares of the JSIC divisions (codes of `JSIC_DIVISIONS`) among the sample enterprises.
+const INDUSTRY_WEIGHTS: &[(&str, f64)] = &[
+    ("E", 0.55),
+    ("H", 0.15),
+    ("I", 0.12),
+    ("D", 0.08),
+    ("G", 0.05),
+    ("L", 0.05),
 ];
 
 fn make_enterprises(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Json> {
@@ -578,13 +577,17 @@ fn make_enterprises(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> V
             point_in(geo, zoning, rng, |_| true)
         };
         let mut t = rng.f();
-        let (code, name, _) = INDUSTRIES
+        let (code, _) = INDUSTRY_WEIGHTS
             .iter()
-            .find(|(_, _, w)| {
+            .find(|(_, w)| {
                 t -= w;
                 t < 0.0
             })
-            .unwrap_or(&INDUSTRIES[0]);
+            .unwrap_or(&INDUSTRY_WEIGHTS[0]);
+        let name = JSIC_DIVISIONS
+            .iter()
+            .find(|(c, _, _)| c == code)
+            .map_or("", |(_, ja, _)| *ja);
         let suffixes = kinds
             .iter()
             .find(|(c, _)| c == code)

@@ -161,10 +161,10 @@ pub fn parse(text: &str, fields: &[Field]) -> Result<Expr, ExprError> {
     Checker { fields, text }.expr(&ast)
 }
 
-/// Why a row fails an expression: the top-level AND terms of `text` that are not true for
-/// `values` (false or unknown), each as SQL text. Empty when the row passes (or the text does
-/// not parse: then nothing can be said term by term).
-pub fn failing_terms(text: &str, fields: &[Field], values: &[Value]) -> Vec<String> {
+/// The top-level AND terms of `text`, each as SQL text with its checked expression, to say why
+/// a row fails (the terms whose value is not true). Empty when the text does not parse or a term
+/// does not check: then nothing can be said term by term.
+pub fn and_terms(text: &str, fields: &[Field]) -> Vec<(String, Expr)> {
     let dialect = GenericDialect {};
     let Ok(ast) = Parser::new(&dialect)
         .with_recursion_limit(MAX_DEPTH)
@@ -177,9 +177,12 @@ pub fn failing_terms(text: &str, fields: &[Field], values: &[Value]) -> Vec<Stri
     split_and(&ast, &mut terms);
     terms
         .into_iter()
-        .map(|t| t.to_string())
-        .filter(|t| parse(t, fields).is_ok_and(|e| e.eval(values) != Some(true)))
-        .collect()
+        .map(|t| {
+            let text = t.to_string();
+            parse(&text, fields).map(|e| (text, e))
+        })
+        .collect::<Result<_, _>>()
+        .unwrap_or_default()
 }
 
 fn split_and<'e>(e: &'e ast::Expr, out: &mut Vec<&'e ast::Expr>) {
@@ -729,7 +732,7 @@ mod tests {
     }
 
     #[test]
-    fn failing_terms_say_which_conditions_a_row_misses() {
+    fn and_terms_say_which_conditions_a_row_misses() {
         let row = [
             Value::Text("日野工場".into()),
             Value::Float(800.0),
@@ -737,16 +740,25 @@ mod tests {
             Value::Null,
             Value::Bool(true),
         ];
+        let failing = |text: &str| -> Vec<String> {
+            and_terms(text, &fields())
+                .into_iter()
+                .filter(|(_, e)| e.eval(&row) != Some(true))
+                .map(|(t, _)| t)
+                .collect()
+        };
         let text = "面積 >= 1000 AND (year > 1980 AND 用途地域 LIKE '%工業%') AND ok";
+        assert_eq!(and_terms(text, &fields()).len(), 4);
         assert_eq!(
-            failing_terms(text, &fields(), &row),
+            failing(text),
             vec![
                 "面積 >= 1000".to_string(),
                 "用途地域 LIKE '%工業%'".to_string()
             ]
         );
-        assert!(failing_terms("year > 1980", &fields(), &row).is_empty());
-        assert!(failing_terms("not sql (", &fields(), &row).is_empty());
+        assert!(failing("year > 1980").is_empty());
+        assert!(and_terms("not sql (", &fields()).is_empty());
+        assert!(and_terms("year > 1 AND nope = 2", &fields()).is_empty());
     }
 
     #[test]

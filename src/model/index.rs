@@ -175,7 +175,6 @@ impl SpatialIndex {
         lat: f64,
         tolerance_m: f64,
     ) -> Option<Pick> {
-        const M_PER_DEG: f64 = 111_320.0;
         let x_scale = lat.to_radians().cos().max(1e-6);
         self.pick(
             features,
@@ -188,6 +187,32 @@ impl SpatialIndex {
             ..p
         })
     }
+}
+
+/// Metres in one degree of latitude, for picking (spherical approximation, good to a fraction
+/// of a percent at pick scale).
+const M_PER_DEG: f64 = 111_320.0;
+
+/// Distance in metres (spherical approximation, as picking uses) from (lon, lat) to the rings of
+/// a polygonal geometry; `None` for other geometries.
+pub fn outline_distance_m(g: &geo_types::Geometry<f64>, lon: f64, lat: f64) -> Option<f64> {
+    use geo::{Distance, Euclidean, MapCoords};
+    use geo_types::{Geometry, LineString, MultiLineString, Point};
+    let rings: Vec<LineString<f64>> = match g {
+        Geometry::Polygon(p) => std::iter::once(p.exterior().clone())
+            .chain(p.interiors().iter().cloned())
+            .collect(),
+        Geometry::MultiPolygon(mp) => mp
+            .iter()
+            .flat_map(|p| {
+                std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
+            })
+            .collect(),
+        _ => return None,
+    };
+    let k = lat.to_radians().cos();
+    let lines = MultiLineString::new(rings).map_coords(|c| geo_types::Coord { x: c.x * k, y: c.y });
+    Some(Euclidean.distance(&Point::new(lon * k, lat), &lines) * M_PER_DEG)
 }
 
 #[cfg(test)]

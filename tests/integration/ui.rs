@@ -426,7 +426,8 @@ fn ranking_window_ranks_sites_and_selects_one() {
     }
     assert_eq!(h.state().ranking.compare.len(), 4);
     assert_eq!(h.state().ranking.compare[0], nearest);
-    h.get_by_label("ICまで (m)");
+    // Labelled as in the identify panel, which shows the selected site too.
+    assert_eq!(h.query_all_by_label("ICまでの距離 (m)").count(), 2);
     // A filter on the sites: those it removes are listed with the term they miss.
     let layer = &h.state().layers[sites].layer;
     let passes: Vec<bool> = (0..layer.features.len())
