@@ -6,24 +6,53 @@ use geo_types::{Geometry, MultiPolygon};
 use crate::analysis::site::{Context, polygons};
 use crate::error::LoadError;
 use crate::io::{self, Input, LoadOptions};
-use crate::model::{Layer, Value};
+use crate::model::Layer;
+use crate::project::Analysis;
 
-/// What a layer is for on the map (drives its default style).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a layer is for on the map (drives its default style) and in the site analysis. In
+/// project files: the lower-case names below (`sites`, `enterprises` and `stations` also
+/// singular).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Any other layer shown for context.
+    Context,
     Boundary,
     Neighbours,
     Railway,
+    #[serde(rename = "stations", alias = "station")]
     Station,
     Expressway,
+    #[serde(rename = "interchanges", alias = "interchange")]
     Interchange,
     Shelter,
     /// 用途地域 polygons.
     Zoning,
     /// Available industrial sites.
+    #[serde(rename = "sites", alias = "site")]
     Site,
     /// Enterprise locations.
+    #[serde(rename = "enterprises", alias = "enterprise")]
     Enterprise,
+}
+
+impl Role {
+    /// The name project files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Context => "context",
+            Role::Boundary => "boundary",
+            Role::Neighbours => "neighbours",
+            Role::Railway => "railway",
+            Role::Station => "stations",
+            Role::Expressway => "expressway",
+            Role::Interchange => "interchanges",
+            Role::Shelter => "shelter",
+            Role::Zoning => "zoning",
+            Role::Site => "sites",
+            Role::Enterprise => "enterprises",
+        }
+    }
 }
 
 /// One embedded file with its title and credit line.
@@ -34,6 +63,9 @@ pub struct EmbeddedLayer {
     pub credit: &'static str,
     pub bytes: &'static [u8],
 }
+
+/// The date the embedded Hino project is current as of.
+pub const AS_OF: &str = "2026-11-24";
 
 const N03: &str = "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成";
 const N02: &str = "出典：国土数値情報（鉄道データ）（国土交通省）";
@@ -147,24 +179,82 @@ impl EmbeddedLayer {
     }
 }
 
-/// The site-analysis context from layers by role: stations (N02 platforms, one point per name),
-/// expressway interchanges (IC only, not PA), the city boundary, zoning and enterprises.
+/// The site-analysis context from layers by role, with the default field settings (the
+/// embedded data's: N02 station names, `is_IC = 1` interchanges).
 pub fn site_context<'a>(layers: impl IntoIterator<Item = (Role, &'a Layer)>) -> Context<'a> {
+    site_context_with(layers, &Analysis::default()).expect("the default settings apply")
+}
+
+/// The site-analysis context from layers by role: stations (one point per name), expressway
+/// interchanges (by `interchange_where`), the city boundary, zoning and enterprises. An error
+/// names a setting that does not fit its layer.
+pub fn site_context_with<'a>(
+    layers: impl IntoIterator<Item = (Role, &'a Layer)>,
+    settings: &Analysis,
+) -> Result<Context<'a>, String> {
     let mut ctx = Context::default();
+    let first_field =
+        |layer: &Layer, given: &Option<String>, defaults: &[&str], what: &str| match given {
+            Some(f) if layer.field_index(f).is_some() => Ok(Some(f.clone())),
+            Some(f) => Err(format!(
+                "[analysis] {what} = {f:?}: {} has no such field",
+                layer.name
+            )),
+            None => Ok(defaults
+                .iter()
+                .find(|d| layer.field_index(d).is_some())
+                .map(|d| d.to_string())),
+        };
     for (role, layer) in layers {
         match role {
-            Role::Station => ctx.stations = Context::points_by_name(layer, "N02_005"),
+            Role::Station => {
+                if let Some(field) = first_field(
+                    layer,
+                    &settings.station_name_field,
+                    &["N02_005", "駅名", "名称", "name"],
+                    "station_name_field",
+                )? {
+                    ctx.stations = Context::points_by_name(layer, &field);
+                }
+            }
             Role::Interchange => {
-                ctx.interchanges = (0..layer.features.len())
-                    .filter(|&i| layer.value(i, "is_IC").and_then(Value::as_f64) == Some(1.0))
-                    .filter_map(
-                        |i| match (&layer.features[i].geometry, layer.value(i, "name")) {
-                            (Some(Geometry::Point(p)), Some(name)) => {
-                                Some((format!("{name}IC"), *p))
-                            }
-                            _ => None,
-                        },
-                    )
+                let condition = match &settings.interchange_where {
+                    Some(w) => Some(w.clone()),
+                    None => layer.field_index("is_IC").map(|_| "is_IC = 1".to_string()),
+                };
+                let condition = condition
+                    .map(|c| {
+                        crate::filter::expr::parse(&c, &layer.fields)
+                            .map_err(|e| format!("[analysis] interchange_where: {}", e.message))
+                    })
+                    .transpose()?;
+                let name = first_field(
+                    layer,
+                    &settings.interchange_name_field,
+                    &["name", "名称", "IC名"],
+                    "interchange_name_field",
+                )?;
+                ctx.interchanges = layer
+                    .features
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| condition.as_ref().is_none_or(|c| c.matches(&f.values)))
+                    .filter_map(|(i, f)| match &f.geometry {
+                        Some(Geometry::Point(p)) => {
+                            let name = name
+                                .as_deref()
+                                .and_then(|n| layer.value(i, n))
+                                .map(|v| v.to_string())
+                                .unwrap_or_else(|| format!("#{}", f.record));
+                            let label = if name.ends_with("IC") || name.ends_with("インター") {
+                                name
+                            } else {
+                                format!("{name}IC")
+                            };
+                            Some((label, *p))
+                        }
+                        _ => None,
+                    })
                     .collect();
             }
             Role::Boundary => {
@@ -179,14 +269,18 @@ pub fn site_context<'a>(layers: impl IntoIterator<Item = (Role, &'a Layer)>) -> 
             Role::Zoning => ctx.zoning = Some(layer),
             Role::Enterprise => {
                 ctx.enterprises = Some(layer);
-                ctx.industry_field = layer
-                    .field_index("業種コード")
-                    .or(layer.field_index("業種"));
+                ctx.industry_field = first_field(
+                    layer,
+                    &settings.industry_field,
+                    &["業種コード", "業種"],
+                    "industry_field",
+                )?
+                .and_then(|f| layer.field_index(&f));
             }
             _ => {}
         }
     }
-    ctx
+    Ok(ctx)
 }
 
 /// The embedded Hino layers the site metrics need, loaded.

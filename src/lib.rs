@@ -12,6 +12,7 @@ pub mod fuzzing;
 pub mod guard;
 pub mod io;
 pub mod model;
+pub mod project;
 pub mod write;
 
 #[cfg(feature = "gui")]

@@ -27,6 +27,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Project { path, init }) => {
+            match sitelens::cli::project::run(&path, init, &mut std::io::stdout().lock()) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Open { paths, read }) => viewer(paths, read.options()),
         None => viewer(Vec::new(), Default::default()),
     }

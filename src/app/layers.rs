@@ -16,6 +16,7 @@ use super::{Command, Lang};
 use crate::analysis::zoning::{Zone, ZoningFields};
 use crate::embedded::Role;
 use crate::model::Layer;
+use crate::project::{LayerSpec, StyleSpec};
 
 /// A layer on the map with its display state.
 pub struct MapLayer {
@@ -30,8 +31,11 @@ pub struct MapLayer {
     fills: RefCell<HashMap<usize, Rc<Fill>>>,
     /// Set when the layer is recognised as zoning (用途地域): styled with the zoning palette.
     pub zoning: Option<Zoning>,
-    /// What an embedded layer is for; `None` for files the user opened.
+    /// What the layer is for (from the project); `None` for files the user opened.
     pub role: Option<Role>,
+    /// The project entry it came from (path as written there, encoding, …); `None` for files
+    /// the user opened.
+    pub spec: Option<LayerSpec>,
 }
 
 /// A zoning layer's per-feature colours and the zones it holds (for the legend).
@@ -98,8 +102,53 @@ impl MapLayer {
             fills: RefCell::new(HashMap::new()),
             zoning: None,
             role: None,
+            spec: None,
         }
         .with_zoning()
+    }
+
+    /// A layer of a project, styled by its role and the project's style.
+    pub fn from_project(spec: LayerSpec, layer: Layer, index: usize) -> Self {
+        let mut style = Style::for_role(spec.role, index);
+        if let Some(s) = &spec.style {
+            style = style.with_spec(s);
+        }
+        let title = spec.title.clone().unwrap_or_else(|| layer.name.clone());
+        let mut l = MapLayer::new(title, layer, style);
+        if let Some(s) = &spec.style {
+            // A project's own style wins over the zoning outline.
+            l.style = l.style.with_spec(s);
+        }
+        l.visible = spec.visible;
+        l.role = spec.role;
+        l.spec = Some(spec);
+        l
+    }
+
+    /// The layer as a project entry: its source, role, visibility, style and meta.
+    pub fn to_spec(&self) -> LayerSpec {
+        let source = &self.layer.source;
+        let mut spec = self.spec.clone().unwrap_or_else(|| {
+            let path = match &source.member {
+                Some(m) => source.path.join(m),
+                None => source.path.clone(),
+            };
+            LayerSpec::new(path.to_string_lossy().into_owned())
+        });
+        spec.title = Some(self.title.clone());
+        spec.role = self.role;
+        spec.visible = self.visible;
+        let default = Style::for_role(self.role, 0);
+        spec.style = (self.style != default || spec.style.is_some()).then(|| self.style.spec());
+        let meta = &self.layer.meta;
+        if spec.credit.is_some() || !spec.path.starts_with(crate::project::EMBEDDED) {
+            spec.credit = meta.credit.clone();
+        }
+        if spec.licence.is_some() || !spec.path.starts_with(crate::project::EMBEDDED) {
+            spec.licence = meta.licence.clone();
+        }
+        spec.internal_fields = meta.internal_fields.clone();
+        spec
     }
 
     /// Recognises zoning and styles it with the palette: grey outlines, zone colours.
@@ -186,6 +235,31 @@ pub struct Style {
 }
 
 impl Style {
+    /// This style with what a project's style gives.
+    pub fn with_spec(self, spec: &StyleSpec) -> Style {
+        let colour = |c: Option<[u8; 4]>, or: Color32| {
+            c.map_or(or, |[r, g, b, a]| {
+                Color32::from_rgba_unmultiplied(r, g, b, a)
+            })
+        };
+        Style {
+            stroke: colour(spec.stroke, self.stroke),
+            width: spec.width.unwrap_or(self.width),
+            fill: colour(spec.fill, self.fill),
+            point_radius: spec.point_size.unwrap_or(self.point_radius),
+        }
+    }
+
+    /// The style as a project writes it.
+    pub fn spec(&self) -> StyleSpec {
+        StyleSpec {
+            fill: Some(self.fill.to_srgba_unmultiplied()),
+            stroke: Some(self.stroke.to_srgba_unmultiplied()),
+            width: Some(self.width),
+            point_size: Some(self.point_radius),
+        }
+    }
+
     /// The default style of an embedded layer's role, or of the `index`-th opened file.
     pub fn for_role(role: Option<Role>, index: usize) -> Self {
         let s = |stroke, width, fill, point_radius| Style {
@@ -231,7 +305,7 @@ impl Style {
                 0.0,
             ),
             Some(Role::Enterprise) => s(Color32::WHITE, 0.8, Color32::from_rgb(230, 120, 0), 3.0),
-            None => {
+            Some(Role::Context) | None => {
                 const PALETTE: [Color32; 4] = [
                     Color32::from_rgb(230, 120, 0),
                     Color32::from_rgb(140, 60, 200),

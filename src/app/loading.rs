@@ -6,11 +6,18 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::io::{self, LoadOptions};
 use crate::model::Layer;
+use crate::project::{self, Project};
 
 /// A finished load.
 pub struct Loaded {
     pub path: PathBuf,
-    pub result: Result<Layer, String>,
+    pub result: Result<Done, String>,
+}
+
+/// What a load produced: a layer, or a whole project (a .toml file).
+pub enum Done {
+    Layer(Box<Layer>),
+    Project(Box<(Project, project::Loaded)>),
 }
 
 pub struct Loader {
@@ -32,15 +39,25 @@ impl Default for Loader {
 }
 
 impl Loader {
-    /// Starts loading `path` on its own thread; `repaint` wakes the UI when it is done.
+    /// Starts loading `path` on its own thread (a project when it ends in .toml); `repaint`
+    /// wakes the UI when it is done.
     pub fn spawn(&mut self, path: PathBuf, options: LoadOptions, repaint: Option<egui::Context>) {
         self.pending.push(path.clone());
         let tx = self.tx.clone();
         std::thread::spawn(move || {
-            let loaded = std::panic::catch_unwind(|| io::load(&path, &options));
+            let loaded = std::panic::catch_unwind(|| {
+                if is_project(&path) {
+                    let p = Project::read(&path).map_err(|e| e.to_string())?;
+                    let loaded = p.load();
+                    Ok(Done::Project(Box::new((p, loaded))))
+                } else {
+                    io::load(&path, &options)
+                        .map(|l| Done::Layer(Box::new(l)))
+                        .map_err(|e| e.to_string())
+                }
+            });
             let result = match loaded {
-                Ok(Ok(layer)) => Ok(layer),
-                Ok(Err(e)) => Err(e.to_string()),
+                Ok(r) => r,
                 Err(_) => Err(format!(
                     "{}: the loader failed unexpectedly (a bug: please report it)",
                     path.display()
@@ -80,4 +97,10 @@ impl Loader {
         }
         out
     }
+}
+
+/// Whether `path` names a project file rather than a layer.
+pub fn is_project(path: &std::path::Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }

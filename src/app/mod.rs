@@ -11,6 +11,7 @@ mod identify;
 pub mod layers;
 mod loading;
 mod map;
+mod project_dialog;
 pub mod ranking;
 mod settings;
 mod table;
@@ -25,12 +26,13 @@ pub use filter_panel::{Condition, FilterPanel, Op};
 pub use i18n::Lang;
 pub use layers::{LayerFilter, MapLayer, Style};
 pub use map::MapView;
+pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
 
-use crate::analysis::site::add_metric_fields;
-use crate::embedded::{HINO, Role, site_context};
+use crate::embedded::{HINO, Role};
 use crate::io::LoadOptions;
 use crate::model::{Envelope, Layer};
+use crate::project::Project;
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0: assets/fonts/).
 const JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
@@ -51,10 +53,15 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
             install_fonts(&cc.egui_ctx);
             let mut viewer = Viewer::new();
             viewer.repaint = Some(cc.egui_ctx.clone());
-            if let Some(saved) = cc
+            if let Some(mut saved) = cc
                 .storage
                 .and_then(|s| eframe::get_value::<Settings>(s, settings::KEY))
             {
+                // A project given on the command line says which layers to show.
+                if paths.iter().any(|p| loading::is_project(p)) {
+                    saved.files.clear();
+                    saved.view = None;
+                }
                 viewer.restore(saved);
             }
             viewer.open(paths, options, Some(cc.egui_ctx.clone()));
@@ -117,6 +124,8 @@ pub enum Command {
     /// Point the filter panel at a layer.
     EditFilter(usize),
     OpenExport(Option<usize>),
+    /// Write the project as it stands to this file.
+    SaveProject(PathBuf),
 }
 
 /// A message for the user: load errors and skipped records.
@@ -145,6 +154,9 @@ pub struct Viewer {
     frame_stats: Option<FrameStats>,
     pub export_dialog: export_dialog::ExportDialog,
     pub ranking: ranking::RankingPanel,
+    /// The project shown: its name, date, analysis settings and folder (layers are in `layers`).
+    pub project: Project,
+    pub project_dialog: ProjectDialog,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -175,48 +187,56 @@ impl Viewer {
             frame_stats: std::env::var_os("SITELENS_FRAME_STATS").map(|_| FrameStats::default()),
             export_dialog: export_dialog::ExportDialog::default(),
             ranking: ranking::RankingPanel::default(),
+            project: Project::default(),
+            project_dialog: ProjectDialog::default(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
             commands: Vec::new(),
             repaint: None,
         };
-        let mut loaded: Vec<(usize, Layer)> = Vec::new();
-        for (i, embedded) in HINO.iter().enumerate() {
-            match embedded.load() {
-                Ok(layer) => loaded.push((i, layer)),
-                Err(e) => viewer.notices.push(Notice {
-                    error: true,
-                    text: e.to_string(),
-                }),
-            }
-        }
-        // Site metrics are fields of the sites layer, from the other layers of the project.
-        if let Some(at) = loaded.iter().position(|(i, _)| HINO[*i].role == Role::Site) {
-            let (i, mut sites) = loaded.remove(at);
-            let ctx = site_context(loaded.iter().map(|(i, l)| (HINO[*i].role, l)));
-            viewer.ranking.metrics = add_metric_fields(&mut sites, &ctx);
-            // Which incentive programmes each site may qualify for (example rules: marked).
-            let rules = crate::analysis::incentives::Rules::example();
-            if let Err(e) = crate::analysis::incentives::add_programme_field(&mut sites, &rules) {
-                viewer.notices.push(Notice {
-                    error: true,
-                    text: e,
-                });
-            }
-            loaded.insert(at, (i, sites));
-        }
-        for (i, layer) in loaded {
-            let embedded = &HINO[i];
-            let mut map_layer = MapLayer::new(
-                embedded.title.into(),
-                layer,
-                Style::for_role(Some(embedded.role), i),
-            );
-            map_layer.role = Some(embedded.role);
-            viewer.layers.push(map_layer);
-        }
+        let project = Project::hino();
+        let loaded = project.load();
+        viewer.install_project(project, loaded);
         viewer
+    }
+
+    /// Replaces what is shown with a project's layers (bottom to top), its site metrics and
+    /// ranking weights; layers that failed to load are reported.
+    pub fn install_project(&mut self, project: Project, loaded: crate::project::Loaded) {
+        self.layers.clear();
+        self.selection = None;
+        self.table_layer = None;
+        self.filter_panel = FilterPanel::default();
+        self.export_dialog.layer = None;
+        for e in loaded.errors {
+            self.notices.push(Notice {
+                error: true,
+                text: e,
+            });
+        }
+        for (i, (spec, layer)) in loaded.layers.into_iter().enumerate() {
+            self.layers.push(MapLayer::from_project(spec, layer, i));
+        }
+        self.ranking.metrics = loaded.metrics;
+        self.ranking.weights = loaded.weights;
+        self.project_dialog.path = project
+            .dir
+            .as_ref()
+            .map(|d| d.join("project.toml").display().to_string())
+            .unwrap_or_else(|| "sitelens-project.toml".into());
+        self.project = project;
+        if self.view.is_some() {
+            self.pending_zoom = self.home_extent();
+        }
+    }
+
+    /// The project as it stands: its settings, and the layers as shown now (order, visibility,
+    /// styles), files the user opened included.
+    pub fn to_project(&self) -> Project {
+        let mut p = self.project.clone();
+        p.layers = self.layers.iter().map(MapLayer::to_spec).collect();
+        p
     }
 
     /// Starts loading files in the background.
@@ -248,7 +268,25 @@ impl Viewer {
     fn receive(&mut self, done: Vec<loading::Loaded>) {
         for loaded in done {
             match loaded.result {
-                Ok(layer) => {
+                Ok(loading::Done::Project(p)) => {
+                    let (project, layers) = *p;
+                    self.notices.push(Notice {
+                        error: false,
+                        text: format!(
+                            "{}: {} {}",
+                            loaded.path.display(),
+                            layers.layers.len(),
+                            self.lang.t(
+                                "レイヤのプロジェクトを開きました",
+                                "layers opened from the project"
+                            )
+                        ),
+                    });
+                    self.install_project(project, layers);
+                    self.pending_zoom = self.home_extent();
+                }
+                Ok(loading::Done::Layer(layer)) => {
+                    let layer = *layer;
                     if !layer.warnings.is_empty() {
                         self.notices.push(Notice {
                             error: false,
@@ -370,7 +408,7 @@ impl Viewer {
         let boundary = self
             .layers
             .iter()
-            .find(|l| l.layer.name == "hino_boundary_n03")
+            .find(|l| l.role == Some(Role::Boundary))
             .and_then(|l| l.layer.index.bbox());
         boundary.or_else(|| {
             self.layers
@@ -520,6 +558,16 @@ impl Viewer {
                     };
                 }
             }
+            Command::SaveProject(path) => {
+                let result = self.to_project().save(&path);
+                self.project_dialog.result = Some(match result {
+                    Ok(saved) => {
+                        self.project.dir = saved.dir;
+                        Ok(path.display().to_string())
+                    }
+                    Err(e) => Err(e.to_string()),
+                });
+            }
             Command::OpenExport(layer) => {
                 self.export_dialog.open = true;
                 self.export_dialog.result = None;
@@ -535,16 +583,16 @@ impl Viewer {
         let Some(target) = self.layers.get(i) else {
             return;
         };
-        let reference = |name: &str| {
+        let reference = |role: Role| {
             self.layers
                 .iter()
-                .find(|l| l.layer.name == name)
+                .find(|l| l.role == Some(role))
                 .map(|l| l.layer.clone())
         };
         let filter = self.filter_panel.build(
             &target.layer,
-            reference("hino_boundary_n03"),
-            reference("stations_n02_2023"),
+            reference(Role::Boundary),
+            reference(Role::Station),
         );
         if filter.is_empty() {
             self.layers[i].filter = None;
@@ -649,6 +697,8 @@ impl Viewer {
             .ui(ui.ctx(), &self.layers, self.selection.as_ref(), self.lang);
         self.ranking
             .ui(ui.ctx(), &self.layers, self.lang, &mut self.commands);
+        self.project_dialog
+            .ui(ui.ctx(), self.lang, &mut self.commands);
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
             // Also before the first frame: a layer that loaded early is where the map opens.
@@ -686,6 +736,16 @@ impl Viewer {
             ui.strong("sitelens");
             ui.separator();
             ui.menu_button(lang.t("ファイル", "File"), |ui| {
+                if ui.button(lang.t("開く…", "Open…")).clicked() {
+                    self.project_dialog.show(project_dialog::Mode::Open);
+                }
+                if ui
+                    .button(lang.t("プロジェクトを保存…", "Save project…"))
+                    .clicked()
+                {
+                    self.project_dialog.show(project_dialog::Mode::Save);
+                }
+                ui.separator();
                 if ui.button(lang.t("エクスポート…", "Export…")).clicked() {
                     self.commands
                         .push(Command::OpenExport(self.filter_panel.layer));

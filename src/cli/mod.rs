@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod info;
+pub mod project;
 
 use std::path::PathBuf;
 
@@ -19,7 +20,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the viewer on the embedded Hino project plus these files.
+    /// Open the viewer on the embedded Hino project plus these files, or on a project (.toml).
     Open {
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -37,6 +38,14 @@ pub enum Command {
     },
     /// Export the features that pass a filter as RFC 7946 GeoJSON (or CSV when OUT ends in .csv).
     Export(Box<export::ExportArgs>),
+    /// Check a project file: load its layers and site metrics and say what is there, or with
+    /// --init write the embedded Hino project as a starting point.
+    Project {
+        path: PathBuf,
+        /// Write the Hino project template to PATH (refuses to overwrite an existing file).
+        #[arg(long)]
+        init: bool,
+    },
 }
 
 /// How to read input files (shared by every command that loads layers).

@@ -9,6 +9,7 @@ mod fixtures;
 mod fuzz;
 mod limits;
 mod metrics;
+mod project;
 mod public_profile;
 mod sample;
 #[cfg(feature = "gui")]

@@ -468,3 +468,50 @@ fn clicking_inside_the_city_does_not_pick_its_outline() {
     assert_ne!(layer, boundary);
     assert_eq!(layer, zoning);
 }
+
+#[test]
+fn opens_a_project_and_saves_what_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("p.toml");
+    let mut project = sitelens::project::Project::hino();
+    // A smaller project: boundary, stations and sites, the sites in red.
+    project.layers.retain(|l| {
+        l.path.contains("boundary") || l.path.contains("stations") || l.path.contains("sites")
+    });
+    project.layers[2].style = Some(sitelens::project::StyleSpec {
+        fill: Some([255, 0, 0, 255]),
+        ..Default::default()
+    });
+    project.save(&path).unwrap();
+
+    let mut viewer = Viewer::new();
+    viewer.open(vec![path.clone()], Default::default(), None);
+    viewer.wait_for_loads();
+    let mut h = harness(viewer);
+    assert_eq!(h.state().layers.len(), 3);
+    let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
+    assert_eq!(h.state().layers[sites].style.fill, egui::Color32::RED);
+    assert_eq!(h.state().ranking.metrics.len(), 30, "metrics computed");
+    // Red sites are on the map.
+    let (red, _) = map_pixels_of(&mut h, [255, 0, 0], [8, 8, 8]);
+    assert!(red > 50, "{red} red pixels");
+
+    // Hide the stations, then File ▸ Save project… to a new file.
+    h.get_by_label("駅 Stations").click();
+    h.run();
+    h.get_by_label("ファイル").click();
+    h.run();
+    h.get_by_label("プロジェクトを保存…").click();
+    h.run();
+    let saved = dir.path().join("saved.toml");
+    h.state_mut().project_dialog.path = saved.display().to_string();
+    h.run();
+    h.get_by_label("保存").click();
+    h.run();
+    h.get_by_label_contains("保存しました");
+    let again = sitelens::project::Project::read(&saved).unwrap();
+    assert_eq!(again.layers.len(), 3);
+    assert!(!again.layers[1].visible, "the stations were hidden");
+    assert_eq!(again.layers[2].style.unwrap().fill, Some([255, 0, 0, 255]));
+    assert_eq!(again.analysis, project.analysis);
+}

@@ -1,0 +1,110 @@
+//! File ▸ Open… (layers or a project, by path) and File ▸ Save project….
+
+use std::path::PathBuf;
+
+use eframe::egui;
+
+use super::{Command, Lang};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Open,
+    Save,
+}
+
+/// The open/save window's state.
+#[derive(Debug, Default)]
+pub struct ProjectDialog {
+    pub open: bool,
+    pub mode: Mode,
+    /// Files to open (one per line), in Open mode.
+    pub open_paths: String,
+    /// Where Save writes the project.
+    pub path: String,
+    /// The last save: the file written, or why not.
+    pub result: Option<Result<String, String>>,
+}
+
+impl ProjectDialog {
+    pub fn show(&mut self, mode: Mode) {
+        self.open = true;
+        self.mode = mode;
+        self.result = None;
+    }
+
+    pub fn ui(&mut self, ctx: &egui::Context, lang: Lang, commands: &mut Vec<Command>) {
+        if !self.open {
+            return;
+        }
+        let title = match self.mode {
+            Mode::Open => lang.t("開く", "Open"),
+            Mode::Save => lang.t("プロジェクトを保存", "Save project"),
+        };
+        let mut open = self.open;
+        egui::Window::new(title)
+            .id(egui::Id::unique("project-dialog"))
+            .open(&mut open)
+            .collapsible(false)
+            .default_width(460.0)
+            .show(ctx, |ui| match self.mode {
+                Mode::Open => {
+                    let label = ui.label(lang.t(
+                        "レイヤ（.shp .geojson .csv .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
+                        "Paths of layers (.shp .geojson .csv .zip) or a project (.toml), one per line:",
+                    ));
+                    ui.add(
+                        egui::TextEdit::multiline(&mut self.open_paths)
+                            .desired_rows(3)
+                            .desired_width(f32::INFINITY),
+                    )
+                    .labelled_by(label.id);
+                    let paths: Vec<PathBuf> = self
+                        .open_paths
+                        .lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(PathBuf::from)
+                        .collect();
+                    if ui
+                        .add_enabled(!paths.is_empty(), egui::Button::new(lang.t("開く", "Open")))
+                        .clicked()
+                    {
+                        commands.push(Command::Open(paths));
+                        self.open = false;
+                    }
+                }
+                Mode::Save => {
+                    ui.label(lang.t(
+                        "レイヤの順序・表示・スタイル・内部項目・出典と分析設定を TOML に保存します。",
+                        "Saves the layers' order, visibility, styles, internal fields, credits and the analysis settings as TOML.",
+                    ));
+                    ui.horizontal(|ui| {
+                        let label = ui.label(lang.t("保存先", "File"));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.path)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(label.id);
+                    });
+                    let path = self.path.trim();
+                    if ui
+                        .add_enabled(!path.is_empty(), egui::Button::new(lang.t("保存", "Save")))
+                        .clicked()
+                    {
+                        commands.push(Command::SaveProject(PathBuf::from(path)));
+                    }
+                    match &self.result {
+                        Some(Ok(file)) => {
+                            ui.label(format!("{} {file}", lang.t("保存しました：", "Saved:")));
+                        }
+                        Some(Err(e)) => {
+                            ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
+                        }
+                        None => {}
+                    }
+                }
+            });
+        self.open &= open;
+    }
+}
