@@ -17,16 +17,8 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Some(Command::Export(args)) => match sitelens::cli::export::run(args.as_ref()) {
-            Ok(summary) => {
-                println!("{summary}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(Command::Export(args)) => report(sitelens::cli::export::run(args.as_ref())),
+        Some(Command::Render(args)) => render(&args),
         Some(Command::Project { path, init }) => {
             match sitelens::cli::project::run(&path, init, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -53,10 +45,37 @@ fn viewer(paths: Vec<std::path::PathBuf>, options: sitelens::LoadOptions) -> Exi
     }
 }
 
+#[cfg(feature = "gui")]
+fn render(args: &sitelens::cli::RenderArgs) -> ExitCode {
+    report(sitelens::app::render::run(args))
+}
+
+#[cfg(not(feature = "gui"))]
+fn render(_: &sitelens::cli::RenderArgs) -> ExitCode {
+    eprintln!(
+        "error: this sitelens was built without the viewer (feature `gui`), which draws maps"
+    );
+    ExitCode::FAILURE
+}
+
 #[cfg(not(feature = "gui"))]
 fn viewer(_: Vec<std::path::PathBuf>, _: sitelens::LoadOptions) -> ExitCode {
     eprintln!(
         "error: this sitelens was built without the viewer (feature `gui`); try `sitelens info`"
     );
     ExitCode::FAILURE
+}
+
+/// Prints a command's summary, or its error with the chain of causes.
+fn report(result: anyhow::Result<String>) -> ExitCode {
+    match result {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -226,7 +226,9 @@ pub fn map_ui(
     }
 
     scale_bar(&painter, rect, &v);
-    if layers.iter().any(|l| l.visible && l.zoning.is_some()) {
+    // Notices and credits are about what the view shows.
+    let shown: Vec<&MapLayer> = layers.iter().filter(|l| shown(l, visible_env)).collect();
+    if shown.iter().any(|l| l.zoning.is_some()) {
         // Zoning maps are reference only; the binding plan is kept at the city office.
         let notice = egui::RichText::new(
             "参考図：用途地域の正式な内容は日野市の窓口で確認してください / Zoning is shown for reference only",
@@ -240,7 +242,7 @@ pub fn map_ui(
         );
         ui.put(at, egui::Label::new(notice).selectable(false));
     }
-    if layers.iter().any(|l| l.visible && l.layer.meta.sample) {
+    if shown.iter().any(|l| l.layer.meta.sample) {
         // Fictional stand-ins must never pass for real sites or enterprises.
         let banner = egui::RichText::new(
             "※ 架空のサンプルデータを表示中（実在の用地・企業ではありません） / FICTIONAL SAMPLE DATA shown",
@@ -261,11 +263,7 @@ pub fn map_ui(
         status = cursor_text(c);
     }
     let mut credits: Vec<&str> = Vec::new();
-    for credit in layers
-        .iter()
-        .filter(|l| l.visible)
-        .filter_map(|l| l.layer.meta.credit.as_deref())
-    {
+    for credit in shown.iter().filter_map(|l| l.layer.meta.credit.as_deref()) {
         if !credits.contains(&credit) {
             credits.push(credit);
         }
@@ -292,6 +290,11 @@ pub fn map_ui(
             Color32::from_gray(30),
         );
     }
+}
+
+/// Whether a layer has something to show in `view`: visible, placed, and a feature there.
+pub fn shown(l: &MapLayer, view: Envelope) -> bool {
+    l.visible && l.layer.source.crs.known && l.layer.index.query_envelopes(view).next().is_some()
 }
 
 thread_local! {

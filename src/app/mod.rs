@@ -13,6 +13,8 @@ mod loading;
 mod map;
 mod project_dialog;
 pub mod ranking;
+pub mod raster;
+pub mod render;
 mod settings;
 mod table;
 
@@ -126,6 +128,8 @@ pub enum Command {
     OpenExport(Option<usize>),
     /// Write the project as it stands to this file.
     SaveProject(PathBuf),
+    /// Write the current view as a PNG (with legend and credits).
+    ExportMapImage(PathBuf),
 }
 
 /// A message for the user: load errors and skipped records.
@@ -419,6 +423,11 @@ impl Viewer {
         })
     }
 
+    /// The extent the window would open on: files just opened, else the city.
+    pub fn initial_extent(&self) -> Option<Envelope> {
+        self.pending_zoom.or_else(|| self.home_extent())
+    }
+
     /// The identified feature: the first of the selection.
     pub fn identified(&self) -> Option<(usize, usize)> {
         let s = self.selection.as_ref()?;
@@ -567,6 +576,26 @@ impl Viewer {
                     }
                     Err(e) => Err(e.to_string()),
                 });
+            }
+            Command::ExportMapImage(path) => {
+                let result = match (self.view, self.map_rect, self.home_extent()) {
+                    (Some(view), Some(rect), Some(home)) => {
+                        let ppp = 2.0;
+                        let size = [
+                            (rect.width() * ppp).round() as u32,
+                            (rect.height() * ppp).round() as u32,
+                        ];
+                        let canvas = render::render_map(self, Some(view), home, size, ppp);
+                        render::write_png(&canvas, &path)
+                            .map(|()| path.display().to_string())
+                            .map_err(|e| e.to_string())
+                    }
+                    _ => Err(self
+                        .lang
+                        .t("地図がまだ描かれていません", "The map is not drawn yet")
+                        .into()),
+                };
+                self.project_dialog.result = Some(result);
             }
             Command::OpenExport(layer) => {
                 self.export_dialog.open = true;
@@ -744,6 +773,12 @@ impl Viewer {
                     .clicked()
                 {
                     self.project_dialog.show(project_dialog::Mode::Save);
+                }
+                if ui
+                    .button(lang.t("地図画像を書き出す…", "Export map image…"))
+                    .clicked()
+                {
+                    self.project_dialog.show(project_dialog::Mode::MapImage);
                 }
                 ui.separator();
                 if ui.button(lang.t("エクスポート…", "Export…")).clicked() {

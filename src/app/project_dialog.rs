@@ -11,10 +11,12 @@ pub enum Mode {
     #[default]
     Open,
     Save,
+    /// File ▸ Export map image: the current view as PNG.
+    MapImage,
 }
 
 /// The open/save window's state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct ProjectDialog {
     pub open: bool,
     pub mode: Mode,
@@ -22,8 +24,23 @@ pub struct ProjectDialog {
     pub open_paths: String,
     /// Where Save writes the project.
     pub path: String,
+    /// Where the map image goes.
+    pub image_path: String,
     /// The last save: the file written, or why not.
     pub result: Option<Result<String, String>>,
+}
+
+impl Default for ProjectDialog {
+    fn default() -> Self {
+        ProjectDialog {
+            open: false,
+            mode: Mode::Open,
+            open_paths: String::new(),
+            path: "sitelens-project.toml".into(),
+            image_path: "sitelens-map.png".into(),
+            result: None,
+        }
+    }
 }
 
 impl ProjectDialog {
@@ -40,6 +57,7 @@ impl ProjectDialog {
         let title = match self.mode {
             Mode::Open => lang.t("開く", "Open"),
             Mode::Save => lang.t("プロジェクトを保存", "Save project"),
+            Mode::MapImage => lang.t("地図画像を書き出す", "Export map image"),
         };
         let mut open = self.open;
         egui::Window::new(title)
@@ -48,6 +66,28 @@ impl ProjectDialog {
             .collapsible(false)
             .default_width(460.0)
             .show(ctx, |ui| match self.mode {
+                Mode::MapImage => {
+                    ui.label(lang.t(
+                        "いま表示している範囲を、凡例と出典つきの PNG にします（2倍の解像度）。",
+                        "Writes the current view as PNG with the legend and credits (at twice the resolution).",
+                    ));
+                    ui.horizontal(|ui| {
+                        let label = ui.label(lang.t("保存先", "File"));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.image_path)
+                                .desired_width(f32::INFINITY),
+                        )
+                        .labelled_by(label.id);
+                    });
+                    let path = self.image_path.trim();
+                    if ui
+                        .add_enabled(!path.is_empty(), egui::Button::new(lang.t("書き出す", "Export")))
+                        .clicked()
+                    {
+                        commands.push(Command::ExportMapImage(PathBuf::from(path)));
+                    }
+                    self.result_ui(ui, lang);
+                }
                 Mode::Open => {
                     let label = ui.label(lang.t(
                         "レイヤ（.shp .geojson .csv .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
@@ -94,17 +134,21 @@ impl ProjectDialog {
                     {
                         commands.push(Command::SaveProject(PathBuf::from(path)));
                     }
-                    match &self.result {
-                        Some(Ok(file)) => {
-                            ui.label(format!("{} {file}", lang.t("保存しました：", "Saved:")));
-                        }
-                        Some(Err(e)) => {
-                            ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
-                        }
-                        None => {}
-                    }
+                    self.result_ui(ui, lang);
                 }
             });
         self.open &= open;
+    }
+
+    fn result_ui(&self, ui: &mut egui::Ui, lang: Lang) {
+        match &self.result {
+            Some(Ok(file)) => {
+                ui.label(format!("{} {file}", lang.t("保存しました：", "Saved:")));
+            }
+            Some(Err(e)) => {
+                ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
+            }
+            None => {}
+        }
     }
 }

@@ -38,6 +38,9 @@ pub enum Command {
     },
     /// Export the features that pass a filter as RFC 7946 GeoJSON (or CSV when OUT ends in .csv).
     Export(Box<export::ExportArgs>),
+    /// Draw the map to a PNG without a window (the same drawing as the viewer's), with the legend
+    /// and credits: the Hino project, or a project file, plus FILES on top.
+    Render(Box<RenderArgs>),
     /// Check a project file: load its layers and site metrics and say what is there, or with
     /// --init write the embedded Hino project as a starting point.
     Project {
@@ -66,5 +69,54 @@ impl ReadArgs {
             encoding: self.encoding.clone(),
             crs: self.crs.clone(),
         }
+    }
+}
+
+/// `sitelens render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Layers to draw over the Hino project, or a project file (.toml) to draw instead of it.
+    pub files: Vec<PathBuf>,
+    /// Output PNG.
+    #[arg(short = 'o', long, value_name = "OUT.png", default_value = "map.png")]
+    pub output: PathBuf,
+    /// Image size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x1000")]
+    pub size: Size,
+    /// Area to show, minx,miny,maxx,maxy (lon/lat unless --bbox-crs); default: the city, or
+    /// the FILES when there are any.
+    #[arg(long, value_name = "BOX", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    #[arg(long, value_name = "CRS", requires = "bbox")]
+    pub bbox_crs: Option<String>,
+    /// Pixels per point: 2 draws text and lines twice as large (print).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f32,
+    /// Language of the legend and notices: ja or en.
+    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+    pub lang: String,
+    /// Instead of writing, paint N frames panning and N zooming and print median frame times.
+    #[arg(long, value_name = "N")]
+    pub bench: Option<usize>,
+}
+
+/// An image size, "WxH" in pixels.
+#[derive(Debug, Clone, Copy)]
+pub struct Size(pub [u32; 2]);
+
+impl std::str::FromStr for Size {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (w, h) = s
+            .split_once(['x', '×'])
+            .ok_or_else(|| format!("{s:?}: write WIDTHxHEIGHT, e.g. 1600x1000"))?;
+        let n = |t: &str| {
+            t.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|v| (16..=16384).contains(v))
+                .ok_or_else(|| format!("{s:?}: each side 16 to 16384 pixels"))
+        };
+        Ok(Size([n(w)?, n(h)?]))
     }
 }

@@ -11,6 +11,8 @@ mod limits;
 mod metrics;
 mod project;
 mod public_profile;
+#[cfg(feature = "gui")]
+mod render;
 mod sample;
 #[cfg(feature = "gui")]
 mod ui;
