@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Export(args)) => report(sitelens::cli::export::run(args.as_ref())),
         Some(Command::Render(args)) => render(&args),
+        Some(Command::Sheet(args)) => sheet(&args),
         Some(Command::Project { path, init }) => {
             match sitelens::cli::project::run(&path, init, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
@@ -48,6 +49,19 @@ fn viewer(paths: Vec<std::path::PathBuf>, options: sitelens::LoadOptions) -> Exi
 #[cfg(feature = "gui")]
 fn render(args: &sitelens::cli::RenderArgs) -> ExitCode {
     report(sitelens::app::render::run(args))
+}
+
+#[cfg(feature = "gui")]
+fn sheet(args: &sitelens::cli::SheetArgs) -> ExitCode {
+    report(sitelens::app::sheet::run(args))
+}
+
+#[cfg(not(feature = "gui"))]
+fn sheet(_: &sitelens::cli::SheetArgs) -> ExitCode {
+    eprintln!(
+        "error: this sitelens was built without the viewer (feature `gui`), which draws sheets"
+    );
+    ExitCode::FAILURE
 }
 
 #[cfg(not(feature = "gui"))]

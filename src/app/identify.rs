@@ -45,6 +45,20 @@ pub fn identify_ui(
         {
             commands.push(Command::ShowTable(Some(layer_index)));
         }
+        if map_layer.role == Some(crate::embedded::Role::Site)
+            && ui
+                .button(lang.t("用地シート…", "Site sheet…"))
+                .on_hover_text(lang.t(
+                    "A4 の PDF または PNG（地図・指標・制度・出典）",
+                    "A4 PDF or PNG (map, metrics, programmes, credits)",
+                ))
+                .clicked()
+        {
+            commands.push(Command::OpenSheet {
+                layer: layer_index,
+                feature,
+            });
+        }
     });
     ui.separator();
     if let Some(g) = &f.geometry {

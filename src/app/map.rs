@@ -83,13 +83,15 @@ impl MapView {
 const PICK_RADIUS_PT: f64 = 6.0;
 
 /// Draws the map and handles its input: drag pans, wheel/pinch and +/− zoom, a click identifies,
-/// a double click returns to the whole city.
+/// a double click returns to the whole city. `decorations`: the notices, credits and cursor
+/// readout on the map (a site sheet prints them beside it instead).
 pub fn map_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     home: Option<Envelope>,
     layers: &[MapLayer],
     selection: Option<&Selection>,
+    decorations: bool,
     commands: &mut Vec<Command>,
 ) {
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
@@ -226,6 +228,9 @@ pub fn map_ui(
     }
 
     scale_bar(&painter, rect, &v);
+    if !decorations {
+        return;
+    }
     // Notices and credits are about what the view shows.
     let shown: Vec<&MapLayer> = layers.iter().filter(|l| shown(l, visible_env)).collect();
     if shown.iter().any(|l| l.zoning.is_some()) {

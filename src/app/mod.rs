@@ -7,15 +7,17 @@
 mod export_dialog;
 mod filter_panel;
 mod i18n;
-mod identify;
+pub mod identify;
 pub mod layers;
 mod loading;
 mod map;
+pub mod pdf;
 mod project_dialog;
 pub mod ranking;
 pub mod raster;
 pub mod render;
 mod settings;
+pub mod sheet;
 mod table;
 
 use std::collections::BTreeSet;
@@ -130,6 +132,18 @@ pub enum Command {
     SaveProject(PathBuf),
     /// Write the current view as a PNG (with legend and credits).
     ExportMapImage(PathBuf),
+    /// Show the site-sheet dialog for a site.
+    OpenSheet {
+        layer: usize,
+        feature: usize,
+    },
+    /// Write a site's sheet (PDF or PNG by the extension).
+    WriteSheet {
+        layer: usize,
+        feature: usize,
+        path: PathBuf,
+        internal: bool,
+    },
 }
 
 /// A message for the user: load errors and skipped records.
@@ -597,6 +611,39 @@ impl Viewer {
                 };
                 self.project_dialog.result = Some(result);
             }
+            Command::OpenSheet { layer, feature } => {
+                let id = self
+                    .layers
+                    .get(layer)
+                    .and_then(|l| {
+                        ["site_id", "id", "名称"]
+                            .iter()
+                            .find_map(|k| l.layer.value(feature, k))
+                    })
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| feature.to_string());
+                self.project_dialog.sheet_path = format!("site-{id}.pdf");
+                self.project_dialog
+                    .show(project_dialog::Mode::Sheet { layer, feature });
+            }
+            Command::WriteSheet {
+                layer,
+                feature,
+                path,
+                internal,
+            } => {
+                let profile = if internal {
+                    crate::export::Profile::Internal
+                } else {
+                    crate::export::Profile::Public
+                };
+                let result = sheet::write_sheets(self, layer, &[feature], profile, &path);
+                self.project_dialog.result = Some(
+                    result
+                        .map(|()| path.display().to_string())
+                        .map_err(|e| format!("{e:#}")),
+                );
+            }
             Command::OpenExport(layer) => {
                 self.export_dialog.open = true;
                 self.export_dialog.result = None;
@@ -741,6 +788,7 @@ impl Viewer {
                 home,
                 &self.layers,
                 self.selection.as_ref(),
+                true,
                 &mut self.commands,
             );
         });

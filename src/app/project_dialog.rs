@@ -13,6 +13,11 @@ pub enum Mode {
     Save,
     /// File ▸ Export map image: the current view as PNG.
     MapImage,
+    /// The site sheet of a feature of the sites layer.
+    Sheet {
+        layer: usize,
+        feature: usize,
+    },
 }
 
 /// The open/save window's state.
@@ -26,6 +31,9 @@ pub struct ProjectDialog {
     pub path: String,
     /// Where the map image goes.
     pub image_path: String,
+    /// Where a site sheet goes, and in which profile.
+    pub sheet_path: String,
+    pub sheet_internal: bool,
     /// The last save: the file written, or why not.
     pub result: Option<Result<String, String>>,
 }
@@ -38,6 +46,8 @@ impl Default for ProjectDialog {
             open_paths: String::new(),
             path: "sitelens-project.toml".into(),
             image_path: "sitelens-map.png".into(),
+            sheet_path: String::new(),
+            sheet_internal: false,
             result: None,
         }
     }
@@ -58,6 +68,7 @@ impl ProjectDialog {
             Mode::Open => lang.t("開く", "Open"),
             Mode::Save => lang.t("プロジェクトを保存", "Save project"),
             Mode::MapImage => lang.t("地図画像を書き出す", "Export map image"),
+            Mode::Sheet { .. } => lang.t("用地シート", "Site sheet"),
         };
         let mut open = self.open;
         egui::Window::new(title)
@@ -66,19 +77,44 @@ impl ProjectDialog {
             .collapsible(false)
             .default_width(460.0)
             .show(ctx, |ui| match self.mode {
+                Mode::Sheet { layer, feature } => {
+                    ui.label(lang.t(
+                        "A4 1枚：地図・指標・用途地域・距離・周辺企業・支援制度・出典。.pdf または .png。",
+                        "One A4 page: map, metrics, zoning, distances, enterprises nearby, programmes, credits. .pdf or .png.",
+                    ));
+                    path_field(ui, lang, &mut self.sheet_path);
+                    ui.horizontal(|ui| {
+                        ui.radio_value(
+                            &mut self.sheet_internal,
+                            false,
+                            lang.t("公開用（内部項目なし）", "Public (no internal fields)"),
+                        );
+                        ui.radio_value(
+                            &mut self.sheet_internal,
+                            true,
+                            lang.t("内部用", "Internal"),
+                        );
+                    });
+                    let path = self.sheet_path.trim();
+                    if ui
+                        .add_enabled(!path.is_empty(), egui::Button::new(lang.t("書き出す", "Write")))
+                        .clicked()
+                    {
+                        commands.push(Command::WriteSheet {
+                            layer,
+                            feature,
+                            path: PathBuf::from(path),
+                            internal: self.sheet_internal,
+                        });
+                    }
+                    self.result_ui(ui, lang);
+                }
                 Mode::MapImage => {
                     ui.label(lang.t(
                         "いま表示している範囲を、凡例と出典つきの PNG にします（2倍の解像度）。",
                         "Writes the current view as PNG with the legend and credits (at twice the resolution).",
                     ));
-                    ui.horizontal(|ui| {
-                        let label = ui.label(lang.t("保存先", "File"));
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.image_path)
-                                .desired_width(f32::INFINITY),
-                        )
-                        .labelled_by(label.id);
-                    });
+                    path_field(ui, lang, &mut self.image_path);
                     let path = self.image_path.trim();
                     if ui
                         .add_enabled(!path.is_empty(), egui::Button::new(lang.t("書き出す", "Export")))
@@ -119,14 +155,7 @@ impl ProjectDialog {
                         "レイヤの順序・表示・スタイル・内部項目・出典と分析設定を TOML に保存します。",
                         "Saves the layers' order, visibility, styles, internal fields, credits and the analysis settings as TOML.",
                     ));
-                    ui.horizontal(|ui| {
-                        let label = ui.label(lang.t("保存先", "File"));
-                        ui.add(
-                            egui::TextEdit::singleline(&mut self.path)
-                                .desired_width(f32::INFINITY),
-                        )
-                        .labelled_by(label.id);
-                    });
+                    path_field(ui, lang, &mut self.path);
                     let path = self.path.trim();
                     if ui
                         .add_enabled(!path.is_empty(), egui::Button::new(lang.t("保存", "Save")))
@@ -151,4 +180,13 @@ impl ProjectDialog {
             None => {}
         }
     }
+}
+
+/// "File: [path]" with the text field labelled for screen readers.
+fn path_field(ui: &mut egui::Ui, lang: Lang, path: &mut String) {
+    ui.horizontal(|ui| {
+        let label = ui.label(lang.t("保存先", "File"));
+        ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+    });
 }

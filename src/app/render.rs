@@ -14,18 +14,28 @@ use crate::model::Envelope;
 use crate::write::{WriteError, atomic_write};
 
 /// Draws the map of `layers` showing `extent` (or following `view`) with the legend.
+/// `decorations`: notices and credits on the map (see [`map::map_ui`]) and the legend.
 pub fn map_image_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     extent: Envelope,
     layers: &[MapLayer],
     selection: Option<&super::Selection>,
+    decorations: bool,
     lang: Lang,
 ) {
     let mut commands = Vec::new();
     let rect = ui.available_rect_before_wrap();
-    map::map_ui(ui, view, Some(extent), layers, selection, &mut commands);
-    if let Some(v) = view {
+    map::map_ui(
+        ui,
+        view,
+        Some(extent),
+        layers,
+        selection,
+        decorations,
+        &mut commands,
+    );
+    if decorations && let Some(v) = view {
         legend(ui.painter(), rect, layers, v.envelope(rect), lang);
     }
 }
@@ -34,31 +44,7 @@ pub fn map_image_ui(
 /// zoning layer's zones by colour.
 pub fn legend(painter: &egui::Painter, map: Rect, layers: &[MapLayer], view: Envelope, lang: Lang) {
     let font = egui::FontId::proportional(11.0);
-    let mut rows: Vec<(Swatch, String)> = Vec::new();
-    for l in layers.iter().rev().filter(|l| map::shown(l, view)) {
-        match &l.zoning {
-            Some(z) => {
-                rows.push((Swatch::None, l.title.clone()));
-                // The zones the view shows, in the palette's order.
-                let mut in_view: Vec<_> = l
-                    .layer
-                    .index
-                    .query_envelopes(view)
-                    .filter_map(|(id, _)| z.fields.zone(&l.layer.features[id].values))
-                    .collect();
-                in_view.sort_by_key(|zone| zone.a29_code);
-                in_view.dedup_by_key(|zone| zone.a29_code);
-                for zone in in_view {
-                    let [r, g, b] = zone.colour;
-                    rows.push((
-                        Swatch::Fill(Color32::from_rgb(r, g, b), Color32::from_gray(110)),
-                        format!("  {}", lang.t(zone.name_ja, zone.name_en)),
-                    ));
-                }
-            }
-            None => rows.push((Swatch::of(l), l.title.clone())),
-        }
-    }
+    let mut rows = legend_rows(layers, view, lang);
     // Room for what fits between the notices and the scale bar.
     let row_h = 15.0;
     let room = ((map.height() - 130.0) / row_h).floor().max(2.0) as usize;
@@ -96,6 +82,54 @@ pub fn legend(painter: &egui::Painter, map: Rect, layers: &[MapLayer], view: Env
             Color32::from_gray(30),
         );
     }
+}
+
+/// A legend as widgets (sheets): one row per symbol, `size` points high.
+pub fn legend_ui(ui: &mut egui::Ui, layers: &[MapLayer], view: Envelope, lang: Lang, size: f32) {
+    for (swatch, text) in legend_rows(layers, view, lang) {
+        ui.horizontal_top(|ui| {
+            let (r, _) = ui.allocate_exact_size(Vec2::splat(size), egui::Sense::hover());
+            swatch.paint(ui.painter(), r.shrink(1.0));
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(text)
+                        .size(size * 0.85)
+                        .color(Color32::from_gray(30)),
+                )
+                .wrap(),
+            );
+        });
+    }
+}
+
+/// The legend's rows: each layer shown in `view`, top first; a zoning layer's zones in view.
+fn legend_rows(layers: &[MapLayer], view: Envelope, lang: Lang) -> Vec<(Swatch, String)> {
+    let mut rows: Vec<(Swatch, String)> = Vec::new();
+    for l in layers.iter().rev().filter(|l| map::shown(l, view)) {
+        match &l.zoning {
+            Some(z) => {
+                rows.push((Swatch::None, l.title.clone()));
+                // The zones the view shows, in the palette's order.
+                let mut in_view: Vec<_> = l
+                    .layer
+                    .index
+                    .query_envelopes(view)
+                    .filter_map(|(id, _)| z.fields.zone(&l.layer.features[id].values))
+                    .collect();
+                in_view.sort_by_key(|zone| zone.a29_code);
+                in_view.dedup_by_key(|zone| zone.a29_code);
+                for zone in in_view {
+                    let [r, g, b] = zone.colour;
+                    rows.push((
+                        Swatch::Fill(Color32::from_rgb(r, g, b), Color32::from_gray(110)),
+                        format!("  {}", lang.t(zone.name_ja, zone.name_en)),
+                    ));
+                }
+            }
+            None => rows.push((Swatch::of(l), l.title.clone())),
+        }
+    }
+    rows
 }
 
 enum Swatch {
@@ -164,6 +198,7 @@ pub fn render_map(
             extent,
             &viewer.layers,
             viewer.selection.as_ref(),
+            true,
             viewer.lang,
         );
     });
@@ -258,8 +293,17 @@ fn bench(viewer: &Viewer, extent: Envelope, size_px: [u32; 2], ppp: f32, frames:
                     v.zoom_around(r, r.center(), zoom);
                 }
             }
-            let f = headless
-                .frame(|ui| map_image_ui(ui, &mut view, extent, &viewer.layers, None, viewer.lang));
+            let f = headless.frame(|ui| {
+                map_image_ui(
+                    ui,
+                    &mut view,
+                    extent,
+                    &viewer.layers,
+                    None,
+                    true,
+                    viewer.lang,
+                )
+            });
             // The first frame (fonts, triangulations) is reported separately.
             if i == 0 && name == "pan" {
                 rows.push(format!(

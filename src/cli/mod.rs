@@ -41,6 +41,9 @@ pub enum Command {
     /// Draw the map to a PNG without a window (the same drawing as the viewer's), with the legend
     /// and credits: the Hino project, or a project file, plus FILES on top.
     Render(Box<RenderArgs>),
+    /// Site sheets: one A4 page per site (map, metrics, zoning, distances, enterprises nearby,
+    /// programmes, credits) as PDF, or PNG for one site; public profile by default.
+    Sheet(Box<SheetArgs>),
     /// Check a project file: load its layers and site metrics and say what is there, or with
     /// --init write the embedded Hino project as a starting point.
     Project {
@@ -119,4 +122,22 @@ impl std::str::FromStr for Size {
         };
         Ok(Size([n(w)?, n(h)?]))
     }
+}
+
+/// `sitelens sheet`.
+#[derive(Debug, clap::Args)]
+pub struct SheetArgs {
+    /// Project file (.toml); default: the embedded Hino project.
+    pub project: Option<PathBuf>,
+    /// Sites by id (site_id, id or 名称), comma-separated or repeated; `all` for every site.
+    #[arg(long, required = true, value_delimiter = ',')]
+    pub site: Vec<String>,
+    /// Output: .pdf (one page per site) or .png (one site).
+    #[arg(short = 'o', long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// public (default: internal fields such as price, owner and contact left out) or internal.
+    #[arg(long, default_value = "public")]
+    pub profile: crate::export::Profile,
+    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
+    pub lang: String,
 }

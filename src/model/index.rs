@@ -191,7 +191,7 @@ impl SpatialIndex {
 
 /// Metres in one degree of latitude, for picking (spherical approximation, good to a fraction
 /// of a percent at pick scale).
-const M_PER_DEG: f64 = 111_320.0;
+pub const M_PER_DEG: f64 = 111_320.0;
 
 /// Distance in metres (spherical approximation, as picking uses) from (lon, lat) to the rings of
 /// a polygonal geometry; `None` for other geometries.

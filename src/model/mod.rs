@@ -4,7 +4,7 @@
 mod index;
 mod value;
 
-pub use index::{Envelope, Pick, SpatialIndex, outline_distance_m};
+pub use index::{Envelope, M_PER_DEG, Pick, SpatialIndex, outline_distance_m};
 pub use value::{FieldType, Value};
 
 use std::collections::BTreeMap;

@@ -15,6 +15,8 @@ mod public_profile;
 mod render;
 mod sample;
 #[cfg(feature = "gui")]
+mod sheet;
+#[cfg(feature = "gui")]
 mod ui;
 
 use std::path::{Path, PathBuf};

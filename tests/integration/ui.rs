@@ -515,3 +515,54 @@ fn opens_a_project_and_saves_what_is_shown() {
     assert_eq!(again.layers[2].style.unwrap().fill, Some([255, 0, 0, 255]));
     assert_eq!(again.analysis, project.analysis);
 }
+
+#[test]
+fn identify_panel_writes_a_site_sheet_and_the_map_exports_as_an_image() {
+    let mut h = harness(Viewer::new());
+    let (sites, layer) = layer_named(h.state(), "sites_fictional").unwrap();
+    let s05 = (0..layer.features.len())
+        .find(|&i| layer.value(i, "site_id").map(|v| v.to_string()).as_deref() == Some("S-05"))
+        .unwrap();
+    h.state_mut().command(sitelens::app::Command::Select {
+        layer: sites,
+        feature: s05,
+        zoom: false,
+    });
+    h.run();
+    h.get_by_label("用地シート…").click();
+    h.run();
+    assert_eq!(h.state().project_dialog.sheet_path, "site-S-05.pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("s05.pdf");
+    h.state_mut().project_dialog.sheet_path = pdf.display().to_string();
+    h.run();
+    h.get_by_label("書き出す").click();
+    h.run();
+    h.get_by_label_contains("保存しました");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("サンプル用地 S-05（架空）"));
+
+    // File ▸ Export map image… writes the view at twice the resolution.
+    h.state_mut().project_dialog.open = false;
+    h.run();
+    h.get_by_label("ファイル").click();
+    h.run();
+    h.get_by_label("地図画像を書き出す…").click();
+    h.run();
+    let png = dir.path().join("view.png");
+    h.state_mut().project_dialog.image_path = png.display().to_string();
+    h.run();
+    h.get_by_label("書き出す").click();
+    h.run();
+    let (w, _, px) = crate::render::read_png(&png);
+    let map = h.state().map_rect.unwrap();
+    assert_eq!(w, (map.width() * 2.0).round() as u32);
+    assert!(
+        crate::render::count_near(&px, [170, 30, 30], 3) > 1000,
+        "sample banner"
+    );
+}
