@@ -6,6 +6,7 @@ use eframe::egui;
 use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
 use geo_types::{Coord, Geometry, LineString};
 
+use super::tools::{Drawing, Tool};
 use super::{Command, MapLayer, Selection};
 use crate::model::Envelope;
 
@@ -82,23 +83,40 @@ impl MapView {
 /// Screen distance within which a click identifies a feature.
 const PICK_RADIUS_PT: f64 = 6.0;
 
+/// What the map shows besides the layers.
+pub struct Extras<'a> {
+    /// Notices, credits and the cursor readout on the map (a site sheet prints them beside it).
+    pub decorations: bool,
+    /// The active drawing tool (the window; none when painting images).
+    pub drawing: Option<&'a mut Drawing>,
+}
+
 /// Draws the map and handles its input: drag pans, wheel/pinch and +/− zoom, a click identifies,
-/// a double click returns to the whole city. `decorations`: the notices, credits and cursor
-/// readout on the map (a site sheet prints them beside it instead).
+/// a double click returns to the whole city.
 pub fn map_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     home: Option<Envelope>,
     layers: &[MapLayer],
     selection: Option<&Selection>,
-    decorations: bool,
+    extras: Extras<'_>,
     commands: &mut Vec<Command>,
 ) {
+    let Extras {
+        decorations,
+        mut drawing,
+    } = extras;
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let home = home.unwrap_or(Envelope::new(139.35, 35.63, 139.45, 35.70));
     let v = view.get_or_insert_with(|| MapView::fit(home, rect));
 
-    if response.dragged() {
+    let tool = drawing.as_ref().map_or(Tool::Identify, |d| d.tool);
+    let tool_took_click = match drawing.as_deref_mut() {
+        Some(d) => d.input(&response, v, rect, commands),
+        None => false,
+    };
+    // Dragging pans, except while a box is being drawn.
+    if response.dragged() && tool != Tool::SelectBox {
         v.pan(response.drag_delta());
     }
     if response.hovered() {
@@ -127,7 +145,9 @@ pub fn map_ui(
     if minus {
         v.zoom_around(rect, rect.center(), 1.0 / 1.5);
     }
-    if response.double_clicked() {
+    if tool_took_click {
+        // The tool used the click.
+    } else if response.double_clicked() {
         *v = MapView::fit(home, rect);
     } else if response.clicked()
         && let Some(p) = response.interact_pointer_pos()
@@ -227,6 +247,9 @@ pub fn map_ui(
         painter.extend(shapes);
     }
 
+    if let Some(d) = &drawing {
+        d.paint(&painter, &v, rect, response.hover_pos());
+    }
     scale_bar(&painter, rect, &v);
     if !decorations {
         return;

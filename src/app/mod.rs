@@ -19,6 +19,7 @@ pub mod render;
 mod settings;
 pub mod sheet;
 mod table;
+pub mod tools;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -132,6 +133,13 @@ pub enum Command {
     SaveProject(PathBuf),
     /// Write the current view as a PNG (with legend and credits).
     ExportMapImage(PathBuf),
+    /// Select the features of a layer that touch an area (box or drawn polygon selection).
+    SelectWithin {
+        layer: usize,
+        area: geo_types::Polygon<f64>,
+    },
+    /// Compute the site metrics of the area drawn with the area tool.
+    DrawnAreaMetrics,
     /// Show the site-sheet dialog for a site.
     OpenSheet {
         layer: usize,
@@ -175,6 +183,8 @@ pub struct Viewer {
     /// The project shown: its name, date, analysis settings and folder (layers are in `layers`).
     pub project: Project,
     pub project_dialog: ProjectDialog,
+    /// The map tool and what it has drawn.
+    pub drawing: tools::Drawing,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -207,6 +217,7 @@ impl Viewer {
             ranking: ranking::RankingPanel::default(),
             project: Project::default(),
             project_dialog: ProjectDialog::default(),
+            drawing: tools::Drawing::default(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
@@ -238,6 +249,10 @@ impl Viewer {
         }
         self.ranking.metrics = loaded.metrics;
         self.ranking.weights = loaded.weights;
+        self.drawing = tools::Drawing {
+            target: self.layers.iter().position(|l| l.role == Some(Role::Site)),
+            ..Default::default()
+        };
         self.project_dialog.path = project
             .dir
             .as_ref()
@@ -611,6 +626,37 @@ impl Viewer {
                 };
                 self.project_dialog.result = Some(result);
             }
+            Command::SelectWithin { layer, area } => {
+                if let Some(l) = self.layers.get(layer) {
+                    use geo::Intersects;
+                    let env = Envelope::of(&geo_types::Geometry::Polygon(area.clone()));
+                    let features: BTreeSet<usize> = env
+                        .into_iter()
+                        .flat_map(|e| l.layer.index.query_envelopes(e).map(|(id, _)| id))
+                        .filter(|&id| {
+                            l.layer.features[id]
+                                .geometry
+                                .as_ref()
+                                .is_some_and(|g| g.intersects(&area))
+                        })
+                        .collect();
+                    self.selection =
+                        (!features.is_empty()).then_some(Selection { layer, features });
+                }
+            }
+            Command::DrawnAreaMetrics => {
+                let result = match self.drawing.geometry() {
+                    Some(g) => self
+                        .project
+                        .site_context(self.layers.iter().map(|l| (l.role, l.layer.as_ref())))
+                        .map(|ctx| crate::analysis::site::compute(&g, &ctx)),
+                    None => Err(self
+                        .lang
+                        .t("区域を描いてください", "Draw an area first")
+                        .into()),
+                };
+                self.drawing.metrics = Some(result);
+            }
             Command::OpenSheet { layer, feature } => {
                 let id = self
                     .layers
@@ -775,12 +821,20 @@ impl Viewer {
             .ui(ui.ctx(), &self.layers, self.lang, &mut self.commands);
         self.project_dialog
             .ui(ui.ctx(), self.lang, &mut self.commands);
+        tools::metrics_window(ui.ctx(), &mut self.drawing, self.lang);
         egui::CentralPanel::default().show(ui, |ui| {
             let home = self.home_extent();
             // Also before the first frame: a layer that loaded early is where the map opens.
             if let Some(zoom) = self.pending_zoom.take() {
                 self.view = Some(MapView::fit(zoom, ui.available_rect_before_wrap()));
             }
+            tools::tools_ui(
+                ui,
+                &mut self.drawing,
+                &self.layers,
+                self.lang,
+                &mut self.commands,
+            );
             self.map_rect = Some(ui.available_rect_before_wrap());
             map::map_ui(
                 ui,
@@ -788,7 +842,10 @@ impl Viewer {
                 home,
                 &self.layers,
                 self.selection.as_ref(),
-                true,
+                map::Extras {
+                    decorations: true,
+                    drawing: Some(&mut self.drawing),
+                },
                 &mut self.commands,
             );
         });

@@ -32,7 +32,10 @@ pub fn map_image_ui(
         Some(extent),
         layers,
         selection,
-        decorations,
+        map::Extras {
+            decorations,
+            drawing: None,
+        },
         &mut commands,
     );
     if decorations && let Some(v) = view {

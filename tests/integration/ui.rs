@@ -566,3 +566,180 @@ fn identify_panel_writes_a_site_sheet_and_the_map_exports_as_an_image() {
         "sample banner"
     );
 }
+
+fn drag(h: &mut Harness<'_, Viewer>, from: Pos2, to: Pos2) {
+    h.event(Event::PointerMoved(from));
+    h.step();
+    h.event(Event::PointerButton {
+        pos: from,
+        button: PointerButton::Primary,
+        pressed: true,
+        modifiers: Modifiers::default(),
+    });
+    h.step();
+    for k in 1..=10 {
+        h.event(Event::PointerMoved(from + (to - from) * (k as f32 / 10.0)));
+        h.step();
+    }
+    h.event(Event::PointerButton {
+        pos: to,
+        button: PointerButton::Primary,
+        pressed: false,
+        modifiers: Modifiers::default(),
+    });
+    h.step();
+    h.run();
+}
+
+/// Waits out egui's double-click window so the next click is a single one.
+fn pause(h: &mut Harness<'_, Viewer>) {
+    for _ in 0..30 {
+        h.step();
+    }
+}
+
+#[test]
+fn distance_tool_measures_geodesically() {
+    let mut h = harness(Viewer::new());
+    h.get_by_label("距離").click();
+    h.run();
+    // Two clicks; the reference is geographiclib's WGS84 inverse (Python, 2825.045 m).
+    let (a, b) = (
+        Coord {
+            x: 139.38,
+            y: 35.665,
+        },
+        Coord {
+            x: 139.41,
+            y: 35.672,
+        },
+    );
+    let pa = screen(&h, a);
+    click_at(&mut h, pa);
+    pause(&mut h);
+    let pb = screen(&h, b);
+    click_at(&mut h, pb);
+    h.key_press(egui::Key::Enter); // ends the line, like a double click
+    h.run();
+    let d = &h.state().drawing;
+    assert!(d.finished);
+    assert_eq!(d.points.len(), 2);
+    // The clicks land within a pixel of the intended places; allow for that.
+    let metres_per_point = h.state().view.unwrap().metres_per_point();
+    let text = d.measure_text(Lang::Ja).unwrap();
+    let km: f64 = text.trim_end_matches(" km").parse().unwrap();
+    assert!(
+        (km * 1000.0 - 2825.045).abs() < 2.0 * metres_per_point,
+        "{text} vs 2825.045 m (±{:.0} m a pixel)",
+        metres_per_point
+    );
+    h.get_by_label(&text);
+    // Esc clears.
+    h.key_press(egui::Key::Escape);
+    h.run();
+    assert!(h.state().drawing.points.is_empty());
+}
+
+#[test]
+fn drawn_area_gets_site_metrics_and_box_selects_sites() {
+    let mut h = harness(Viewer::new());
+    let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
+    let layer = h.state().layers[sites].layer.clone();
+    let s10 = (0..layer.features.len())
+        .find(|&i| layer.value(i, "site_id").map(|v| v.to_string()).as_deref() == Some("S-10"))
+        .unwrap();
+    let env =
+        sitelens::model::Envelope::of(layer.features[s10].geometry.as_ref().unwrap()).unwrap();
+    // Zoom to the site so a drawn square around it is many pixels wide.
+    h.state_mut().command(sitelens::app::Command::ZoomTo(env));
+    h.run();
+    h.get_by_label("面積・区域").click();
+    h.run();
+    let corners = [
+        Coord {
+            x: env.min_x,
+            y: env.min_y,
+        },
+        Coord {
+            x: env.max_x,
+            y: env.min_y,
+        },
+        Coord {
+            x: env.max_x,
+            y: env.max_y,
+        },
+        Coord {
+            x: env.min_x,
+            y: env.max_y,
+        },
+    ];
+    for (k, c) in corners.iter().enumerate() {
+        let p = screen(&h, *c);
+        click_at(&mut h, p);
+        if k == 3 {
+            h.key_press(egui::Key::Enter);
+            h.run();
+        } else {
+            pause(&mut h);
+        }
+    }
+    assert!(h.state().drawing.finished);
+    assert_eq!(h.state().drawing.points.len(), 4);
+    h.get_by_label("この区域の立地指標").click();
+    h.run();
+    h.get_by_label("描いた区域の立地指標");
+    let m = h.state().drawing.metrics.clone().unwrap().unwrap();
+    // The box around S-10 (all 準工業地域 per its metrics) is mostly 準工業地域 too, and its area
+    // is at least the site's.
+    let site_area = layer.value(s10, "area_m2").unwrap().as_f64().unwrap();
+    assert!(m.measures.area_m2.unwrap() >= site_area * 0.99);
+    assert!(m.zoning_text().unwrap().contains("準工業地域"));
+    assert_eq!(
+        m.interchange.as_ref().map(|i| i.0.as_str()),
+        layer
+            .value(s10, "nearest_ic")
+            .map(|v| v.to_string())
+            .as_deref()
+    );
+
+    // Box selection on the sites layer (the default target): zoom out, drag over the city's
+    // middle; exactly the sites whose shapes touch the box are selected.
+    h.key_press(egui::Key::Escape);
+    h.get_by_label("矩形で選択").click();
+    h.run();
+    let home = h.state().home_extent().unwrap();
+    h.state_mut().command(sitelens::app::Command::ZoomTo(home));
+    h.run();
+    let (a, b) = (
+        Coord {
+            x: 139.37,
+            y: 35.655,
+        },
+        Coord {
+            x: 139.41,
+            y: 35.685,
+        },
+    );
+    let (pa, pb) = (screen(&h, a), screen(&h, b));
+    drag(&mut h, pa, pb);
+    let selection = h.state().selection.clone().expect("something selected");
+    assert_eq!(selection.layer, sites);
+    // The box is where the drag went (within a pixel), and the sites whose shapes (rotated
+    // rectangles) touch it are the selection.
+    let drawn = &h.state().drawing.points;
+    let tolerance = 1.5 * h.state().view.unwrap().metres_per_point() / 111_320.0;
+    assert!((drawn[0].x - a.x).abs() < tolerance && (drawn[2].y - b.y).abs() < tolerance);
+    let rect = geo_types::Rect::new(drawn[0], drawn[2]).to_polygon();
+    let expected: std::collections::BTreeSet<usize> = (0..layer.features.len())
+        .filter(|&i| {
+            use geo::Intersects;
+            layer.features[i]
+                .geometry
+                .as_ref()
+                .unwrap()
+                .intersects(&rect)
+        })
+        .collect();
+    assert!(expected.len() >= 3, "{expected:?}");
+    assert_eq!(selection.features, expected);
+}
