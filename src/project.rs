@@ -141,7 +141,7 @@ fn is_true(b: &bool) -> bool {
 }
 
 /// How a layer is drawn; what is not given comes from its role.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StyleSpec {
     /// "#rrggbb" or "#rrggbbaa".
@@ -155,6 +155,15 @@ pub struct StyleSpec {
     /// Radius of point symbols in points.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point_size: Option<f32>,
+    /// 0–1 for the whole layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opacity: Option<f32>,
+    /// Field whose values label the features ("" for no labels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Field whose values colour the features (one colour per value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub categorize: Option<String>,
 }
 
 /// Colours as "#rrggbb" / "#rrggbbaa" text (not premultiplied).

@@ -36,6 +36,89 @@ pub struct MapLayer {
     /// The project entry it came from (path as written there, encoding, …); `None` for files
     /// the user opened.
     pub spec: Option<LayerSpec>,
+    /// Field whose values label the features on the map.
+    pub label: Option<String>,
+    /// Colours by the values of a field, when set.
+    pub categories: Option<Categories>,
+    /// 0–1, applied to every colour of the layer.
+    pub opacity: f32,
+}
+
+/// Categorized styling: one colour per value of a field (the most frequent values first; the
+/// rest share grey as "other").
+pub struct Categories {
+    pub field: String,
+    /// (value as text, colour, feature count), most frequent first.
+    pub classes: Vec<(String, Color32, usize)>,
+    /// Per feature: its class, `None` for null values.
+    pub of_feature: Vec<Option<u16>>,
+}
+
+/// Distinct colours for categories (colour-blind friendly first).
+const CATEGORY_PALETTE: [Color32; 10] = [
+    Color32::from_rgb(0, 114, 178),
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(213, 94, 0),
+    Color32::from_rgb(240, 228, 66),
+    Color32::from_rgb(120, 80, 40),
+    Color32::from_rgb(120, 120, 220),
+    Color32::from_rgb(60, 60, 60),
+];
+
+impl Categories {
+    /// Classes of `field`'s values; `None` when the layer has no such field.
+    pub fn of(layer: &Layer, field: &str) -> Option<Categories> {
+        let col = layer.field_index(field)?;
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        for f in &layer.features {
+            if !f.values[col].is_null() {
+                *counts.entry(f.values[col].to_string()).or_default() += 1;
+            }
+        }
+        let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+        values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let named = values.len().min(CATEGORY_PALETTE.len());
+        let mut classes: Vec<(String, Color32, usize)> = values[..named]
+            .iter()
+            .zip(CATEGORY_PALETTE)
+            .map(|((v, n), c)| (v.clone(), c, *n))
+            .collect();
+        let other: usize = values[named..].iter().map(|v| v.1).sum();
+        if other > 0 {
+            classes.push(("その他 / other".into(), Color32::from_gray(160), other));
+        }
+        let index: HashMap<&str, u16> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.0.as_str(), i as u16))
+            .collect();
+        let other_class = (other > 0).then(|| (classes.len() - 1) as u16);
+        let of_feature = layer
+            .features
+            .iter()
+            .map(|f| {
+                let v = &f.values[col];
+                if v.is_null() {
+                    None
+                } else {
+                    index.get(v.to_string().as_str()).copied().or(other_class)
+                }
+            })
+            .collect();
+        Some(Categories {
+            field: field.to_string(),
+            classes,
+            of_feature,
+        })
+    }
+
+    pub fn colour(&self, id: usize) -> Option<Color32> {
+        let class = (*self.of_feature.get(id)?)?;
+        Some(self.classes[class as usize].1)
+    }
 }
 
 /// A zoning layer's per-feature colours and the zones it holds (for the legend).
@@ -103,6 +186,9 @@ impl MapLayer {
             zoning: None,
             role: None,
             spec: None,
+            label: None,
+            categories: None,
+            opacity: 1.0,
         }
         .with_zoning()
     }
@@ -121,8 +207,63 @@ impl MapLayer {
         }
         l.visible = spec.visible;
         l.role = spec.role;
+        // Stations and sites are labelled by default.
+        l.label = match l.role {
+            Some(Role::Station) => ["N02_005", "駅名", "名称", "name"]
+                .iter()
+                .find(|f| l.layer.field_index(f).is_some())
+                .map(|f| f.to_string()),
+            Some(Role::Site) => ["site_id", "名称", "name"]
+                .iter()
+                .find(|f| l.layer.field_index(f).is_some())
+                .map(|f| f.to_string()),
+            _ => None,
+        };
+        if let Some(s) = &spec.style {
+            if s.label.is_some() {
+                l.label = s.label.clone().filter(|f| !f.is_empty());
+            }
+            l.categories = s
+                .categorize
+                .as_deref()
+                .and_then(|f| Categories::of(&l.layer, f));
+            l.opacity = s.opacity.unwrap_or(1.0).clamp(0.0, 1.0);
+        }
         l.spec = Some(spec);
         l
+    }
+
+    /// How feature `id` is drawn: the layer's style (dimmed when a filter leaves it out), its
+    /// category's or zone's colour, and the layer's opacity.
+    pub fn feature_style(&self, id: usize) -> Style {
+        let passes = self.passes(id);
+        let mut style = if passes {
+            self.style
+        } else {
+            self.style.dimmed()
+        };
+        let fade = |c: Color32| if passes { c } else { c.gamma_multiply(0.2) };
+        if let Some(c) = self.categories.as_ref().and_then(|k| k.colour(id)) {
+            style.fill = fade(c.gamma_multiply(if self.style.point_radius > 0.0 {
+                1.0
+            } else {
+                0.7
+            }));
+            if self.style.fill == Color32::TRANSPARENT {
+                style.stroke = fade(c);
+            }
+        } else if let Some(c) = self
+            .zoning
+            .as_ref()
+            .and_then(|z| z.colours.get(id).copied().flatten())
+        {
+            style.fill = fade(c);
+        }
+        if self.opacity < 1.0 {
+            style.fill = style.fill.gamma_multiply(self.opacity);
+            style.stroke = style.stroke.gamma_multiply(self.opacity);
+        }
+        style
     }
 
     /// The layer as a project entry: its source, role, visibility, style and meta.
@@ -139,7 +280,16 @@ impl MapLayer {
         spec.role = self.role;
         spec.visible = self.visible;
         let default = Style::for_role(self.role, 0);
-        spec.style = (self.style != default || spec.style.is_some()).then(|| self.style.spec());
+        let customised = self.style != default
+            || self.opacity < 1.0
+            || self.categories.is_some()
+            || spec.style.as_ref().is_some_and(|s| s.label.is_some());
+        spec.style = (customised || spec.style.is_some()).then(|| StyleSpec {
+            label: Some(self.label.clone().unwrap_or_default()),
+            categorize: self.categories.as_ref().map(|c| c.field.clone()),
+            opacity: (self.opacity < 1.0).then_some(self.opacity),
+            ..self.style.spec()
+        });
         let meta = &self.layer.meta;
         if spec.credit.is_some() || !spec.path.starts_with(crate::project::EMBEDDED) {
             spec.credit = meta.credit.clone();
@@ -159,24 +309,6 @@ impl MapLayer {
             self.style.width = 0.8;
         }
         self
-    }
-
-    /// The fill colour of feature `id`: its zone's colour on a zoning layer, else the style's.
-    pub fn fill_colour(&self, id: usize, style: &Style) -> Color32 {
-        match self
-            .zoning
-            .as_ref()
-            .and_then(|z| z.colours.get(id).copied().flatten())
-        {
-            Some(c) if style.fill != Color32::TRANSPARENT || self.passes(id) => {
-                if self.passes(id) {
-                    c
-                } else {
-                    c.gamma_multiply(0.2)
-                }
-            }
-            _ => style.fill,
-        }
     }
 
     /// The triangulation of feature `id`'s polygons (cached), `None` if it has none.
@@ -257,6 +389,7 @@ impl Style {
             stroke: Some(self.stroke.to_srgba_unmultiplied()),
             width: Some(self.width),
             point_size: Some(self.point_radius),
+            ..Default::default()
         }
     }
 
@@ -344,6 +477,7 @@ pub fn layers_ui(
     layers: &[MapLayer],
     lang: Lang,
     pending: &[PathBuf],
+    style_open: &mut Option<usize>,
     commands: &mut Vec<Command>,
 ) {
     ui.heading(lang.t("レイヤ", "Layers"));
@@ -406,6 +540,16 @@ pub fn layers_ui(
                 commands.push(Command::EditFilter(i));
             }
             if ui
+                .selectable_label(*style_open == Some(i), lang.t("スタイル", "Style"))
+                .clicked()
+            {
+                *style_open = if *style_open == Some(i) {
+                    None
+                } else {
+                    Some(i)
+                };
+            }
+            if ui
                 .small_button("↑")
                 .on_hover_text(lang.t("上へ", "Move up"))
                 .clicked()
@@ -429,6 +573,15 @@ pub fn layers_ui(
             {
                 commands.push(Command::RemoveLayer(i));
             }
+            if let Some(k) = &map_layer.categories {
+                ui.end_row();
+                for (value, colour, n) in &k.classes {
+                    let (rect, _) =
+                        ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+                    ui.painter().rect_filled(rect, 1.0, *colour);
+                    ui.label(format!("{value} ({n})"));
+                }
+            }
             if let Some(z) = &map_layer.zoning {
                 ui.end_row();
                 for zone in &z.present {
@@ -447,5 +600,127 @@ pub fn layers_ui(
                 );
             }
         });
+        if *style_open == Some(i) {
+            style_editor(ui, i, map_layer, lang, commands);
+        }
     }
+}
+
+/// A layer's new look, from the style editor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restyle {
+    pub style: Style,
+    pub opacity: f32,
+    pub label: Option<String>,
+    pub categorize: Option<String>,
+}
+
+impl MapLayer {
+    /// Applies a [`Restyle`]; categories are recomputed only when their field changes.
+    pub fn restyle(&mut self, r: Restyle) {
+        self.style = r.style;
+        self.opacity = r.opacity.clamp(0.0, 1.0);
+        self.label = r.label;
+        if self.categories.as_ref().map(|c| &c.field) != r.categorize.as_ref() {
+            self.categories = r
+                .categorize
+                .as_deref()
+                .and_then(|f| Categories::of(&self.layer, f));
+        }
+    }
+}
+
+/// Fill, outline, point size, opacity, labels and categories of one layer.
+fn style_editor(
+    ui: &mut egui::Ui,
+    i: usize,
+    l: &MapLayer,
+    lang: Lang,
+    commands: &mut Vec<Command>,
+) {
+    let mut r = Restyle {
+        style: l.style,
+        opacity: l.opacity,
+        label: l.label.clone(),
+        categorize: l.categories.as_ref().map(|c| c.field.clone()),
+    };
+    let before = r.clone();
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        egui::Grid::new(("style", i)).num_columns(2).show(ui, |ui| {
+            ui.label(lang.t("塗り", "Fill"));
+            ui.color_edit_button_srgba(&mut r.style.fill);
+            ui.end_row();
+            let label = ui.label(lang.t("線", "Outline"));
+            ui.horizontal(|ui| {
+                ui.color_edit_button_srgba(&mut r.style.stroke);
+                ui.add(
+                    egui::DragValue::new(&mut r.style.width)
+                        .range(0.0..=12.0)
+                        .speed(0.1)
+                        .suffix(" pt"),
+                )
+                .labelled_by(label.id);
+            });
+            ui.end_row();
+            let label = ui.label(lang.t("点の大きさ", "Point size"));
+            ui.add(
+                egui::DragValue::new(&mut r.style.point_radius)
+                    .range(0.0..=20.0)
+                    .speed(0.1)
+                    .suffix(" pt"),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+            ui.label(lang.t("不透明度", "Opacity"));
+            ui.add(
+                egui::Slider::new(&mut r.opacity, 0.0..=1.0).text(lang.t("不透明度", "opacity")),
+            );
+            ui.end_row();
+            let none = lang.t("（なし）", "(none)");
+            let fields: Vec<&str> = l.layer.fields.iter().map(|f| f.name.as_str()).collect();
+            let label = ui.label(lang.t("ラベル", "Labels"));
+            field_choice(
+                ui,
+                format!("label{i}"),
+                label.id,
+                &mut r.label,
+                &fields,
+                none,
+            );
+            ui.end_row();
+            let label = ui.label(lang.t("値で色分け", "Colour by"));
+            field_choice(
+                ui,
+                format!("categorize{i}"),
+                label.id,
+                &mut r.categorize,
+                &fields,
+                none,
+            );
+            ui.end_row();
+        });
+    });
+    if r != before {
+        commands.push(Command::Restyle(i, r));
+    }
+}
+
+fn field_choice(
+    ui: &mut egui::Ui,
+    id: String,
+    label: egui::Id,
+    value: &mut Option<String>,
+    fields: &[&str],
+    none: &str,
+) {
+    egui::ComboBox::from_id_salt(id)
+        .selected_text(value.as_deref().unwrap_or(none))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(value, None, none);
+            for f in fields {
+                ui.selectable_value(value, Some(f.to_string()), *f);
+            }
+        })
+        .response
+        .labelled_by(label);
 }

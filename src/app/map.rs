@@ -169,8 +169,6 @@ pub fn map_ui(
         .filter(|l| l.visible && l.layer.source.crs.known)
     {
         let layer = &map_layer.layer;
-        // Features a filter leaves out are dimmed, not hidden: the context stays readable.
-        let dimmed = map_layer.style.dimmed();
         let mut shapes = Vec::new();
         // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
         // frame is bounded by the screen, not by the number of features.
@@ -180,11 +178,8 @@ pub fn map_ui(
             let Some(g) = &layer.features[id].geometry else {
                 continue;
             };
-            let style = if map_layer.passes(id) {
-                &map_layer.style
-            } else {
-                &dimmed
-            };
+            // Features a filter leaves out are dimmed, not hidden: the context stays readable.
+            let style = &map_layer.feature_style(id);
             let a = v.screen_from_world(
                 rect,
                 Coord {
@@ -215,11 +210,11 @@ pub fn map_ui(
                     continue;
                 }
             }
-            let fill_colour = map_layer.fill_colour(id, style);
-            if fill_colour != Color32::TRANSPARENT
+            if style.fill != Color32::TRANSPARENT
+                && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
                 && let Some(fill) = map_layer.fill(id)
             {
-                fills.add(&fill, &v, rect, fill_colour);
+                fills.add(&fill, &v, rect, style.fill);
             }
             geometry_shapes(g, &v, rect, style, &mut shapes);
         }
@@ -247,6 +242,7 @@ pub fn map_ui(
         painter.extend(shapes);
     }
 
+    labels(&painter, rect, &v, layers, visible_env);
     if let Some(d) = &drawing {
         d.paint(&painter, &v, rect, response.hover_pos());
     }
@@ -317,6 +313,80 @@ pub fn map_ui(
             egui::FontId::monospace(13.0),
             Color32::from_gray(30),
         );
+    }
+}
+
+/// The most labels drawn in one frame.
+const MAX_LABELS: usize = 400;
+
+/// Labels of the labelled layers (top layer first), placed where they overlap no other label:
+/// to the right of a point, else left, above or below; centred on a polygon. A name already
+/// placed close by (a station's platforms on several lines) is not repeated.
+fn labels(painter: &egui::Painter, rect: Rect, v: &MapView, layers: &[MapLayer], view: Envelope) {
+    let font = egui::FontId::proportional(12.0);
+    let mut placed: Vec<Rect> = Vec::new();
+    let mut names: Vec<(String, Pos2)> = Vec::new();
+    for l in layers
+        .iter()
+        .rev()
+        .filter(|l| l.visible && l.layer.source.crs.known)
+    {
+        let Some(col) = l.label.as_deref().and_then(|f| l.layer.field_index(f)) else {
+            continue;
+        };
+        for (id, env) in l.layer.index.query_envelopes(view) {
+            if placed.len() >= MAX_LABELS {
+                return;
+            }
+            let value = &l.layer.features[id].values[col];
+            if value.is_null() || !l.passes(id) {
+                continue;
+            }
+            let text = value.to_string();
+            let centre = v.screen_from_world(
+                rect,
+                Coord {
+                    x: (env.min_x + env.max_x) / 2.0,
+                    y: (env.min_y + env.max_y) / 2.0,
+                },
+            );
+            if !rect.contains(centre)
+                || names
+                    .iter()
+                    .any(|(n, p)| *n == text && p.distance(centre) < 150.0)
+            {
+                continue;
+            }
+            let galley = painter.layout_no_wrap(text.clone(), font.clone(), Color32::from_gray(20));
+            let size = galley.size();
+            let gap = 6.0 + l.style.point_radius;
+            let point_like = env.max_x - env.min_x < 1e-9 || l.style.point_radius > 0.0;
+            let candidates = if point_like {
+                vec![
+                    centre + Vec2::new(gap, -size.y / 2.0),
+                    centre + Vec2::new(-gap - size.x, -size.y / 2.0),
+                    centre + Vec2::new(-size.x / 2.0, -gap - size.y),
+                    centre + Vec2::new(-size.x / 2.0, gap),
+                ]
+            } else {
+                vec![
+                    centre - size / 2.0,
+                    centre + Vec2::new(gap, -size.y / 2.0),
+                    centre + Vec2::new(-size.x / 2.0, -gap - size.y),
+                ]
+            };
+            let Some(at) = candidates.into_iter().find(|p| {
+                let r = Rect::from_min_size(*p, size).expand(2.0);
+                rect.contains_rect(r) && !placed.iter().any(|q| q.intersects(r))
+            }) else {
+                continue;
+            };
+            let box_ = Rect::from_min_size(at, size);
+            painter.rect_filled(box_.expand(1.5), 2.0, Color32::from_white_alpha(205));
+            painter.galley(at, galley, Color32::from_gray(20));
+            placed.push(box_.expand(2.0));
+            names.push((text, centre));
+        }
     }
 }
 

@@ -133,6 +133,8 @@ pub enum Command {
     SaveProject(PathBuf),
     /// Write the current view as a PNG (with legend and credits).
     ExportMapImage(PathBuf),
+    /// Change a layer's look (style editor).
+    Restyle(usize, layers::Restyle),
     /// Select the features of a layer that touch an area (box or drawn polygon selection).
     SelectWithin {
         layer: usize,
@@ -185,6 +187,8 @@ pub struct Viewer {
     pub project_dialog: ProjectDialog,
     /// The map tool and what it has drawn.
     pub drawing: tools::Drawing,
+    /// The layer whose style editor is open.
+    pub style_open: Option<usize>,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -218,6 +222,7 @@ impl Viewer {
             project: Project::default(),
             project_dialog: ProjectDialog::default(),
             drawing: tools::Drawing::default(),
+            style_open: None,
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
@@ -626,6 +631,11 @@ impl Viewer {
                 };
                 self.project_dialog.result = Some(result);
             }
+            Command::Restyle(i, r) => {
+                if let Some(l) = self.layers.get_mut(i) {
+                    l.restyle(r);
+                }
+            }
             Command::SelectWithin { layer, area } => {
                 if let Some(l) = self.layers.get(layer) {
                     use geo::Intersects;
@@ -778,6 +788,7 @@ impl Viewer {
                         &self.layers,
                         self.lang,
                         &self.loader.pending,
+                        &mut self.style_open,
                         &mut self.commands,
                     );
                     ui.separator();

@@ -129,7 +129,20 @@ fn legend_rows(layers: &[MapLayer], view: Envelope, lang: Lang) -> Vec<(Swatch, 
                     ));
                 }
             }
-            None => rows.push((Swatch::of(l), l.title.clone())),
+            None => match &l.categories {
+                Some(k) => {
+                    rows.push((Swatch::None, format!("{} — {}", l.title, k.field)));
+                    for (value, colour, _) in &k.classes {
+                        let swatch = match Swatch::of(l) {
+                            Swatch::Point(_, stroke, r) => Swatch::Point(*colour, stroke, r),
+                            Swatch::Line(_, w) => Swatch::Line(*colour, w),
+                            _ => Swatch::Fill(*colour, l.style.stroke),
+                        };
+                        rows.push((swatch, format!("  {value}")));
+                    }
+                }
+                None => rows.push((Swatch::of(l), l.title.clone())),
+            },
         }
     }
     rows

@@ -512,7 +512,10 @@ fn opens_a_project_and_saves_what_is_shown() {
     let again = sitelens::project::Project::read(&saved).unwrap();
     assert_eq!(again.layers.len(), 3);
     assert!(!again.layers[1].visible, "the stations were hidden");
-    assert_eq!(again.layers[2].style.unwrap().fill, Some([255, 0, 0, 255]));
+    assert_eq!(
+        again.layers[2].style.as_ref().unwrap().fill,
+        Some([255, 0, 0, 255])
+    );
     assert_eq!(again.analysis, project.analysis);
 }
 
@@ -742,4 +745,71 @@ fn drawn_area_gets_site_metrics_and_box_selects_sites() {
         .collect();
     assert!(expected.len() >= 3, "{expected:?}");
     assert_eq!(selection.features, expected);
+}
+
+#[test]
+fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
+    let mut h = harness(Viewer::new());
+    let (ents, _) = layer_named(h.state(), "enterprises_fictional").unwrap();
+    // Open the enterprises' style editor (the top layer: its Style button comes first).
+    h.get_all_by_label("スタイル").next().unwrap().click();
+    h.run();
+    assert_eq!(h.state().style_open, Some(ents));
+    h.get_by_label("値で色分け");
+    // Colour by industry, labels off, half opacity (what the editor's widgets send).
+    let mut r = {
+        let l = &h.state().layers[ents];
+        sitelens::app::layers::Restyle {
+            style: l.style,
+            opacity: 0.5,
+            label: None,
+            categorize: Some("業種コード".into()),
+        }
+    };
+    r.style.point_radius = 6.0;
+    h.state_mut()
+        .command(sitelens::app::Command::Restyle(ents, r));
+    h.run();
+    let l = &h.state().layers[ents];
+    let k = l.categories.as_ref().expect("categories");
+    assert_eq!(k.field, "業種コード");
+    let total: usize = k.classes.iter().map(|c| c.2).sum();
+    assert_eq!(total, 200, "every enterprise has a class");
+    // The most frequent class is listed under the layer with its count.
+    let (first, colour, n) = k.classes[0].clone();
+    h.get_by_label(&format!("{first} ({n})"));
+    // Its colour is on the map (at half opacity over the map's colours: look for the hue).
+    let image = h.render().unwrap();
+    let [r0, g0, b0, _] = colour.to_array();
+    let seen = image.pixels().any(|p| {
+        // 50 % of the class colour over anything: within half the channel range of it.
+        (0..3).all(|c| (p[c] as i32 - [r0, g0, b0][c] as i32).abs() < 70)
+            && (p[0] as i32 - p[2] as i32).signum() == (r0 as i32 - b0 as i32).signum()
+    });
+    assert!(seen, "class colour {colour:?} on the map");
+
+    // Saved and reopened, the project keeps the look.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("styled.toml");
+    h.state_mut()
+        .command(sitelens::app::Command::SaveProject(path.clone()));
+    h.run();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("categorize = \"業種コード\""), "{text}");
+    assert!(text.contains("opacity = 0.5"), "{text}");
+    let mut again = Viewer::new();
+    again.open(vec![path], Default::default(), None);
+    again.wait_for_loads();
+    let (i, _) = layer_named(&again, "enterprises_fictional").unwrap();
+    let l = &again.layers[i];
+    assert_eq!(l.opacity, 0.5);
+    assert_eq!(l.style.point_radius, 6.0);
+    assert_eq!(
+        l.categories.as_ref().map(|c| c.field.as_str()),
+        Some("業種コード")
+    );
+    assert_eq!(l.label, None);
+    // Sites keep their default labels.
+    let (s, _) = layer_named(&again, "sites_fictional").unwrap();
+    assert_eq!(again.layers[s].label.as_deref(), Some("site_id"));
 }
