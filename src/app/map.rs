@@ -74,6 +74,11 @@ impl MapView {
         self.centre.y += delta.y as f64 / self.points_per_deg;
     }
 
+    /// Degrees of longitude per screen point.
+    pub fn degrees_lon_per_point(&self) -> f64 {
+        1.0 / (self.x_scale * self.points_per_deg)
+    }
+
     /// Metres per screen point (north–south; 1° of latitude ≈ 111,320 m).
     pub fn metres_per_point(&self) -> f64 {
         111_320.0 / self.points_per_deg
@@ -89,6 +94,8 @@ pub struct Extras<'a> {
     pub decorations: bool,
     /// The active drawing tool (the window; none when painting images).
     pub drawing: Option<&'a mut Drawing>,
+    /// Basemap tiles under the layers, when switched on.
+    pub basemap: Option<&'a mut super::tiles::Basemap>,
 }
 
 /// Draws the map and handles its input: drag pans, wheel/pinch and +/− zoom, a click identifies,
@@ -105,7 +112,9 @@ pub fn map_ui(
     let Extras {
         decorations,
         mut drawing,
+        basemap,
     } = extras;
+    let basemap_credit = basemap.as_ref().map(|b| b.source.credit.clone());
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
     let home = home.unwrap_or(Envelope::new(139.35, 35.63, 139.45, 35.70));
     let v = view.get_or_insert_with(|| MapView::fit(home, rect));
@@ -163,6 +172,9 @@ pub fn map_ui(
 
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_rgb(246, 244, 238));
+    if let Some(b) = basemap {
+        b.paint(ui.ctx(), &painter, &v, rect);
+    }
     let visible_env = v.envelope(rect);
     for map_layer in layers
         .iter()
@@ -286,7 +298,7 @@ pub fn map_ui(
         let c = v.world_from_screen(rect, p);
         status = cursor_text(c);
     }
-    let mut credits: Vec<&str> = Vec::new();
+    let mut credits: Vec<&str> = basemap_credit.as_deref().into_iter().collect();
     for credit in shown.iter().filter_map(|l| l.layer.meta.credit.as_deref()) {
         if !credits.contains(&credit) {
             credits.push(credit);
@@ -294,16 +306,28 @@ pub fn map_ui(
     }
     let font = egui::FontId::proportional(11.0);
     let mut y = rect.bottom() - 4.0;
+    // Labels (not painted text), so screen readers and tests find the credits.
     for line in credits.iter().rev() {
-        let galley = painter.layout_no_wrap(line.to_string(), font.clone(), Color32::from_gray(60));
-        let pos = Pos2::new(rect.right() - galley.size().x - 6.0, y - galley.size().y);
+        let size = painter
+            .layout_no_wrap(line.to_string(), font.clone(), Color32::from_gray(60))
+            .size();
+        let pos = Pos2::new(rect.right() - size.x - 6.0, y - size.y);
         painter.rect_filled(
-            Rect::from_min_size(pos, galley.size()).expand(2.0),
+            Rect::from_min_size(pos, size).expand(2.0),
             2.0,
             Color32::from_white_alpha(200),
         );
-        y -= galley.size().y + 2.0;
-        painter.galley(pos, galley, Color32::from_gray(60));
+        y -= size.y + 2.0;
+        ui.put(
+            Rect::from_min_size(pos, size),
+            egui::Label::new(
+                egui::RichText::new(*line)
+                    .font(font.clone())
+                    .color(Color32::from_gray(60)),
+            )
+            .wrap_mode(egui::TextWrapMode::Extend)
+            .selectable(false),
+        );
     }
     if !status.is_empty() {
         painter.text(

@@ -19,6 +19,7 @@ pub mod render;
 mod settings;
 pub mod sheet;
 mod table;
+pub mod tiles;
 pub mod tools;
 
 use std::collections::BTreeSet;
@@ -133,6 +134,8 @@ pub enum Command {
     SaveProject(PathBuf),
     /// Write the current view as a PNG (with legend and credits).
     ExportMapImage(PathBuf),
+    /// Switch basemap tiles on (from this source) or off.
+    SetBasemap(Option<tiles::TileSource>),
     /// Change a layer's look (style editor).
     Restyle(usize, layers::Restyle),
     /// Select the features of a layer that touch an area (box or drawn polygon selection).
@@ -189,6 +192,10 @@ pub struct Viewer {
     pub drawing: tools::Drawing,
     /// The layer whose style editor is open.
     pub style_open: Option<usize>,
+    /// Basemap tiles, when switched on.
+    pub basemap: Option<tiles::Basemap>,
+    /// Where tiles are cached on disk.
+    pub tile_cache: PathBuf,
     loader: loading::Loader,
     table: table::TableState,
     pending_zoom: Option<Envelope>,
@@ -223,6 +230,8 @@ impl Viewer {
             project_dialog: ProjectDialog::default(),
             drawing: tools::Drawing::default(),
             style_open: None,
+            basemap: None,
+            tile_cache: tiles::Basemap::default_cache_root(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
             pending_zoom: None,
@@ -410,6 +419,7 @@ impl Viewer {
                 .filter(|l| !l.visible)
                 .map(|l| l.layer.name.clone())
                 .collect(),
+            basemap: self.basemap.as_ref().map(|b| b.source.id.clone()),
         }
     }
 
@@ -417,6 +427,9 @@ impl Viewer {
     /// remembered view.
     pub fn restore(&mut self, saved: Settings) {
         self.lang = saved.lang;
+        if let Some(source) = saved.basemap.as_deref().and_then(tiles::TileSource::named) {
+            self.apply(Command::SetBasemap(Some(source)));
+        }
         self.view = saved.view;
         self.hidden_on_restore = saved.hidden;
         for l in &mut self.layers {
@@ -630,6 +643,9 @@ impl Viewer {
                         .into()),
                 };
                 self.project_dialog.result = Some(result);
+            }
+            Command::SetBasemap(source) => {
+                self.basemap = source.map(|s| tiles::Basemap::new(s, &self.tile_cache));
             }
             Command::Restyle(i, r) => {
                 if let Some(l) = self.layers.get_mut(i) {
@@ -856,11 +872,20 @@ impl Viewer {
                 map::Extras {
                     decorations: true,
                     drawing: Some(&mut self.drawing),
+                    basemap: self.basemap.as_mut(),
                 },
                 &mut self.commands,
             );
         });
 
+        if let Some(e) = self.basemap.as_mut().and_then(|b| b.last_error.take())
+            && self.notices.last().is_none_or(|n| n.text != e)
+        {
+            self.notices.push(Notice {
+                error: true,
+                text: e,
+            });
+        }
         let commands = std::mem::take(&mut self.commands);
         if !commands.is_empty() {
             // What the commands changed shows in the next frame.
@@ -913,6 +938,24 @@ impl Viewer {
                 }
                 if ui.button(lang.t("用地の評価…", "Site ranking…")).clicked() {
                     self.ranking.open = true;
+                }
+                ui.separator();
+                ui.label(lang.t("背景地図（インターネット）", "Basemap (internet)"));
+                let current = self.basemap.as_ref().map(|b| b.source.id.clone());
+                if ui
+                    .radio(current.is_none(), lang.t("なし", "None"))
+                    .clicked()
+                {
+                    self.commands.push(Command::SetBasemap(None));
+                }
+                for (id, ja, en) in tiles::BASEMAPS {
+                    if ui
+                        .radio(current.as_deref() == Some(id), lang.t(ja, en))
+                        .clicked()
+                    {
+                        self.commands
+                            .push(Command::SetBasemap(tiles::TileSource::named(id)));
+                    }
                 }
             });
             ui.menu_button(lang.t("言語", "Language"), |ui| {

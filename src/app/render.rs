@@ -35,6 +35,7 @@ pub fn map_image_ui(
         map::Extras {
             decorations,
             drawing: None,
+            basemap: None,
         },
         &mut commands,
     );

@@ -19,4 +19,6 @@ pub struct Settings {
     pub files: Vec<PathBuf>,
     /// Names of hidden layers.
     pub hidden: Vec<String>,
+    /// The basemap switched on (an id of `tiles::BASEMAPS`).
+    pub basemap: Option<String>,
 }

@@ -17,6 +17,8 @@ mod sample;
 #[cfg(feature = "gui")]
 mod sheet;
 #[cfg(feature = "gui")]
+mod tiles;
+#[cfg(feature = "gui")]
 mod ui;
 
 use std::path::{Path, PathBuf};

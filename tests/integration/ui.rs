@@ -10,7 +10,7 @@ use sitelens::model::Value;
 
 use crate::corpus;
 
-fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
+pub fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
     let mut fonts_installed = false;
     let mut h = Harness::builder()
         .with_size(Vec2::new(1400.0, 1000.0))
