@@ -100,7 +100,15 @@ fn main() -> Result<()> {
                     })
                 })
                 .collect();
-            let area_m2: f64 = shifted.iter().map(|p| p.geodesic_area_unsigned()).sum();
+            // Exterior minus holes, each ring unsigned: geo's unsigned area of a polygon whose
+            // rings wind the "wrong" way counts the rest of the globe.
+            let ring_area = |r: &geo_types::LineString<f64>| {
+                Polygon::new(r.clone(), vec![]).geodesic_area_signed().abs()
+            };
+            let area_m2: f64 = shifted
+                .iter()
+                .map(|p| ring_area(p.exterior()) - p.interiors().iter().map(ring_area).sum::<f64>())
+                .sum();
             let class = CLASSES[(tile * 7 + i) % CLASSES.len()];
 
             if written > 0 {
