@@ -321,11 +321,14 @@ fn finish(
 ) -> Result<Layer, LoadError> {
     let display = input.display();
     checks::check(&mut parsed.features, &mut parsed.warnings);
-    let source_bbox = parsed
-        .features
-        .iter()
-        .filter_map(|f| Envelope::of(f.geometry.as_ref()?))
-        .reduce(Envelope::union);
+    let source_bbox = {
+        use rayon::prelude::*;
+        parsed
+            .features
+            .par_iter()
+            .filter_map(|f| Envelope::of(f.geometry.as_ref()?))
+            .reduce_with(Envelope::union)
+    };
     let stated = match (&options.crs, parsed.crs) {
         (Some(user), _) => Some((crs::normalize_definition(user), "user")),
         (

@@ -76,13 +76,17 @@ pub struct Pick {
 impl SpatialIndex {
     /// Bulk-loads the envelopes of all features with a usable geometry.
     pub fn build(features: &[Feature]) -> Self {
-        let mut bbox: Option<Envelope> = None;
-        let entries: Vec<Entry> = features
-            .iter()
+        use rayon::prelude::*;
+        // Envelopes on every core; the bulk load itself is rstar's.
+        let envelopes: Vec<(usize, Envelope)> = features
+            .par_iter()
             .enumerate()
-            .filter_map(|(i, f)| {
-                let env = Envelope::of(f.geometry.as_ref()?)?;
-                bbox = Some(bbox.map_or(env, |b| b.union(env)));
+            .filter_map(|(i, f)| Some((i, Envelope::of(f.geometry.as_ref()?)?)))
+            .collect();
+        let bbox = envelopes.iter().map(|e| e.1).reduce(Envelope::union);
+        let entries: Vec<Entry> = envelopes
+            .into_iter()
+            .filter_map(|(i, env)| {
                 let rect = Rectangle::from_corners([env.min_x, env.min_y], [env.max_x, env.max_y]);
                 Some(GeomWithData::new(rect, u32::try_from(i).ok()?))
             })
