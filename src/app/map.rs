@@ -96,6 +96,9 @@ pub struct Extras<'a> {
     pub drawing: Option<&'a mut Drawing>,
     /// Basemap tiles under the layers, when switched on.
     pub basemap: Option<&'a mut super::tiles::Basemap>,
+    /// The layers kept as an image that pans and zooms by transform (the window); `None` draws
+    /// them directly (images, sheets).
+    pub layer_image: Option<&'a mut super::layer_image::LayerImage>,
 }
 
 /// Draws the map and handles its input: drag pans, wheel/pinch and +/− zoom, a click identifies,
@@ -113,6 +116,7 @@ pub fn map_ui(
         decorations,
         mut drawing,
         basemap,
+        layer_image,
     } = extras;
     let basemap_credit = basemap.as_ref().map(|b| b.source.credit.clone());
     let (rect, response) = ui.allocate_exact_size(ui.available_size(), Sense::click_and_drag());
@@ -176,64 +180,9 @@ pub fn map_ui(
         b.paint(ui.ctx(), &painter, &v, rect);
     }
     let visible_env = v.envelope(rect);
-    for map_layer in layers
-        .iter()
-        .filter(|l| l.visible && l.layer.source.crs.known)
-    {
-        let layer = &map_layer.layer;
-        let mut shapes = Vec::new();
-        // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
-        // frame is bounded by the screen, not by the number of features.
-        let mut tiny = TinyPixels::new(rect);
-        let mut fills = FillMeshes::default();
-        for (id, env) in layer.index.query_envelopes(visible_env) {
-            let Some(g) = &layer.features[id].geometry else {
-                continue;
-            };
-            // Features a filter leaves out are dimmed, not hidden: the context stays readable.
-            let style = &map_layer.feature_style(id);
-            let a = v.screen_from_world(
-                rect,
-                Coord {
-                    x: env.min_x,
-                    y: env.min_y,
-                },
-            );
-            let b = v.screen_from_world(
-                rect,
-                Coord {
-                    x: env.max_x,
-                    y: env.max_y,
-                },
-            );
-            let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
-            if !matches!(g, Geometry::Point(_)) {
-                if w < 1.5 && h < 1.5 {
-                    tiny.mark(
-                        Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
-                        style.swatch(),
-                    );
-                    continue;
-                }
-                // A few points across: its box is what can be seen (and outlines this small
-                // only make spiky miter joins).
-                if w < 4.0 && h < 4.0 {
-                    tiny.rect(Rect::from_two_pos(a, b), style.swatch());
-                    continue;
-                }
-            }
-            if style.fill != Color32::TRANSPARENT
-                && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
-                && let Some(fill) = map_layer.fill(id)
-            {
-                fills.add(&fill, &v, rect, style.fill);
-            }
-            geometry_shapes(g, &v, rect, style, &mut shapes);
-        }
-        // Fills under outlines.
-        painter.extend(fills.into_shapes());
-        shapes.extend(tiny.into_shapes());
-        painter.extend(shapes);
+    match layer_image {
+        Some(image) => image.paint(ui.ctx(), &painter, &v, rect, layers),
+        None => paint_layers(&painter, rect, &v, layers),
     }
 
     if let Some(sel) = selection
@@ -337,6 +286,71 @@ pub fn map_ui(
             egui::FontId::monospace(13.0),
             Color32::from_gray(30),
         );
+    }
+}
+
+/// Draws the visible layers as `v` shows them in `rect`: R-tree culling, cached triangulations,
+/// features under a pixel or two drawn as that pixel or their box.
+pub fn paint_layers(painter: &egui::Painter, rect: Rect, v: &MapView, layers: &[MapLayer]) {
+    let visible_env = v.envelope(rect);
+    for map_layer in layers
+        .iter()
+        .filter(|l| l.visible && l.layer.source.crs.known)
+    {
+        let layer = &map_layer.layer;
+        let mut shapes = Vec::new();
+        // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
+        // frame is bounded by the screen, not by the number of features.
+        let mut tiny = TinyPixels::new(rect);
+        let mut fills = FillMeshes::default();
+        for (id, env) in layer.index.query_envelopes(visible_env) {
+            let Some(g) = &layer.features[id].geometry else {
+                continue;
+            };
+            // Features a filter leaves out are dimmed, not hidden: the context stays readable.
+            let style = &map_layer.feature_style(id);
+            let a = v.screen_from_world(
+                rect,
+                Coord {
+                    x: env.min_x,
+                    y: env.min_y,
+                },
+            );
+            let b = v.screen_from_world(
+                rect,
+                Coord {
+                    x: env.max_x,
+                    y: env.max_y,
+                },
+            );
+            let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
+            if !matches!(g, Geometry::Point(_)) {
+                if w < 1.5 && h < 1.5 {
+                    tiny.mark(
+                        Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
+                        style.swatch(),
+                    );
+                    continue;
+                }
+                // A few points across: its box is what can be seen (and outlines this small
+                // only make spiky miter joins).
+                if w < 4.0 && h < 4.0 {
+                    tiny.rect(Rect::from_two_pos(a, b), style.swatch());
+                    continue;
+                }
+            }
+            if style.fill != Color32::TRANSPARENT
+                && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
+                && let Some(fill) = map_layer.fill(id)
+            {
+                fills.add(&fill, v, rect, style.fill);
+            }
+            geometry_shapes(g, v, rect, style, &mut shapes);
+        }
+        // Fills under outlines.
+        painter.extend(fills.into_shapes());
+        shapes.extend(tiny.into_shapes());
+        painter.extend(shapes);
     }
 }
 

@@ -8,6 +8,7 @@ mod export_dialog;
 mod filter_panel;
 mod i18n;
 pub mod identify;
+pub mod layer_image;
 pub mod layers;
 mod loading;
 mod map;
@@ -194,6 +195,8 @@ pub struct Viewer {
     pub style_open: Option<usize>,
     /// Basemap tiles, when switched on.
     pub basemap: Option<tiles::Basemap>,
+    /// The layers as an image that pans and zooms by transform.
+    pub layer_image: layer_image::LayerImage,
     /// Where tiles are cached on disk.
     pub tile_cache: PathBuf,
     loader: loading::Loader,
@@ -231,6 +234,7 @@ impl Viewer {
             drawing: tools::Drawing::default(),
             style_open: None,
             basemap: None,
+            layer_image: layer_image::LayerImage::default(),
             tile_cache: tiles::Basemap::default_cache_root(),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
@@ -873,6 +877,7 @@ impl Viewer {
                     decorations: true,
                     drawing: Some(&mut self.drawing),
                     basemap: self.basemap.as_mut(),
+                    layer_image: Some(&mut self.layer_image),
                 },
                 &mut self.commands,
             );

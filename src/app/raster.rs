@@ -77,8 +77,77 @@ impl Canvas {
         }
     }
 
-    /// Paints tessellated primitives (positions in points; `ppp` pixels per point).
+    /// Paints tessellated primitives (positions in points; `ppp` pixels per point), in bands
+    /// of rows on every core (each pixel sees the primitives in the same order: the result
+    /// does not depend on the number of bands).
     pub fn paint(&mut self, primitives: &[ClippedPrimitive], textures: &Textures, ppp: f32) {
+        use rayon::prelude::*;
+        let (width, height) = (self.width, self.height);
+        if width == 0 || height == 0 {
+            return;
+        }
+        let bands = (rayon::current_num_threads() * 2).clamp(1, height);
+        let rows = height.div_ceil(bands);
+        self.pixels
+            .par_chunks_mut(width * rows)
+            .enumerate()
+            .for_each(|(k, pixels)| {
+                let mut band = Band {
+                    pixels,
+                    width,
+                    y0: k * rows,
+                };
+                band.paint(primitives, textures, ppp);
+            });
+    }
+
+    /// Premultiplied RGBA8 for an egui texture.
+    pub fn to_color_image(&self) -> ColorImage {
+        let pixels = self
+            .pixels
+            .iter()
+            .map(|p| {
+                let [r, g, b, a] = p.map(|c| c.round().clamp(0.0, 255.0) as u8);
+                egui::Color32::from_rgba_premultiplied(r, g, b, a)
+            })
+            .collect();
+        ColorImage::new([self.width, self.height], pixels)
+    }
+
+    /// The image as straight (not premultiplied) RGBA8, for PNG.
+    pub fn to_rgba8(&self) -> Vec<u8> {
+        self.pixels.iter().flat_map(|&p| straight(p)).collect()
+    }
+
+    /// The pixel at (x, y) as straight RGBA8.
+    pub fn rgba(&self, x: usize, y: usize) -> [u8; 4] {
+        straight(self.pixels[y * self.width + x])
+    }
+
+    /// Writes the image as PNG.
+    pub fn write_png(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut encoder = png::Encoder::new(w, self.width as u32, self.height as u32);
+        encoder.set_color(png::ColorType::Rgba);
+        encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Balanced);
+        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
+        writer
+            .write_image_data(&self.to_rgba8())
+            .map_err(std::io::Error::other)?;
+        writer.finish().map_err(std::io::Error::other)
+    }
+}
+
+/// Rows `y0..y0 + pixels.len() / width` of a canvas, painted on one thread.
+struct Band<'a> {
+    pixels: &'a mut [[f32; 4]],
+    width: usize,
+    y0: usize,
+}
+
+impl Band<'_> {
+    fn paint(&mut self, primitives: &[ClippedPrimitive], textures: &Textures, ppp: f32) {
+        let y1 = self.y0 + self.pixels.len() / self.width;
         for p in primitives {
             let Primitive::Mesh(mesh) = &p.primitive else {
                 continue;
@@ -86,30 +155,76 @@ impl Canvas {
             let clip = p.clip_rect;
             let clip = [
                 (clip.min.x * ppp).round().max(0.0) as usize,
-                (clip.min.y * ppp).round().max(0.0) as usize,
+                ((clip.min.y * ppp).round().max(0.0) as usize).max(self.y0),
                 ((clip.max.x * ppp).round().max(0.0) as usize).min(self.width),
-                ((clip.max.y * ppp).round().max(0.0) as usize).min(self.height),
+                ((clip.max.y * ppp).round().max(0.0) as usize).min(y1),
             ];
             if clip[0] >= clip[2] || clip[1] >= clip[3] {
                 continue;
             }
-            self.paint_mesh(mesh, textures.images.get(&mesh.texture_id), ppp, clip);
+            let texture = textures.images.get(&mesh.texture_id);
+            if let (Some(t), Some(quad)) = (texture, ImageQuad::of(mesh)) {
+                self.image(t, &quad, ppp, clip);
+                continue;
+            }
+            for tri in mesh.indices.chunks_exact(3) {
+                let v = |i: u32| mesh.vertices.get(i as usize);
+                let (Some(a), Some(b), Some(c)) = (v(tri[0]), v(tri[1]), v(tri[2])) else {
+                    continue;
+                };
+                self.triangle([a, b, c], texture, ppp, clip);
+            }
         }
     }
 
-    fn paint_mesh(
-        &mut self,
-        mesh: &Mesh,
-        texture: Option<&ColorImage>,
-        ppp: f32,
-        clip: [usize; 4],
-    ) {
-        for tri in mesh.indices.chunks_exact(3) {
-            let v = |i: u32| mesh.vertices.get(i as usize);
-            let (Some(a), Some(b), Some(c)) = (v(tri[0]), v(tri[1]), v(tri[2])) else {
-                continue;
-            };
-            self.triangle([a, b, c], texture, ppp, clip);
+    /// An untinted, axis-aligned image: texels looked up per row and per column (a shifted
+    /// image at the same scale copies texels; a scaled one samples bilinearly).
+    fn image(&mut self, texture: &ColorImage, quad: &ImageQuad, ppp: f32, clip: [usize; 4]) {
+        let [tw, th] = texture.size;
+        if tw == 0 || th == 0 {
+            return;
+        }
+        let (min, max) = (quad.pos.min * ppp, quad.pos.max * ppp);
+        let x0 = (min.x.round().max(clip[0] as f32)) as usize;
+        let x1 = (max.x.round().min(clip[2] as f32)).max(0.0) as usize;
+        let y0 = (min.y.round().max(clip[1] as f32)) as usize;
+        let y1 = (max.y.round().min(clip[3] as f32)).max(0.0) as usize;
+        if x0 >= x1 || y0 >= y1 {
+            return;
+        }
+        // Texel coordinate of a pixel centre along one axis: (first texel, next texel, weight).
+        let axis = |p: usize, lo: f32, hi: f32, uv_lo: f32, uv_hi: f32, n: usize| {
+            let t = uv_lo + (p as f32 + 0.5 - lo) / (hi - lo) * (uv_hi - uv_lo);
+            let x = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+            let i = x.floor() as usize;
+            (i, (i + 1).min(n - 1), x - i as f32)
+        };
+        let columns: Vec<_> = (x0..x1)
+            .map(|x| axis(x, min.x, max.x, quad.uv.min.x, quad.uv.max.x, tw))
+            .collect();
+        let texel = |x: usize, y: usize| texture.pixels[y * tw + x].to_array().map(f32::from);
+        for y in y0..y1 {
+            let (ya, yb, fy) = axis(y, min.y, max.y, quad.uv.min.y, quad.uv.max.y, th);
+            let row = &mut self.pixels[(y - self.y0) * self.width..][x0..x1];
+            for (dst, &(xa, xb, fx)) in row.iter_mut().zip(&columns) {
+                let src = if fx == 0.0 && fy == 0.0 {
+                    texel(xa, ya)
+                } else {
+                    let (a, b, c, d) = (texel(xa, ya), texel(xb, ya), texel(xa, yb), texel(xb, yb));
+                    [0, 1, 2, 3].map(|i| {
+                        let top = a[i] + (b[i] - a[i]) * fx;
+                        let bottom = c[i] + (d[i] - c[i]) * fx;
+                        top + (bottom - top) * fy
+                    })
+                };
+                if src[3] == 0.0 {
+                    continue;
+                }
+                let keep = 1.0 - src[3] / 255.0;
+                for i in 0..4 {
+                    dst[i] = src[i] + dst[i] * keep;
+                }
+            }
         }
     }
 
@@ -203,7 +318,7 @@ impl Canvas {
                         mul(col, sample(texture, u, t))
                     }
                 };
-                let dst = &mut self.pixels[y * self.width + x];
+                let dst = &mut self.pixels[(y - self.y0) * self.width + x];
                 let keep = 1.0 - src[3] / 255.0;
                 for i in 0..4 {
                     dst[i] = src[i] + dst[i] * keep;
@@ -211,28 +326,34 @@ impl Canvas {
             }
         }
     }
+}
 
-    /// The image as straight (not premultiplied) RGBA8, for PNG.
-    pub fn to_rgba8(&self) -> Vec<u8> {
-        self.pixels.iter().flat_map(|&p| straight(p)).collect()
-    }
+/// A mesh that is one white-tinted, axis-aligned textured rectangle (as [`Mesh::add_rect_with_uv`]
+/// makes it).
+struct ImageQuad {
+    pos: egui::Rect,
+    uv: egui::Rect,
+}
 
-    /// The pixel at (x, y) as straight RGBA8.
-    pub fn rgba(&self, x: usize, y: usize) -> [u8; 4] {
-        straight(self.pixels[y * self.width + x])
-    }
-
-    /// Writes the image as PNG.
-    pub fn write_png(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        let mut encoder = png::Encoder::new(w, self.width as u32, self.height as u32);
-        encoder.set_color(png::ColorType::Rgba);
-        encoder.set_depth(png::BitDepth::Eight);
-        encoder.set_compression(png::Compression::Balanced);
-        let mut writer = encoder.write_header().map_err(std::io::Error::other)?;
-        writer
-            .write_image_data(&self.to_rgba8())
-            .map_err(std::io::Error::other)?;
-        writer.finish().map_err(std::io::Error::other)
+impl ImageQuad {
+    fn of(mesh: &Mesh) -> Option<ImageQuad> {
+        let [a, b, c, d] = mesh.vertices.as_slice() else {
+            return None;
+        };
+        let white = [a, b, c, d].iter().all(|v| v.color == egui::Color32::WHITE);
+        let aligned = a.pos.y == b.pos.y
+            && c.pos.y == d.pos.y
+            && a.pos.x == c.pos.x
+            && b.pos.x == d.pos.x
+            && a.uv.y == b.uv.y
+            && c.uv.y == d.uv.y
+            && a.uv.x == c.uv.x
+            && b.uv.x == d.uv.x;
+        let ordered = a.pos.x < d.pos.x && a.pos.y < d.pos.y;
+        (white && aligned && ordered && mesh.indices == [0, 1, 2, 2, 1, 3]).then(|| ImageQuad {
+            pos: egui::Rect::from_min_max(a.pos, d.pos),
+            uv: egui::Rect::from_min_max(a.uv, d.uv),
+        })
     }
 }
 
@@ -286,6 +407,8 @@ pub struct Headless {
     ctx: egui::Context,
     input: egui::RawInput,
     textures: Textures,
+    /// What the canvas starts as (white; transparent for an image drawn over other things).
+    pub background: egui::Color32,
 }
 
 /// One painted frame with what it cost.
@@ -318,7 +441,20 @@ impl Headless {
             ctx,
             input,
             textures: Textures::default(),
+            background: egui::Color32::WHITE,
         }
+    }
+
+    /// The size in points and the pixels per point.
+    pub fn size(&self) -> (egui::Vec2, f32) {
+        let size = self.input.screen_rect.unwrap_or(egui::Rect::ZERO).size();
+        let ppp = self
+            .input
+            .viewports
+            .get(&egui::ViewportId::ROOT)
+            .and_then(|v| v.native_pixels_per_point)
+            .unwrap_or(1.0);
+        (size, ppp)
     }
 
     /// Runs `ui` once and paints the result.
@@ -335,7 +471,7 @@ impl Headless {
         let size = self.input.screen_rect.unwrap_or(egui::Rect::ZERO).size();
         let width = (size.x * out.pixels_per_point).round() as usize;
         let height = (size.y * out.pixels_per_point).round() as usize;
-        let mut canvas = Canvas::new(width, height, egui::Color32::WHITE);
+        let mut canvas = Canvas::new(width, height, self.background);
         canvas.paint(&primitives, &self.textures, out.pixels_per_point);
         Frame {
             canvas,

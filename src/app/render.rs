@@ -36,6 +36,7 @@ pub fn map_image_ui(
             decorations,
             drawing: None,
             basemap: None,
+            layer_image: None,
         },
         &mut commands,
     );
@@ -293,48 +294,79 @@ pub fn viewer_for(files: &[PathBuf]) -> anyhow::Result<Viewer> {
     Ok(viewer)
 }
 
-/// Paints `frames` frames panning across and zooming in, and reports median timings.
+/// Paints `frames` frames panning across and zooming in, and reports median timings: as the
+/// window does (the layers' image moved or scaled; a redraw once the view rests) and drawing
+/// everything every frame (as map images and sheets do).
 fn bench(viewer: &Viewer, extent: Envelope, size_px: [u32; 2], ppp: f32, frames: usize) -> String {
+    use super::layer_image::{LayerImage, Policy};
+    use std::time::Duration;
     let size = Vec2::new(size_px[0] as f32 / ppp, size_px[1] as f32 / ppp);
     let mut headless = Headless::new(size, ppp);
-    let mut view: Option<MapView> = None;
+    let frames = frames.max(1);
     let mut rows = Vec::new();
-    for (name, zoom) in [("pan", 1.0), ("zoom", 1.05)] {
+    let never = Policy {
+        live_below: Duration::ZERO,
+        settle: Duration::from_secs(3600),
+    };
+    let at_once = Policy {
+        live_below: Duration::ZERO,
+        settle: Duration::ZERO,
+    };
+    let cases = [
+        ("pan (window: the layers' image moved)", Some(never), 1.0),
+        ("zoom (window: the layers' image scaled)", Some(never), 1.05),
+        ("redraw once the view rests (window)", Some(at_once), 1.0),
+        ("pan, redrawing every frame", None, 1.0),
+        ("zoom, redrawing every frame", None, 1.05),
+    ];
+    for (name, policy, zoom) in cases {
+        let mut view: Option<MapView> = None;
+        let mut image = LayerImage::default();
         let mut times = Vec::new();
-        for i in 0..frames.max(1) + 1 {
+        for i in 0..=frames {
             if let Some(v) = &mut view {
                 let r = Rect::from_min_size(Pos2::ZERO, size);
                 if zoom == 1.0 {
-                    v.pan(Vec2::new(size.x * 0.01, 0.0));
+                    v.pan(Vec2::new((size.x * 0.01).round(), 0.0));
                 } else {
                     v.zoom_around(r, r.center(), zoom);
                 }
             }
+            // The first frame draws the layers (fonts, triangulations, the first image).
+            image.policy = if i == 0 {
+                at_once
+            } else {
+                policy.unwrap_or(at_once)
+            };
             let f = headless.frame(|ui| {
-                map_image_ui(
+                let mut commands = Vec::new();
+                map::map_ui(
                     ui,
                     &mut view,
-                    extent,
+                    Some(extent),
                     &viewer.layers,
                     None,
-                    true,
-                    viewer.lang,
-                )
+                    map::Extras {
+                        decorations: true,
+                        drawing: None,
+                        basemap: None,
+                        layer_image: policy.is_some().then_some(&mut image),
+                    },
+                    &mut commands,
+                );
             });
-            // The first frame (fonts, triangulations) is reported separately.
-            if i == 0 && name == "pan" {
+            let t = (ms(f.build), ms(f.tessellate), ms(f.raster));
+            if i == 0 && rows.is_empty() {
                 rows.push(format!(
                     "first frame: build {:.1} ms, tessellate {:.1} ms, raster {:.1} ms",
-                    ms(f.build),
-                    ms(f.tessellate),
-                    ms(f.raster)
+                    t.0, t.1, t.2
                 ));
             } else if i > 0 {
-                times.push((ms(f.build), ms(f.tessellate), ms(f.raster)));
+                times.push(t);
             }
         }
         let median = |k: usize| {
-            let mut v: Vec<f64> = times.iter().map(|t| [t.0, t.1, t.2][k]).collect::<Vec<_>>();
+            let mut v: Vec<f64> = times.iter().map(|t| [t.0, t.1, t.2][k]).collect();
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
         };
