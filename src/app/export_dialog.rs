@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
+use super::file_picker::Filter;
 use super::{Lang, MapLayer, Selection};
 use crate::export::{self, ExportOptions, Profile, Section};
 
@@ -17,6 +18,8 @@ pub struct ExportDialog {
     pub precision: usize,
     pub path: String,
     pub result: Option<Result<String, String>>,
+    /// The desktop's save dialog behind Browse….
+    pub picker: super::file_picker::FilePicker,
 }
 
 impl Default for ExportDialog {
@@ -29,6 +32,7 @@ impl Default for ExportDialog {
             precision: 7,
             path: "export.geojson".into(),
             result: None,
+            picker: Default::default(),
         }
     }
 }
@@ -135,11 +139,17 @@ impl ExportDialog {
                     ui.add(egui::DragValue::new(&mut self.precision).range(0..=15))
                         .labelled_by(label.id);
                 });
-                ui.horizontal(|ui| {
-                    let label = ui.label(lang.t("保存先", "Save to"));
-                    ui.text_edit_singleline(&mut self.path)
-                        .labelled_by(label.id);
-                });
+                super::project_dialog::path_field(
+                    ui,
+                    lang,
+                    &mut self.picker,
+                    "export",
+                    &mut self.path,
+                    &[
+                        Filter::new("GeoJSON (RFC 7946)", &["geojson", "json"]),
+                        Filter::new("CSV", &["csv"]),
+                    ],
+                );
                 ui.weak(lang.t(
                     ".geojson（RFC 7946）または .csv",
                     ".geojson (RFC 7946) or .csv",

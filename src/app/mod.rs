@@ -5,6 +5,7 @@
 //! Panels emit [`Command`]s; [`Viewer::apply`] carries them out once per frame.
 
 mod export_dialog;
+pub mod file_picker;
 mod filter_panel;
 mod i18n;
 pub mod identify;
@@ -51,6 +52,13 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
             .with_title("sitelens — 日野市 Hino")
             .with_inner_size([1280.0, 820.0])
             .with_drag_and_drop(true),
+        // OpenGL by default: on machines without a GPU (Mesa's llvmpipe) a frame of this window
+        // costs about a sixth of wgpu's on lavapipe (README, frame times).
+        // SITELENS_RENDERER=wgpu picks wgpu.
+        renderer: match std::env::var("SITELENS_RENDERER").as_deref() {
+            Ok("wgpu") => eframe::Renderer::Wgpu,
+            _ => eframe::Renderer::Glow,
+        },
         ..Default::default()
     };
     eframe::run_native(

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use eframe::egui;
 
+use super::file_picker::{Ask, FilePicker, Filter, save_filters};
 use super::{Command, Lang};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -36,6 +37,8 @@ pub struct ProjectDialog {
     pub sheet_internal: bool,
     /// The last save: the file written, or why not.
     pub result: Option<Result<String, String>>,
+    /// The desktop's file dialogs behind the Browse… buttons.
+    pub picker: FilePicker,
 }
 
 impl Default for ProjectDialog {
@@ -49,6 +52,7 @@ impl Default for ProjectDialog {
             sheet_path: String::new(),
             sheet_internal: false,
             result: None,
+            picker: FilePicker::default(),
         }
     }
 }
@@ -82,7 +86,10 @@ impl ProjectDialog {
                         "A4 1枚：地図・指標・用途地域・距離・周辺企業・支援制度・出典。.pdf または .png。",
                         "One A4 page: map, metrics, zoning, distances, enterprises nearby, programmes, credits. .pdf or .png.",
                     ));
-                    path_field(ui, lang, &mut self.sheet_path);
+                    path_field(ui, lang, &mut self.picker, "sheet", &mut self.sheet_path, &[
+                        Filter::new("PDF", &["pdf"]),
+                        Filter::new("PNG", &["png"]),
+                    ]);
                     ui.horizontal(|ui| {
                         ui.radio_value(
                             &mut self.sheet_internal,
@@ -114,7 +121,9 @@ impl ProjectDialog {
                         "いま表示している範囲を、凡例と出典つきの PNG にします（2倍の解像度）。",
                         "Writes the current view as PNG with the legend and credits (at twice the resolution).",
                     ));
-                    path_field(ui, lang, &mut self.image_path);
+                    path_field(ui, lang, &mut self.picker, "image", &mut self.image_path, &[
+                        Filter::new("PNG", &["png"]),
+                    ]);
                     let path = self.image_path.trim();
                     if ui
                         .add_enabled(!path.is_empty(), egui::Button::new(lang.t("書き出す", "Export")))
@@ -129,6 +138,10 @@ impl ProjectDialog {
                         "レイヤ（.shp .geojson .csv .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
                         "Paths of layers (.shp .geojson .csv .zip) or a project (.toml), one per line:",
                     ));
+                    self.picker
+                        .browse(ui, lang, "open", &mut self.open_paths, || Ask::Open {
+                            filters: open_filters(),
+                        });
                     ui.add(
                         egui::TextEdit::multiline(&mut self.open_paths)
                             .desired_rows(3)
@@ -155,7 +168,9 @@ impl ProjectDialog {
                         "レイヤの順序・表示・スタイル・内部項目・出典と分析設定を TOML に保存します。",
                         "Saves the layers' order, visibility, styles, internal fields, credits and the analysis settings as TOML.",
                     ));
-                    path_field(ui, lang, &mut self.path);
+                    path_field(ui, lang, &mut self.picker, "project", &mut self.path, &[
+                        Filter::new("sitelens project (TOML)", &["toml"]),
+                    ]);
                     let path = self.path.trim();
                     if ui
                         .add_enabled(!path.is_empty(), egui::Button::new(lang.t("保存", "Save")))
@@ -182,11 +197,38 @@ impl ProjectDialog {
     }
 }
 
-/// "File: [path]" with the text field labelled for screen readers.
-fn path_field(ui: &mut egui::Ui, lang: Lang, path: &mut String) {
+/// "File: [path] [Browse…]" with the text field labelled for screen readers; Browse… opens the
+/// desktop's save dialog at the path.
+pub fn path_field(
+    ui: &mut egui::Ui,
+    lang: Lang,
+    picker: &mut FilePicker,
+    key: &'static str,
+    path: &mut String,
+    filters: &[Filter],
+) {
     ui.horizontal(|ui| {
         let label = ui.label(lang.t("保存先", "File"));
+        let current = path.clone();
+        picker.browse(ui, lang, key, path, || Ask::Save {
+            current: PathBuf::from(current.trim()),
+            filters: save_filters(&current, filters),
+        });
         ui.add(egui::TextEdit::singleline(path).desired_width(f32::INFINITY))
             .labelled_by(label.id);
     });
+}
+
+/// What File ▸ Open… offers.
+fn open_filters() -> Vec<Filter> {
+    vec![
+        Filter::new(
+            "Layers and projects",
+            &["shp", "geojson", "json", "csv", "zip", "toml"],
+        ),
+        Filter::new("Shapefile", &["shp", "zip"]),
+        Filter::new("GeoJSON", &["geojson", "json"]),
+        Filter::new("CSV", &["csv"]),
+        Filter::new("sitelens project (TOML)", &["toml"]),
+    ]
 }

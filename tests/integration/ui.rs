@@ -813,3 +813,87 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
     let (s, _) = layer_named(&again, "sites_fictional").unwrap();
     assert_eq!(again.layers[s].label.as_deref(), Some("site_id"));
 }
+
+/// Runs frames until `done` holds (a background thread answers), at most 10 s.
+fn run_until(h: &mut Harness<'_, Viewer>, mut done: impl FnMut(&Viewer) -> bool) {
+    let started = std::time::Instant::now();
+    while !done(h.state()) {
+        assert!(started.elapsed().as_secs() < 10, "timed out");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        h.step();
+    }
+    h.run();
+}
+
+#[test]
+fn browse_buttons_fill_paths_from_the_desktop_dialog() {
+    use sitelens::app::file_picker::{Ask, FilePicker};
+    use std::sync::{Arc, Mutex};
+    let dir = tempfile::tempdir().unwrap();
+    let chosen = corpus("pyshp/tests/shapefiles/blockgroups.shp");
+    let export_to = dir.path().join("chosen.csv");
+    // Stands in for the desktop's dialog: records what it was asked and answers.
+    let asked: Arc<Mutex<Vec<Ask>>> = Arc::default();
+    let backend = {
+        let (asked, chosen, export_to) = (asked.clone(), chosen.clone(), export_to.clone());
+        Arc::new(move |ask: &Ask| {
+            asked.lock().unwrap().push(ask.clone());
+            Some(vec![match ask {
+                Ask::Open { .. } => chosen.clone(),
+                Ask::Save { .. } => export_to.clone(),
+            }])
+        })
+    };
+    let mut viewer = Viewer::new();
+    viewer.project_dialog.picker = FilePicker::with_backend(backend.clone());
+    viewer.export_dialog.picker = FilePicker::with_backend(backend);
+    let mut h = harness(viewer);
+
+    // File ▸ Open… ▸ Browse…: the chosen file fills the field, Open loads it.
+    h.get_by_label("ファイル").click();
+    h.run();
+    h.get_by_label("開く…").click();
+    h.run();
+    h.get_by_label("参照…").click();
+    run_until(&mut h, |v| !v.project_dialog.open_paths.is_empty());
+    assert_eq!(
+        h.state().project_dialog.open_paths,
+        chosen.display().to_string()
+    );
+    match &asked.lock().unwrap()[0] {
+        Ask::Open { filters } => assert!(filters[0].extensions.contains(&"shp".to_string())),
+        other => panic!("{other:?}"),
+    }
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "開く")
+        .click();
+    h.run();
+    run_until(&mut h, |v| layer_named(v, "blockgroups").is_some());
+    let (bg, _) = layer_named(h.state(), "blockgroups").unwrap();
+
+    // Export ▸ Browse…: asked starting from the typed path, the answer (.csv) is written.
+    h.state_mut()
+        .command(sitelens::app::Command::OpenExport(Some(bg)));
+    h.step();
+    h.run();
+    click_button(&mut h, "参照…");
+    run_until(&mut h, |v| v.export_dialog.path.ends_with("chosen.csv"));
+    match &asked.lock().unwrap()[1] {
+        Ask::Save { current, filters } => {
+            assert_eq!(current, &std::path::PathBuf::from("export.geojson"));
+            assert_eq!(filters[0].name, "GeoJSON (RFC 7946)");
+        }
+        other => panic!("{other:?}"),
+    }
+    click_button(&mut h, "書き出す");
+    assert!(
+        matches!(&h.state().export_dialog.result, Some(Ok(_))),
+        "{:?}",
+        h.state().export_dialog.result
+    );
+    let csv = std::fs::read_to_string(&export_to).unwrap();
+    assert!(
+        csv.starts_with("BKG_KEY") || csv.contains("BKG_KEY"),
+        "{}",
+        &csv[..200.min(csv.len())]
+    );
+}
