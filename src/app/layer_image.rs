@@ -1,11 +1,13 @@
 //! The map's layers drawn once into an image that follows the view by transform: a pan or zoom
 //! frame costs one textured rectangle, whatever the number of features. The layers are drawn
-//! again when the view has rested for a moment, or at once while a redraw is cheap (street
-//! level stays live). What changes the drawing (visibility, order, style, opacity, filter,
-//! categories) redraws at once.
+//! again when the view has rested for a moment, on a thread (from clones of the layers, which
+//! share their data) while the window goes on showing the old image moved; at once while a
+//! redraw is cheap (street level stays live). What changes the drawing (visibility, order,
+//! style, opacity, filter, categories) redraws at once.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::{Duration, Instant};
 
 use eframe::egui;
@@ -22,6 +24,8 @@ pub struct Policy {
     pub live_below: Duration,
     /// How long the view rests before a costlier redraw.
     pub settle: Duration,
+    /// Whether that redraw runs on a thread (the window) or in the frame (benchmarks, tests).
+    pub background: bool,
 }
 
 impl Default for Policy {
@@ -29,6 +33,7 @@ impl Default for Policy {
         Policy {
             live_below: Duration::from_millis(12),
             settle: Duration::from_millis(200),
+            background: true,
         }
     }
 }
@@ -43,12 +48,28 @@ pub struct LayerImage {
     drawn: Option<Drawn>,
     headless: Option<Headless>,
     texture: Option<egui::TextureHandle>,
+    /// A redraw running on a thread.
+    job: Option<Job>,
     /// The view of the last frame, and when it last changed.
     seen: Option<MapView>,
     moved_at: Instant,
 }
 
+/// A redraw on a thread: what it will show, and where its image will come.
+struct Job {
+    drawn: Drawn,
+    done: Receiver<Done>,
+}
+
+/// A finished redraw, with the headless context it used (kept for the next one).
+struct Done {
+    image: egui::ColorImage,
+    cost: Duration,
+    headless: Headless,
+}
+
 /// What the image shows.
+#[derive(Clone, Copy)]
 struct Drawn {
     view: MapView,
     rect: Rect,
@@ -65,6 +86,7 @@ impl Default for LayerImage {
             drawn: None,
             headless: None,
             texture: None,
+            job: None,
             seen: None,
             moved_at: Instant::now(),
         }
@@ -87,61 +109,114 @@ impl LayerImage {
             self.seen = Some(*v);
             self.moved_at = now;
         }
+        self.collect(ctx);
         let signature = signature(layers);
         let ppp = ctx.pixels_per_point();
-        let redraw = match &self.drawn {
-            Some(d) if d.signature == signature && d.rect.size() == rect.size() && d.ppp == ppp => {
-                let rested = now.duration_since(self.moved_at);
-                if d.view == *v && d.rect == rect {
-                    false
-                } else if self.last_cost < self.policy.live_below || rested >= self.policy.settle {
-                    true
-                } else {
-                    ctx.request_repaint_after(self.policy.settle - rested);
-                    false
-                }
-            }
-            _ => true,
+        let drawn = Drawn {
+            view: *v,
+            rect,
+            ppp,
+            signature,
         };
-        if redraw {
-            self.redraw(ctx, v, rect, layers, signature, ppp);
+        match self.needs(&drawn, now) {
+            Redraw::No => {}
+            Redraw::Later(wait) => ctx.request_repaint_after(wait),
+            Redraw::Now => {
+                // A thread's image would be of the old layers.
+                self.job = None;
+                let started = Instant::now();
+                let mut headless = self.headless_for(rect.size(), ppp);
+                let image = draw(&mut headless, &drawn, layers);
+                self.headless = Some(headless);
+                self.install(ctx, image, drawn, started.elapsed());
+            }
+            Redraw::OnThread => {
+                let mut headless = self.headless_for(rect.size(), ppp);
+                let layers = layers.to_vec();
+                let (tx, rx) = channel();
+                let repaint = ctx.clone();
+                std::thread::spawn(move || {
+                    let started = Instant::now();
+                    let image = draw(&mut headless, &drawn, &layers);
+                    let cost = started.elapsed();
+                    let _ = tx.send(Done {
+                        image,
+                        cost,
+                        headless,
+                    });
+                    repaint.request_repaint();
+                });
+                self.job = Some(Job { drawn, done: rx });
+            }
         }
         self.show(painter, v, rect, ppp);
     }
 
-    /// Whether the image shows exactly this view (no transform pending a redraw).
-    pub fn is_current(&self, v: &MapView, rect: Rect) -> bool {
-        self.drawn
-            .as_ref()
-            .is_some_and(|d| d.view == *v && d.rect == rect)
+    /// Whether and how to draw the layers again for `want`.
+    fn needs(&self, want: &Drawn, now: Instant) -> Redraw {
+        let Some(d) = &self.drawn else {
+            return Redraw::Now;
+        };
+        if d.signature != want.signature || d.rect.size() != want.rect.size() || d.ppp != want.ppp {
+            return Redraw::Now;
+        }
+        if d.view == want.view && d.rect == want.rect {
+            return Redraw::No;
+        }
+        if self.last_cost < self.policy.live_below {
+            return Redraw::Now;
+        }
+        if self.job.is_some() {
+            // One at a time; when it lands, the view is looked at again.
+            return Redraw::No;
+        }
+        let rested = now.duration_since(self.moved_at);
+        if rested < self.policy.settle {
+            Redraw::Later(self.policy.settle - rested)
+        } else if self.policy.background {
+            Redraw::OnThread
+        } else {
+            Redraw::Now
+        }
     }
 
-    fn redraw(
-        &mut self,
-        ctx: &egui::Context,
-        v: &MapView,
-        rect: Rect,
-        layers: &[MapLayer],
-        signature: u64,
-        ppp: f32,
-    ) {
-        let started = Instant::now();
-        let size = rect.size();
-        if self
-            .headless
-            .as_ref()
-            .is_none_or(|h| h.size() != (size, ppp))
-        {
-            let mut h = Headless::new(size, ppp);
-            h.background = Color32::TRANSPARENT;
-            self.headless = Some(h);
-        }
-        let Some(headless) = self.headless.as_mut() else {
+    /// Takes in a finished thread's image.
+    fn collect(&mut self, ctx: &egui::Context) {
+        let Some(job) = &self.job else {
             return;
         };
-        let local = Rect::from_min_size(Pos2::ZERO, size);
-        let frame = headless.frame(|ui| map::paint_layers(ui.painter(), local, v, layers));
-        let image = frame.canvas.to_color_image();
+        match job.done.try_recv() {
+            Ok(done) => {
+                let drawn = job.drawn;
+                self.job = None;
+                self.headless = Some(done.headless);
+                self.install(ctx, done.image, drawn, done.cost);
+            }
+            Err(TryRecvError::Empty) => {}
+            // The thread failed: the old image stays, the next frame tries again.
+            Err(TryRecvError::Disconnected) => self.job = None,
+        }
+    }
+
+    /// A headless context of this size, reused when it fits.
+    fn headless_for(&mut self, size: egui::Vec2, ppp: f32) -> Headless {
+        match self.headless.take() {
+            Some(h) if h.size() == (size, ppp) => h,
+            _ => {
+                let mut h = Headless::new(size, ppp);
+                h.background = Color32::TRANSPARENT;
+                h
+            }
+        }
+    }
+
+    fn install(
+        &mut self,
+        ctx: &egui::Context,
+        image: egui::ColorImage,
+        drawn: Drawn,
+        cost: Duration,
+    ) {
         match &mut self.texture {
             Some(t) => t.set(image, egui::TextureOptions::LINEAR),
             None => {
@@ -149,14 +224,16 @@ impl LayerImage {
                     Some(ctx.load_texture("sitelens-layers", image, egui::TextureOptions::LINEAR))
             }
         }
-        self.drawn = Some(Drawn {
-            view: *v,
-            rect,
-            ppp,
-            signature,
-        });
+        self.drawn = Some(drawn);
         self.redraws += 1;
-        self.last_cost = started.elapsed();
+        self.last_cost = cost;
+    }
+
+    /// Whether the image shows exactly this view (no transform pending a redraw).
+    pub fn is_current(&self, v: &MapView, rect: Rect) -> bool {
+        self.drawn
+            .as_ref()
+            .is_some_and(|d| d.view == *v && d.rect == rect)
     }
 
     /// The image where the current view puts the world it shows.
@@ -180,6 +257,21 @@ impl LayerImage {
         );
         painter.add(egui::Shape::mesh(mesh));
     }
+}
+
+enum Redraw {
+    No,
+    /// Not yet: look again after this long.
+    Later(Duration),
+    Now,
+    OnThread,
+}
+
+/// The layers as `drawn` shows them, on a transparent image.
+fn draw(headless: &mut Headless, drawn: &Drawn, layers: &[MapLayer]) -> egui::ColorImage {
+    let local = Rect::from_min_size(Pos2::ZERO, drawn.rect.size());
+    let frame = headless.frame(|ui| map::paint_layers(ui.painter(), local, &drawn.view, layers));
+    frame.canvas.to_color_image()
 }
 
 /// Everything about the layers that changes their drawing, hashed.
@@ -263,6 +355,7 @@ mod tests {
             policy: Policy {
                 live_below: Duration::ZERO,
                 settle: Duration::from_secs(3600),
+                background: false,
             },
             ..Default::default()
         };
@@ -307,5 +400,48 @@ mod tests {
             differ * 1000 <= 320 * 240,
             "{differ} pixels differ after the redraw"
         );
+    }
+
+    #[test]
+    fn a_rested_view_is_redrawn_on_a_thread_while_frames_go_on() {
+        let layers = hino();
+        let size = egui::vec2(200.0, 150.0);
+        let rect = Rect::from_min_size(Pos2::ZERO, size);
+        let extent = crate::model::Envelope::new(139.36, 35.63, 139.44, 35.69);
+        let start = MapView::fit(extent, rect);
+        let mut moved = start;
+        moved.zoom_around(rect, rect.center(), 1.5);
+        let mut image = LayerImage {
+            policy: Policy {
+                live_below: Duration::ZERO,
+                settle: Duration::ZERO,
+                background: true,
+            },
+            ..Default::default()
+        };
+        let mut window = Headless::new(size, 1.0);
+        // The first image is drawn in the frame: there is nothing to show meanwhile.
+        window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &start, rect, &layers));
+        assert_eq!(image.redraws, 1);
+        assert!(image.is_current(&start, rect));
+        // A zoomed view: the frame shows the old image scaled and a thread draws the new one.
+        window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &layers));
+        assert!(image.job.is_some(), "a redraw on a thread");
+        let started = Instant::now();
+        while !image.is_current(&moved, rect) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the thread never landed"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+            window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &layers));
+        }
+        assert_eq!(image.redraws, 2);
+        assert!(image.job.is_none());
+        // A style change does not wait for anything.
+        let mut restyled = layers.clone();
+        restyled[0].visible = !restyled[0].visible;
+        window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &restyled));
+        assert_eq!(image.redraws, 3);
     }
 }

@@ -1,10 +1,8 @@
 //! Layers on the map, their styles, and the layers panel.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use geo::TriangulateEarcut;
 use geo_types::Geometry;
@@ -18,7 +16,9 @@ use crate::embedded::Role;
 use crate::model::Layer;
 use crate::project::{LayerSpec, StyleSpec};
 
-/// A layer on the map with its display state.
+/// A layer on the map with its display state. A clone is cheap next to the data (which is
+/// shared) and shares the triangulations: the layers' image is drawn from clones on a thread.
+#[derive(Clone)]
 pub struct MapLayer {
     pub title: String,
     /// Shared: spatial filters of other layers refer to it.
@@ -28,7 +28,7 @@ pub struct MapLayer {
     /// The layer's filter and which features pass it (`None`: no filter).
     pub filter: Option<LayerFilter>,
     /// Polygon triangulations, made the first time each polygon is drawn filled.
-    fills: RefCell<HashMap<usize, Rc<Fill>>>,
+    fills: Arc<Mutex<HashMap<usize, Arc<Fill>>>>,
     /// Set when the layer is recognised as zoning (用途地域): styled with the zoning palette.
     pub zoning: Option<Zoning>,
     /// What the layer is for (from the project); `None` for files the user opened.
@@ -46,6 +46,7 @@ pub struct MapLayer {
 
 /// Categorized styling: one colour per value of a field (the most frequent values first; the
 /// rest share grey as "other").
+#[derive(Clone)]
 pub struct Categories {
     pub field: String,
     /// (value as text, colour, feature count), most frequent first.
@@ -122,6 +123,7 @@ impl Categories {
 }
 
 /// A zoning layer's per-feature colours and the zones it holds (for the legend).
+#[derive(Clone)]
 pub struct Zoning {
     pub fields: ZoningFields,
     pub colours: Vec<Option<Color32>>,
@@ -182,7 +184,7 @@ impl MapLayer {
             visible: true,
             style,
             filter: None,
-            fills: RefCell::new(HashMap::new()),
+            fills: Arc::default(),
             zoning: None,
             role: None,
             spec: None,
@@ -312,9 +314,16 @@ impl MapLayer {
     }
 
     /// The triangulation of feature `id`'s polygons (cached), `None` if it has none.
-    pub fn fill(&self, id: usize) -> Option<Rc<Fill>> {
-        if let Some(f) = self.fills.borrow().get(&id) {
-            return Some(f.clone());
+    pub fn fill(&self, id: usize) -> Option<Arc<Fill>> {
+        let cached = |fills: &Mutex<HashMap<usize, Arc<Fill>>>| {
+            fills
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&id)
+                .cloned()
+        };
+        if let Some(f) = cached(&self.fills) {
+            return Some(f);
         }
         let polygons: Vec<&geo_types::Polygon<f64>> =
             match self.layer.features.get(id)?.geometry.as_ref()? {
@@ -333,8 +342,11 @@ impl MapLayer {
                 .extend(raw.triangle_indices.iter().map(|&i| base + i as u32));
             fill.vertices.extend(raw.vertices);
         }
-        let fill = Rc::new(fill);
-        self.fills.borrow_mut().insert(id, fill.clone());
+        let fill = Arc::new(fill);
+        self.fills
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, fill.clone());
         Some(fill)
     }
 

@@ -307,10 +307,12 @@ fn bench(viewer: &Viewer, extent: Envelope, size_px: [u32; 2], ppp: f32, frames:
     let never = Policy {
         live_below: Duration::ZERO,
         settle: Duration::from_secs(3600),
+        background: false,
     };
     let at_once = Policy {
         live_below: Duration::ZERO,
         settle: Duration::ZERO,
+        background: false,
     };
     let cases = [
         ("pan (window: the layers' image moved)", Some(never), 1.0),
