@@ -261,7 +261,7 @@ STARTS=() START_RSS=0
 for ((i = 1; i <= RUNS; i++)); do
     LOG=$WORK/startup.$i.err PIDF=$WORK/startup.$i.pid TIMEF=$WORK/startup.$i.time
     # sh writes the viewer's pid, then becomes the viewer; timeout is only a safety net.
-    XDG_RUNTIME_DIR=$XDG SITELENS_FRAME_STATS=1 timeout 60 \
+    XDG_RUNTIME_DIR=$XDG XDG_DATA_HOME=$WORK/start-data.$i SITELENS_FRAME_STATS=1 timeout 60 \
         xvfb-run -a -s "-screen 0 1600x1000x24" \
         /usr/bin/time -f "%e %M" -o "$TIMEF" \
         sh -c 'echo $$ >"$0"; exec "$@"' "$PIDF" "$SITELENS" >/dev/null 2>"$LOG" &
@@ -281,6 +281,43 @@ for ((i = 1; i <= RUNS; i++)); do
 done
 add_row "viewer start-up to first frame ⁵ (embedded Hino project)" "—" "$(fmt_ms "$(median "${STARTS[@]}")")" \
     "$(fmt_rss "$START_RSS")" "—" "—" "—"
+
+# --- the window: frames while dragging the map --------------------------------------------------
+
+# drag_row LABEL INPUT [ARGS…] (sitelens ARGS…): the viewer under Xvfb (its default renderer, OpenGL on Mesa's llvmpipe),
+# the map dragged with the mouse by xdotool (400 small moves, 4 ms apart) once the layers are
+# loaded, painting continuously; the viewer's own "drag frames" lines give the interval between
+# frames (the whole frame: UI, tessellation, software GPU, present) and the UI build time.
+drag_row() {
+    local label=$1 input=$2 i ints=() builds=()
+    shift 2
+    echo "measuring: window drag frames, $label…" >&2
+    for ((i = 1; i <= RUNS; i++)); do
+        local log=$WORK/drag.$i.err
+        XDG_RUNTIME_DIR=$XDG XDG_DATA_HOME=$WORK/drag-data.$i SITELENS_FRAME_STATS=1 timeout 180 \
+            xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
+                log=$1; shift
+                "$@" >/dev/null 2>"$log" & app=$!
+                for ((t = 0; t < 1200; t++)); do # up to 120 s for the layers
+                    grep -q "layers loaded" "$log" && break
+                    kill -0 $app 2>/dev/null || exit 1
+                    sleep 0.1
+                done
+                sleep 1
+                moves=()
+                for ((k = 0; k < 400; k++)); do moves+=(mousemove_relative -- 1 1 sleep 0.004); done
+                xdotool mousemove 700 300 mousedown 1 "${moves[@]}" mouseup 1 sleep 0.5
+                kill $app; wait $app' _ "$log" "$SITELENS" "$@" || true
+        grep -q "drag frames" "$log" || die "the viewer printed no drag frame times: $(tail -n 20 "$log")"
+        ints+=("$(awk '/drag frames/ { print $6 }' "$log" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')")
+        builds+=("$(awk '/drag frames/ { print $13 }' "$log" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')")
+    done
+    add_row "window: frame while dragging the map ⁶, $label" "$input" \
+        "$(fmt_ms "$(median "${ints[@]}")")/frame (UI build $(fmt_ms "$(median "${builds[@]}")"))" "—" "—" "—" "—"
+}
+
+drag_row "embedded Hino project" "—"
+drag_row "Hino + $(thousands "$COUNT") polygons (full extent)" ".shp" open "$SHP"
 
 # --- the table ----------------------------------------------------------------------------------
 
@@ -309,5 +346,6 @@ echo
 echo "¹ \`sitelens info\` reads, checks and indexes every feature. \`ogrinfo -so\` on a GeoJSON file parses it whole, but on a Shapefile it reads only the headers (count, extent, fields), so the next row gives GDAL's full read of the Shapefile into memory (\`ogr2ogr -f Memory /vsimem/x FILE\`) against the same \`sitelens info\` run."
 echo "² \`sitelens export FILE -o OUT.geojson [--where … --bbox minx,miny,maxx,maxy]\` vs \`ogr2ogr -f GeoJSON -lco RFC7946=YES OUT.geojson FILE [-where … -spat minx miny maxx maxy]\`; the box is centred and covers 10 % of the layer's extent ($FX0,$FY0,$FX1,$FY1). Both outputs were read back with \`ogrinfo\` and hold the same number of features (shown in the Input column). sitelens also writes its provenance block into the file."
 echo "³ \`target/release/bench_index FILE $RUNS_SAVED\`: the R-tree of the loaded layer rebuilt as the loader builds it (median of $RUNS_SAVED), then 1,000 random viewport boxes (each 1/10 of the extent's width and height) and 10,000 random pick points (\`pick_lon_lat\`, 5 m tolerance), fixed seed, per-operation medians over $RUNS_SAVED pass(es). GDAL has no equivalent."
-echo "⁴ The viewer's own map drawing (egui shapes) painted by sitelens's software rasteriser, 1600×1000 px, first-frame total and per-frame medians of build + tessellate + raster over 10 frames each: pan and zoom as the window does them (the layers drawn once into an image that is moved or scaled), the redraw when the view rests, and for comparison a pan that redraws every layer every frame (as map images and sheets draw). In the window itself, the frame also pays the software GPU (wgpu on lavapipe) for the whole window: see README. It also draws the embedded Hino layers (elsewhere on Earth, off screen). Street-level box: $SX0,$SY0,$SX1,$SY1. Peak RSS of the whole command is the memory of the layer in the drawing path."
+echo "⁴ The viewer's own map drawing (egui shapes) painted by sitelens's software rasteriser, 1600×1000 px, first-frame total and per-frame medians of build + tessellate + raster over 10 frames each: pan and zoom as the window does them (the layers drawn once into an image that is moved or scaled), the redraw when the view rests, and for comparison a pan that redraws every layer every frame (as map images and sheets draw). In the window, a frame also pays the software GPU for the whole window: row ⁶. It also draws the embedded Hino layers (elsewhere on Earth, off screen). Street-level box: $SX0,$SY0,$SX1,$SY1. Peak RSS of the whole command is the memory of the layer in the drawing path."
 echo "⁵ \`SITELENS_FRAME_STATS=1 xvfb-run -a -s \"-screen 0 1600x1000x24\" target/release/sitelens\`: the viewer's own \"first frame built X ms after start\", on Xvfb (software GPU); the viewer is stopped after that line."
+echo "⁶ \`SITELENS_FRAME_STATS=1 xvfb-run … sitelens [FILE]\`, the map dragged by xdotool (400 moves of 1 px, 4 ms apart) after the layers have loaded, the viewer painting continuously: medians of its own per-30-frame medians of the interval between frames (UI, tessellation, the software GPU — OpenGL on Mesa's llvmpipe — and present) and of the UI build. The layers are drawn once into an image that the drag moves; they are redrawn on a thread once the view rests."
