@@ -57,12 +57,17 @@ impl Envelope {
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
-/// R-tree of feature envelopes; entries carry the feature's position in the layer.
+/// R-tree of feature envelopes; entries carry the feature's position in the layer. A big layer
+/// is split at the median x into one tree per core, bulk-loaded in parallel (rstar's bulk load
+/// is sequential); a query asks each tree, which a far-off view costs one root check.
 #[derive(Debug, Default)]
 pub struct SpatialIndex {
-    tree: RTree<Entry>,
+    trees: Vec<RTree<Entry>>,
     bbox: Option<Envelope>,
 }
+
+/// Layers with fewer envelopes than this get one tree.
+const SPLIT_AT: usize = 200_000;
 
 /// The result of a point pick.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,15 +89,31 @@ impl SpatialIndex {
             .filter_map(|(i, f)| Some((i, Envelope::of(f.geometry.as_ref()?)?)))
             .collect();
         let bbox = envelopes.iter().map(|e| e.1).reduce(Envelope::union);
-        let entries: Vec<Entry> = envelopes
+        let mut entries: Vec<Entry> = envelopes
             .into_iter()
             .filter_map(|(i, env)| {
                 let rect = Rectangle::from_corners([env.min_x, env.min_y], [env.max_x, env.max_y]);
                 Some(GeomWithData::new(rect, u32::try_from(i).ok()?))
             })
             .collect();
+        let parts = if entries.len() < SPLIT_AT {
+            1
+        } else {
+            rayon::current_num_threads().clamp(1, 8)
+        };
+        let mut chunks = Vec::with_capacity(parts);
+        for k in (1..parts).rev() {
+            // The last k/(k+1) of what is left, by the x of each envelope's centre.
+            let at = entries.len() - entries.len() * k / (k + 1);
+            let centre_x = |e: &Entry| e.geom().lower()[0] + e.geom().upper()[0];
+            entries.select_nth_unstable_by(at, |a, b| centre_x(a).total_cmp(&centre_x(b)));
+            let rest = entries.split_off(at);
+            chunks.push(entries);
+            entries = rest;
+        }
+        chunks.push(entries);
         Self {
-            tree: RTree::bulk_load(entries),
+            trees: chunks.into_par_iter().map(RTree::bulk_load).collect(),
             bbox,
         }
     }
@@ -104,29 +125,33 @@ impl SpatialIndex {
 
     /// Number of indexed features.
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.trees.iter().map(RTree::size).sum()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
+        self.len() == 0
+    }
+
+    /// The entries whose envelope intersects `view`.
+    fn locate(&self, view: Envelope) -> impl Iterator<Item = &Entry> + '_ {
+        let aabb = view.aabb();
+        self.trees
+            .iter()
+            .flat_map(move |t| t.locate_in_envelope_intersecting(&aabb))
     }
 
     /// Features whose envelope intersects `view`, in no particular order.
     pub fn query(&self, view: Envelope) -> impl Iterator<Item = usize> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(&view.aabb())
-            .map(|e| e.data as usize)
+        self.locate(view).map(|e| e.data as usize)
     }
 
     /// Like [`Self::query`], with each feature's envelope (so callers need not recompute it).
     pub fn query_envelopes(&self, view: Envelope) -> impl Iterator<Item = (usize, Envelope)> + '_ {
-        self.tree
-            .locate_in_envelope_intersecting(&view.aabb())
-            .map(|e| {
-                let [x0, y0] = e.geom().lower();
-                let [x1, y1] = e.geom().upper();
-                (e.data as usize, Envelope::new(x0, y0, x1, y1))
-            })
+        self.locate(view).map(|e| {
+            let [x0, y0] = e.geom().lower();
+            let [x1, y1] = e.geom().upper();
+            (e.data as usize, Envelope::new(x0, y0, x1, y1))
+        })
     }
 
     /// The feature nearest to `at` within `tolerance`, by exact distance to its geometry (0 inside
@@ -285,5 +310,57 @@ mod tests {
             .unwrap();
         assert_eq!(pick.feature, 1);
         assert!((pick.distance - 8.9).abs() < 0.2, "{}", pick.distance);
+    }
+
+    #[test]
+    fn a_big_layer_split_into_trees_answers_as_one() {
+        // 300,000 small squares on a jittered grid (more than SPLIT_AT): every query and pick
+        // gives what a scan of all envelopes gives.
+        let n = 300_000usize;
+        let features: Vec<Feature> = (0..n)
+            .map(|i| {
+                let (x, y) = ((i % 600) as f64 * 0.001, (i / 600) as f64 * 0.001);
+                let x = x + ((i * 7919) % 13) as f64 * 1e-5;
+                let size = 0.0004 + ((i * 104_729) % 5) as f64 * 1e-4;
+                feature(
+                    i as u64,
+                    polygon![(x: x, y: y), (x: x + size, y: y), (x: x + size, y: y + size), (x: x, y: y + size)]
+                        .into(),
+                )
+            })
+            .collect();
+        let index = SpatialIndex::build(&features);
+        assert!(index.trees.len() > 1 || rayon::current_num_threads() == 1);
+        assert_eq!(index.len(), n);
+        let envelopes: Vec<Envelope> = features
+            .iter()
+            .map(|f| Envelope::of(f.geometry.as_ref().unwrap()).unwrap())
+            .collect();
+        for k in 0..40 {
+            let (x, y) = ((k * 37 % 600) as f64 * 0.001, (k * 53 % 500) as f64 * 0.001);
+            let view = Envelope::new(x, y, x + 0.0123, y + 0.0077);
+            let mut got: Vec<usize> = index.query(view).collect();
+            got.sort_unstable();
+            let want: Vec<usize> = (0..n)
+                .filter(|&i| {
+                    let e = envelopes[i];
+                    e.min_x <= view.max_x
+                        && e.max_x >= view.min_x
+                        && e.min_y <= view.max_y
+                        && e.max_y >= view.min_y
+                })
+                .collect();
+            assert_eq!(got, want, "view {k}");
+            let picked = index.pick(
+                &features,
+                Coord {
+                    x: x + 0.0002,
+                    y: y + 0.0002,
+                },
+                1e-4,
+                1.0,
+            );
+            assert!(picked.is_some(), "pick {k}");
+        }
     }
 }
