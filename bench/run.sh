@@ -86,11 +86,13 @@ done
 
 # --- helpers ------------------------------------------------------------------------------------
 
-# measure CMD…: runs CMD $RUNS times (stdout of run i in $WORK/run.i.out, stderr in .err, outputs
-# in a fresh $WORK/out each run). Sets M_TIME (median wall seconds), M_RSS (largest peak RSS, KiB).
+# measure CMD…: runs CMD once untimed (warm-up: file cache, and this VM hands memory freed by the
+# previous command back to its host, so the first big allocation after it pays extra), then
+# $RUNS times (stdout of run i in $WORK/run.i.out, stderr in .err, outputs in a fresh $WORK/out
+# each run). Sets M_TIME (median wall seconds), M_RSS (largest peak RSS, KiB).
 measure() {
     local i t0 t1 times=() rss=0 r
-    for ((i = 1; i <= RUNS; i++)); do
+    for ((i = 0; i <= RUNS; i++)); do
         rm -rf "$WORK/out"
         mkdir "$WORK/out"
         t0=$EPOCHREALTIME
@@ -101,6 +103,7 @@ measure() {
             exit 1
         fi
         t1=$EPOCHREALTIME
+        ((i == 0)) && continue
         times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
         r=$(tail -n 1 "$WORK/time" | awk '{ print $2 }')
         ((r > rss)) && rss=$r
@@ -337,7 +340,7 @@ echo "- sitelens: $GIT_REV, release build"
 echo "- inputs: \`$GEOJSON\` ($(size_mb "$GEOJSON")) and \`$SHP\` (+ .shx/.dbf, $(awk -v b="$SHP_BYTES" 'BEGIN { printf "%.0f MB", b / 1e6 }')):" \
     "**tiled real data** — $COUNT_TEXT polygons made of copies (shifted, non-overlapping tiles) of the 13,491 real" \
     "building footprints of Boulder, Colorado (MIT © 2022 J. H. Uhl, subset of MTBF-33), not $COUNT_TEXT distinct buildings"
-echo "- each figure: median wall time of $RUNS run(s)$( ((RUNS == 1)) && echo " (a check of the script, not a measurement)"); peak RSS: the largest of the runs (\`/usr/bin/time -f \"%e %M\"\`)"
+echo "- each figure: median wall time of $RUNS run(s) after one untimed warm-up run$( ((RUNS == 1)) && echo " (a check of the script, not a measurement)"); peak RSS: the largest of the runs (\`/usr/bin/time -f \"%e %M\"\`)"
 echo
 echo "| Measurement | Input | sitelens | sitelens peak RSS | GDAL | GDAL peak RSS | GDAL / sitelens |"
 echo "|---|---|---:|---:|---:|---:|---:|"

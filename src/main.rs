@@ -10,6 +10,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Some(Command::Open { .. }) | None) {
+        keep_freed_memory();
+    }
     match cli.command {
         Some(Command::Info { paths, json, read }) => {
             let mut out = std::io::stdout().lock();
@@ -37,6 +40,31 @@ fn main() -> ExitCode {
         }
         Some(Command::Open { paths, read }) => viewer(paths, read.options()),
         None => viewer(Vec::new(), Default::default()),
+    }
+}
+
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h of the v3 sources libmimalloc-sys builds), and
+/// its default in milliseconds.
+const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
+const MI_PURGE_DELAY_DEFAULT: std::ffi::c_long = 1000;
+
+unsafe extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Commands that load, work and exit keep freed memory for reuse instead of handing it back to
+/// the system a second later and faulting it in again: `info` on 1M polygons spent 0.1–1.8 s of
+/// system time with mimalloc's default here, 0.06–0.27 s without purging. The viewer keeps the
+/// default, so closing a layer gives its memory back.
+fn keep_freed_memory() {
+    // SAFETY: plain calls into the allocator's option table. The value is only changed while it
+    // holds the default, so a MIMALLOC_PURGE_DELAY set by the user is left alone (and the test
+    // below catches a mimalloc whose options moved).
+    unsafe {
+        if mi_option_get(MI_OPTION_PURGE_DELAY) == MI_PURGE_DELAY_DEFAULT {
+            mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        }
     }
 }
 
@@ -95,6 +123,21 @@ fn report(result: anyhow::Result<String>) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purge_delay_is_the_option_we_think() {
+        // mimalloc lists its options with MIMALLOC_VERBOSE=1: the 16th is purge_delay = 1000.
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            // SAFETY: reads the allocator's option table.
+            let value = unsafe { mi_option_get(MI_OPTION_PURGE_DELAY) };
+            assert_eq!(value, MI_PURGE_DELAY_DEFAULT);
         }
     }
 }
