@@ -1,8 +1,9 @@
 //! The filter panel: the same filter as `sitelens export --where/--bbox/--within/--near`, built
 //! with pickers (field, operator, a value from the data) instead of typing, or typed as SQL.
-//! Shows the live count and the filter as text; the map dims what is filtered out.
+//! A numeric field can be filtered by a range picked on its histogram. Shows the live count and
+//! the filter as text; the map dims what is filtered out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use eframe::egui;
@@ -17,6 +18,8 @@ pub struct Condition {
     pub field: usize,
     pub op: Op,
     pub value: String,
+    /// The upper bound of [`Op::Range`] (`value` is the lower).
+    pub upper: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,19 +30,22 @@ pub enum Op {
     Le,
     Gt,
     Ge,
+    /// From `value` to `upper`, both included (numeric fields).
+    Range,
     Contains,
     IsNull,
     NotNull,
 }
 
 impl Op {
-    const ALL: [Op; 9] = [
+    const ALL: [Op; 10] = [
         Op::Eq,
         Op::Ne,
         Op::Lt,
         Op::Le,
         Op::Gt,
         Op::Ge,
+        Op::Range,
         Op::Contains,
         Op::IsNull,
         Op::NotNull,
@@ -53,6 +59,7 @@ impl Op {
             Op::Le => "≤",
             Op::Gt => ">",
             Op::Ge => "≥",
+            Op::Range => lang.t("範囲", "range"),
             Op::Contains => lang.t("を含む", "contains"),
             Op::IsNull => lang.t("が空", "is empty"),
             Op::NotNull => lang.t("が空でない", "is not empty"),
@@ -88,6 +95,11 @@ impl Condition {
             Op::Le => format!("{name} <= {value}"),
             Op::Gt => format!("{name} > {value}"),
             Op::Ge => format!("{name} >= {value}"),
+            Op::Range if numeric => {
+                let upper: f64 = self.upper.trim().parse().ok()?;
+                format!("({name} >= {value} AND {name} <= {upper})")
+            }
+            Op::Range => return None,
             Op::Contains if !numeric => {
                 let escaped = self
                     .value
@@ -117,6 +129,8 @@ pub struct FilterPanel {
     pub within_city: bool,
     pub near_station_m: Option<f64>,
     pub error: Option<String>,
+    /// Histograms of numeric fields, by layer (its data's address) and field.
+    pub histograms: HashMap<(usize, usize), Option<Histogram>>,
 }
 
 impl FilterPanel {
@@ -213,6 +227,22 @@ impl FilterPanel {
             for (k, c) in self.conditions.iter_mut().enumerate() {
                 ui.group(|ui| {
                     condition_ui(ui, k, c, layer, lang);
+                    if c.op == Op::Range {
+                        let key = (Arc::as_ptr(layer) as usize, c.field);
+                        let histogram = self
+                            .histograms
+                            .entry(key)
+                            .or_insert_with(|| Histogram::of(layer, c.field, HISTOGRAM_BINS));
+                        match histogram {
+                            Some(h) => range_ui(ui, k, c, h, lang),
+                            None => {
+                                ui.weak(lang.t(
+                                    "範囲は数値の項目で選べます",
+                                    "A range needs a numeric field",
+                                ));
+                            }
+                        }
+                    }
                     if ui
                         .small_button(lang.t("この条件を削除", "Remove this condition"))
                         .clicked()
@@ -233,6 +263,7 @@ impl FilterPanel {
                     field: 0,
                     op: Op::Eq,
                     value: String::new(),
+                    upper: String::new(),
                 });
             }
         }
@@ -312,7 +343,7 @@ fn condition_ui(ui: &mut egui::Ui, k: usize, c: &mut Condition, layer: &Layer, l
             })
             .response
             .labelled_by(label.id);
-        if matches!(c.op, Op::IsNull | Op::NotNull) {
+        if matches!(c.op, Op::IsNull | Op::NotNull | Op::Range) {
             return;
         }
         let label = ui.label(lang.t("値", "Value"));
@@ -338,6 +369,147 @@ fn condition_ui(ui: &mut egui::Ui, k: usize, c: &mut Condition, layer: &Layer, l
     });
 }
 
+/// Bars in a field's histogram.
+const HISTOGRAM_BINS: usize = 40;
+
+/// The distribution of a numeric field: its values sorted (to count a range exactly) and binned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    pub sorted: Vec<f64>,
+    pub min: f64,
+    pub max: f64,
+    pub bins: Vec<usize>,
+}
+
+impl Histogram {
+    /// The field's finite numeric values in `bins` equal bins; `None` when it has none.
+    pub fn of(layer: &Layer, field: usize, bins: usize) -> Option<Histogram> {
+        let mut sorted: Vec<f64> = layer
+            .features
+            .iter()
+            .filter_map(|f| match f.values.get(field)? {
+                Value::Int(i) => Some(*i as f64),
+                Value::Float(x) => Some(*x),
+                _ => None,
+            })
+            .filter(|x| x.is_finite())
+            .collect();
+        if sorted.is_empty() {
+            return None;
+        }
+        sorted.sort_unstable_by(f64::total_cmp);
+        let (min, max) = (sorted[0], sorted[sorted.len() - 1]);
+        let n = bins.max(1);
+        let mut counts = vec![0; n];
+        for &x in &sorted {
+            counts[Self::bin_of(x, min, max, n)] += 1;
+        }
+        Some(Histogram {
+            sorted,
+            min,
+            max,
+            bins: counts,
+        })
+    }
+
+    fn bin_of(x: f64, min: f64, max: f64, n: usize) -> usize {
+        if max <= min {
+            return 0;
+        }
+        (((x - min) / (max - min) * n as f64) as usize).min(n - 1)
+    }
+
+    /// Width of one bin.
+    pub fn bin_width(&self) -> f64 {
+        ((self.max - self.min) / self.bins.len() as f64).max(f64::MIN_POSITIVE)
+    }
+
+    /// Values from `lo` to `hi`, both included.
+    pub fn count_in(&self, lo: f64, hi: f64) -> usize {
+        let from = self.sorted.partition_point(|&x| x < lo);
+        let to = self.sorted.partition_point(|&x| x <= hi);
+        to.saturating_sub(from)
+    }
+}
+
+/// The histogram of a range condition: bars in the range coloured, a drag across it picks the
+/// range, two fields set it exactly; the number of features in it.
+fn range_ui(ui: &mut egui::Ui, k: usize, c: &mut Condition, h: &Histogram, lang: Lang) {
+    use egui_plot::{Bar, BarChart, Plot};
+    let parse = |t: &str, or: f64| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .unwrap_or(or)
+    };
+    let (mut lo, mut hi) = (parse(&c.value, h.min), parse(&c.upper, h.max));
+    let width = h.bin_width();
+    let selected = ui.visuals().selection.bg_fill;
+    let bars: Vec<Bar> = h
+        .bins
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            let centre = h.min + (i as f64 + 0.5) * width;
+            let inside = centre + width / 2.0 >= lo && centre - width / 2.0 <= hi;
+            Bar::new(centre, n as f64).width(width).fill(if inside {
+                selected
+            } else {
+                egui::Color32::GRAY
+            })
+        })
+        .collect();
+    let drag_id = ui.scope_id().with(("range_drag", k));
+    let shown = Plot::new(("range_histogram", k))
+        .height(80.0)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
+        .allow_double_click_reset(false)
+        .show_y(false)
+        .show_axes([true, false])
+        .show(ui, |plot| {
+            plot.bar_chart(BarChart::new("histogram", bars));
+            let response = plot.response().clone();
+            (
+                response.drag_started(),
+                response.dragged(),
+                plot.pointer_coordinate(),
+            )
+        });
+    let (started, dragging, pointer) = shown.inner;
+    if let Some(p) = pointer {
+        let x = p.x.clamp(h.min, h.max);
+        if started {
+            ui.data_mut(|d| d.insert_temp(drag_id, x));
+        }
+        if dragging && let Some(from) = ui.data(|d| d.get_temp::<f64>(drag_id)) {
+            (lo, hi) = (from.min(x), from.max(x));
+        }
+    }
+    ui.horizontal(|ui| {
+        let speed = (h.max - h.min).abs() / 200.0;
+        let label = ui.label(lang.t("最小", "Min"));
+        ui.add(egui::DragValue::new(&mut lo).speed(speed))
+            .labelled_by(label.id);
+        let label = ui.label(lang.t("最大", "Max"));
+        ui.add(egui::DragValue::new(&mut hi).speed(speed))
+            .labelled_by(label.id);
+    });
+    if lo > hi {
+        std::mem::swap(&mut lo, &mut hi);
+    }
+    c.value = format!("{lo}");
+    c.upper = format!("{hi}");
+    ui.label(format!(
+        "{} {}",
+        h.count_in(lo, hi),
+        lang.t("件が範囲内", "features in range")
+    ));
+}
+
 /// The distinct non-null values of a column, sorted, if there are at most `limit`.
 pub fn distinct_values(layer: &Layer, column: usize, limit: usize) -> Option<Vec<String>> {
     let mut set = BTreeSet::new();
@@ -358,7 +530,25 @@ pub fn distinct_values(layer: &Layer, column: usize, limit: usize) -> Option<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Field, FieldType};
+    use crate::model::{Feature, Field, FieldType};
+
+    /// A lon/lat layer of these fields and features.
+    fn test_layer(fields: Vec<Field>, features: Vec<Feature>) -> Layer {
+        Layer::new(
+            "t".into(),
+            crate::model::Source {
+                path: "t".into(),
+                member: None,
+                format: crate::model::Format::GeoJson,
+                encoding: None,
+                crs: crate::crs::CrsInfo::wgs84("test"),
+                record_count: features.len(),
+            },
+            fields,
+            features,
+            vec![],
+        )
+    }
 
     #[test]
     fn conditions_become_where_text_the_parser_accepts() {
@@ -372,37 +562,27 @@ mod tests {
                 field_type: FieldType::Float,
             },
         ];
-        let layer = Layer::new(
-            "t".into(),
-            crate::model::Source {
-                path: "t".into(),
-                member: None,
-                format: crate::model::Format::GeoJson,
-                encoding: None,
-                crs: crate::crs::CrsInfo::wgs84("test"),
-                record_count: 0,
-            },
-            fields.clone(),
-            vec![],
-            vec![],
-        );
+        let layer = test_layer(fields.clone(), vec![]);
         let c = |field, op, value: &str| Condition {
             field,
             op,
             value: value.into(),
+            upper: "2500".into(),
         };
         let panel = FilterPanel {
             conditions: vec![
                 c(0, Op::Contains, "50%_O'Hara"),
                 c(1, Op::Ge, "1000"),
                 c(0, Op::NotNull, ""),
+                c(1, Op::Range, "1500"),
             ],
             ..Default::default()
         };
         let text = panel.where_text(&layer).unwrap();
         assert_eq!(
             text,
-            "\"名称\" LIKE '%50\\%\\_O''Hara%' ESCAPE '\\' AND \"面積\" >= 1000 AND \"名称\" IS NOT NULL"
+            "\"名称\" LIKE '%50\\%\\_O''Hara%' ESCAPE '\\' AND \"面積\" >= 1000 AND \"名称\" IS NOT NULL \
+             AND (\"面積\" >= 1500 AND \"面積\" <= 2500)"
         );
         let expr = crate::filter::expr::parse(&text, &fields).unwrap();
         let row = |name: &str, area: f64| vec![Value::Text(name.into()), Value::Float(area)];
@@ -412,5 +592,44 @@ mod tests {
             "% and _ are literal"
         );
         assert!(!expr.matches(&row("50%_O'Hara", 10.0)));
+        assert!(
+            !expr.matches(&row("x50%_O'Hara y", 3000.0)),
+            "above the range"
+        );
+    }
+
+    #[test]
+    fn histogram_bins_every_value_and_counts_ranges_exactly() {
+        let fields = vec![Field {
+            name: "year".into(),
+            field_type: FieldType::Int,
+        }];
+        let years = [1950, 1960, 1960, 1975, 1990, 2000, 2020];
+        let features = years
+            .iter()
+            .enumerate()
+            .map(|(i, &y)| Feature {
+                record: i as u64,
+                geometry: None,
+                z: None,
+                values: vec![Value::Int(y)],
+            })
+            .chain(std::iter::once(Feature {
+                record: 99,
+                geometry: None,
+                z: None,
+                values: vec![Value::Null],
+            }))
+            .collect();
+        let layer = test_layer(fields, features);
+        let h = Histogram::of(&layer, 0, 7).unwrap();
+        assert_eq!((h.min, h.max), (1950.0, 2020.0));
+        assert_eq!(h.bins.iter().sum::<usize>(), 7, "the null is left out");
+        assert_eq!(h.bins[0], 1);
+        assert_eq!(h.bins[1], 2, "1960 twice");
+        assert_eq!(h.bins[6], 1, "the maximum falls in the last bin");
+        assert_eq!(h.count_in(1960.0, 1990.0), 4);
+        assert_eq!(h.count_in(1961.0, 1974.0), 0);
+        assert_eq!(h.count_in(0.0, 3000.0), 7);
     }
 }

@@ -897,3 +897,41 @@ fn browse_buttons_fill_paths_from_the_desktop_dialog() {
         &csv[..200.min(csv.len())]
     );
 }
+
+#[test]
+fn a_numeric_range_is_picked_on_the_fields_histogram() {
+    let mut h = harness(Viewer::new());
+    let (sites, layer) = layer_named(h.state(), "sites_fictional").unwrap();
+    let field = layer.field_index("area_ha").unwrap();
+    let expected = sitelens::filter::Filter {
+        where_text: Some("area_ha >= 1 AND area_ha <= 5".into()),
+        ..Default::default()
+    }
+    .apply(layer)
+    .unwrap()
+    .len();
+    assert!(expected > 3 && expected < 30, "{expected}");
+    h.state_mut()
+        .command(sitelens::app::Command::EditFilter(sites));
+    h.step();
+    h.run();
+    click_button(&mut h, "＋ 条件を追加");
+    {
+        let c = &mut h.state_mut().filter_panel.conditions[0];
+        c.field = field;
+        c.op = sitelens::app::Op::Range;
+        c.value = "1".into();
+        c.upper = "5".into();
+    }
+    h.run();
+    // The histogram's count before applying, then the filter's.
+    h.get_by_label(&format!("{expected} 件が範囲内"));
+    click_button(&mut h, "適用");
+    let f = h.state().layers[sites].filter.clone().expect("applied");
+    assert_eq!(f.ids.len(), expected);
+    assert!(
+        f.text.contains("\"area_ha\" >= 1 AND \"area_ha\" <= 5"),
+        "{}",
+        f.text
+    );
+}
