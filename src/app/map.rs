@@ -292,66 +292,91 @@ pub fn map_ui(
 /// Draws the visible layers as `v` shows them in `rect`: R-tree culling, cached triangulations,
 /// features under a pixel or two drawn as that pixel or their box.
 pub fn paint_layers(painter: &egui::Painter, rect: Rect, v: &MapView, layers: &[MapLayer]) {
+    use rayon::prelude::*;
     let visible_env = v.envelope(rect);
     for map_layer in layers
         .iter()
         .filter(|l| l.visible && l.layer.source.crs.known)
     {
-        let layer = &map_layer.layer;
-        let mut shapes = Vec::new();
-        // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
-        // frame is bounded by the screen, not by the number of features.
-        let mut tiny = TinyPixels::new(rect);
-        let mut fills = FillMeshes::default();
-        for (id, env) in layer.index.query_envelopes(visible_env) {
-            let Some(g) = &layer.features[id].geometry else {
-                continue;
-            };
-            // Features a filter leaves out are dimmed, not hidden: the context stays readable.
-            let style = &map_layer.feature_style(id);
-            let a = v.screen_from_world(
-                rect,
-                Coord {
-                    x: env.min_x,
-                    y: env.min_y,
-                },
-            );
-            let b = v.screen_from_world(
-                rect,
-                Coord {
-                    x: env.max_x,
-                    y: env.max_y,
-                },
-            );
-            let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
-            if !matches!(g, Geometry::Point(_)) {
-                if w < 1.5 && h < 1.5 {
-                    tiny.mark(
-                        Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
-                        style.swatch(),
-                    );
-                    continue;
-                }
-                // A few points across: its box is what can be seen (and outlines this small
-                // only make spiky miter joins).
-                if w < 4.0 && h < 4.0 {
-                    tiny.rect(Rect::from_two_pos(a, b), style.swatch());
-                    continue;
-                }
-            }
-            if style.fill != Color32::TRANSPARENT
-                && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
-                && let Some(fill) = map_layer.fill(id)
-            {
-                fills.add(&fill, v, rect, style.fill);
-            }
-            geometry_shapes(g, v, rect, style, &mut shapes);
-        }
+        let hits: Vec<(usize, Envelope)> =
+            map_layer.layer.index.query_envelopes(visible_env).collect();
+        // Many features: shapes (and first triangulations) made on every core, in parts.
+        let parts = if hits.len() < 20_000 {
+            1
+        } else {
+            rayon::current_num_threads().max(1)
+        };
+        let drawn: Vec<(Vec<Shape>, Vec<Shape>)> = hits
+            .par_chunks(hits.len().div_ceil(parts).max(1))
+            .map(|part| layer_shapes(map_layer, part, v, rect))
+            .collect();
         // Fills under outlines.
-        painter.extend(fills.into_shapes());
-        shapes.extend(tiny.into_shapes());
-        painter.extend(shapes);
+        let (fills, outlines): (Vec<_>, Vec<_>) = drawn.into_iter().unzip();
+        painter.extend(fills.into_iter().flatten());
+        painter.extend(outlines.into_iter().flatten());
     }
+}
+
+/// The fills and the outlines (with the features drawn as pixels or boxes) of some features of
+/// a layer.
+fn layer_shapes(
+    map_layer: &MapLayer,
+    hits: &[(usize, Envelope)],
+    v: &MapView,
+    rect: Rect,
+) -> (Vec<Shape>, Vec<Shape>) {
+    let layer = &map_layer.layer;
+    let mut shapes = Vec::new();
+    // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
+    // frame is bounded by the screen, not by the number of features.
+    let mut tiny = TinyPixels::new(rect);
+    let mut fills = FillMeshes::default();
+    for &(id, env) in hits {
+        let Some(g) = &layer.features[id].geometry else {
+            continue;
+        };
+        // Features a filter leaves out are dimmed, not hidden: the context stays readable.
+        let style = &map_layer.feature_style(id);
+        let a = v.screen_from_world(
+            rect,
+            Coord {
+                x: env.min_x,
+                y: env.min_y,
+            },
+        );
+        let b = v.screen_from_world(
+            rect,
+            Coord {
+                x: env.max_x,
+                y: env.max_y,
+            },
+        );
+        let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
+        if !matches!(g, Geometry::Point(_)) {
+            if w < 1.5 && h < 1.5 {
+                tiny.mark(
+                    Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
+                    style.swatch(),
+                );
+                continue;
+            }
+            // A few points across: its box is what can be seen (and outlines this small only
+            // make spiky miter joins).
+            if w < 4.0 && h < 4.0 {
+                tiny.rect(Rect::from_two_pos(a, b), style.swatch());
+                continue;
+            }
+        }
+        if style.fill != Color32::TRANSPARENT
+            && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
+            && let Some(fill) = map_layer.fill(id)
+        {
+            fills.add(&fill, v, rect, style.fill);
+        }
+        geometry_shapes(g, v, rect, style, &mut shapes);
+    }
+    shapes.extend(tiny.into_shapes());
+    (fills.into_shapes(), shapes)
 }
 
 /// The most labels drawn in one frame.
