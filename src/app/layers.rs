@@ -493,15 +493,20 @@ pub fn layers_ui(
     commands: &mut Vec<Command>,
 ) {
     ui.heading(lang.t("レイヤ", "Layers"));
-    for path in pending {
-        ui.horizontal(|ui| {
-            ui.spinner();
+    if !pending.is_empty() {
+        // Four repaints a second, not a spinner's sixty: with a software GPU each frame takes
+        // CPU from the load it is waiting for.
+        let t = ui.input(|i| i.time);
+        let dots = &"···"[..(t * 4.0) as usize % 4 * "·".len()];
+        for path in pending {
             ui.label(format!(
-                "{} {}",
+                "{} {}{dots}",
                 lang.t("読み込み中", "Loading"),
                 path.display()
             ));
-        });
+        }
+        ui.ctx()
+            .request_repaint_after(std::time::Duration::from_millis(250));
     }
     for (i, map_layer) in layers.iter().enumerate().rev() {
         let layer = &map_layer.layer;

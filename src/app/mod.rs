@@ -787,8 +787,10 @@ impl Viewer {
         if let Some(stats) = &mut self.frame_stats {
             let loading = !self.loader.pending.is_empty();
             stats.record(ui.ctx(), started.elapsed(), loading);
-            // Measuring: paint continuously, so intervals are the full cost of a frame.
-            ui.ctx().request_repaint();
+            // Measuring a drag: paint continuously, so intervals are the full cost of a frame.
+            if ui.input(|i| i.pointer.primary_down()) {
+                ui.ctx().request_repaint();
+            }
         }
     }
 
