@@ -6,20 +6,23 @@
 //! parsed on its own: a feature that is not valid GeoJSON is skipped with a warning naming it,
 //! the rest load.
 
+mod coords;
+mod de;
+#[cfg(test)]
+mod reference;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use geo_types::{
-    Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon,
-    Point, Polygon,
-};
-use geojson::{GeometryValue, Position};
+use geo_types::Geometry;
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Envelope, Feature, Field, FieldType, Format, Value, Warning};
-use rayon::prelude::*;
+use coords::Flat;
 
 pub struct GeoJsonLoader;
 
@@ -34,18 +37,6 @@ struct Top<'a> {
     /// Foreign member `"sample": true`: fictional stand-in data (sitelens's own sample layers).
     #[serde(default)]
     sample: Option<serde_json::Value>,
-}
-
-#[derive(Deserialize)]
-struct RawFeature {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    #[serde(default)]
-    geometry: Option<geojson::Geometry>,
-    #[serde(default)]
-    properties: Option<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default)]
-    id: Option<serde_json::Value>,
 }
 
 impl Loader for GeoJsonLoader {
@@ -137,8 +128,11 @@ impl Loader for GeoJsonLoader {
                 let prepared: Vec<Result<Option<Prepared>, String>> = raw_features
                     .par_iter()
                     .enumerate()
-                    .map(|(i, raw)| prepare_raw(i as u64, raw.get(), hint))
+                    .map_init(Flat::default, |flat, (i, raw)| {
+                        prepare_raw(i as u64, raw.get(), hint, flat)
+                    })
                     .collect();
+                builder.features.reserve_exact(prepared.len());
                 drop(raw_features);
                 for (i, outcome) in prepared.into_iter().enumerate() {
                     match outcome {
@@ -149,9 +143,9 @@ impl Loader for GeoJsonLoader {
                 }
             }
             Some("Feature") => {
-                let f: RawFeature = serde_json::from_str(json)
+                let f = de::feature(json, &mut Flat::default())
                     .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
-                match prepare(0, f.geometry, f.properties, f.id, None) {
+                match prepare(0, f, None) {
                     Ok(Some(p)) => builder.push(p, &mut warnings),
                     Ok(None) => {}
                     Err(e) => warnings.push(Warning::record(0, e)),
@@ -161,9 +155,13 @@ impl Loader for GeoJsonLoader {
                 "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
                 | "MultiPolygon" | "GeometryCollection",
             ) => {
-                let g: geojson::Geometry = serde_json::from_str(json)
-                    .map_err(|e| invalid(format!("invalid geometry: {e}")))?;
-                match prepare(0, Some(g), None, None, None) {
+                let shape =
+                    de::geometry(json).map_err(|e| invalid(format!("invalid geometry: {e}")))?;
+                let f = de::RawFeature {
+                    geometry: Some(shape),
+                    ..Default::default()
+                };
+                match prepare(0, f, None) {
                     Ok(Some(p)) => builder.push(p, &mut warnings),
                     Ok(None) => {}
                     Err(e) => warnings.push(Warning::record(0, e)),
@@ -227,35 +225,52 @@ fn crs_hint(crs: Option<&serde_json::Value>, warnings: &mut Vec<Warning>) -> Crs
 /// Collects features whose property sets differ into one table: columns in order of first
 /// appearance, missing values null, types unified over the column.
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     names: Vec<String>,
     columns: HashMap<String, usize>,
+    /// Unified type of each column so far; `None` while it has only nulls.
+    types: Vec<Option<FieldType>>,
     features: Vec<Feature>,
     has_id: bool,
+    /// The property names of the last feature pushed and their columns: features of one file
+    /// mostly have the same names in the same order, so most features need no lookup.
+    last_keys: Vec<Cow<'a, str>>,
+    last_columns: Vec<usize>,
+    /// `last_columns` is 0, 1, 2, …: values are already in column order.
+    last_in_order: bool,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     fn column(&mut self, name: &str) -> usize {
         if let Some(&c) = self.columns.get(name) {
             return c;
         }
         self.names.push(name.to_string());
+        self.types.push(None);
         self.columns.insert(name.to_string(), self.names.len() - 1);
         self.names.len() - 1
     }
 
-    fn push(&mut self, mut p: Prepared, warnings: &mut Vec<Warning>) {
-        for note in p.notes.drain(..) {
+    fn push(&mut self, p: Prepared<'a>, warnings: &mut Vec<Warning>) {
+        for note in p.notes {
             warnings.push(Warning::record(p.record, note));
         }
-        let mut values = vec![Value::Null; self.names.len()];
-        for (key, value) in p.properties {
-            let c = self.column(&key);
-            if c >= values.len() {
-                values.resize(c + 1, Value::Null);
-            }
-            values[c] = value;
+        if p.keys != self.last_keys {
+            let columns: Vec<usize> = p.keys.iter().map(|k| self.column(k)).collect();
+            self.last_in_order = columns.iter().enumerate().all(|(i, &c)| i == c);
+            self.last_columns = columns;
+            self.last_keys = p.keys;
         }
+        let width = self.names.len();
+        let mut values = if self.last_in_order {
+            p.values
+        } else {
+            let mut values = vec![Value::Null; width];
+            for (&c, value) in self.last_columns.iter().zip(p.values) {
+                values[c] = value;
+            }
+            values
+        };
         // A feature id becomes the field "id" unless a property has that name (as GDAL does).
         if let Some(id) = p.id
             && (!self.columns.contains_key("id") || self.has_id)
@@ -267,6 +282,11 @@ impl Builder {
             }
             if values[c].is_null() {
                 values[c] = id;
+            }
+        }
+        for (t, value) in self.types.iter_mut().zip(&values) {
+            if let Some(v) = value.field_type() {
+                *t = Some(t.map_or(v, |t| t.unify(v)));
             }
         }
         self.features.push(Feature {
@@ -285,10 +305,11 @@ impl Builder {
         let fields = self
             .names
             .into_iter()
-            .enumerate()
-            .map(|(c, name)| Field {
+            .zip(self.types)
+            .map(|(name, t)| Field {
                 name,
-                field_type: FieldType::infer(self.features.iter().map(|f| &f.values[c])),
+                // A column of nulls is text.
+                field_type: t.unwrap_or(FieldType::Text),
             })
             .collect();
         (fields, self.features)
@@ -296,22 +317,27 @@ impl Builder {
 }
 
 /// One feature parsed and converted, ready for the table.
-struct Prepared {
+struct Prepared<'a> {
     record: u64,
     geometry: Option<Geometry<f64>>,
     z: Option<Box<[f64]>>,
-    properties: Vec<(String, Value)>,
+    /// Property names (borrowed from the file when they have no escapes) and their values.
+    keys: Vec<Cow<'a, str>>,
+    values: Vec<Value>,
     id: Option<Value>,
     /// Repairs made while converting the geometry.
     notes: Vec<String>,
 }
 
 /// Parses one raw feature. `Ok(None)`: outside the bbox hint. `Err`: the warning to report.
-fn prepare_raw(record: u64, raw: &str, hint: Option<Envelope>) -> Result<Option<Prepared>, String> {
-    match serde_json::from_str::<RawFeature>(raw) {
-        Ok(f) if f.kind.as_deref() == Some("Feature") => {
-            prepare(record, f.geometry, f.properties, f.id, hint)
-        }
+fn prepare_raw<'a>(
+    record: u64,
+    raw: &'a str,
+    hint: Option<Envelope>,
+    flat: &mut Flat,
+) -> Result<Option<Prepared<'a>>, String> {
+    match de::feature(raw, flat) {
+        Ok(f) if f.kind.as_deref() == Some("Feature") => prepare(record, f, hint),
         Ok(f) => Err(format!(
             "type is {:?}, not \"Feature\"; skipped",
             f.kind.unwrap_or_default()
@@ -320,17 +346,24 @@ fn prepare_raw(record: u64, raw: &str, hint: Option<Envelope>) -> Result<Option<
     }
 }
 
-fn prepare(
+fn prepare<'a>(
     record: u64,
-    geometry: Option<geojson::Geometry>,
-    properties: Option<serde_json::Map<String, serde_json::Value>>,
-    id: Option<serde_json::Value>,
+    f: de::RawFeature<'a>,
     hint: Option<Envelope>,
-) -> Result<Option<Prepared>, String> {
+) -> Result<Option<Prepared<'a>>, String> {
     let mut notes = Vec::new();
-    let (geometry, z) = match geometry.map(|g| convert(&g.value, &mut notes)) {
+    let (geometry, z) = match f.geometry {
         None => (None, None),
-        Some(Ok((g, z))) => (Some(g), z),
+        Some(Ok(de::Shape { geometry, extras })) => {
+            if extras.unclosed > 0 {
+                notes.push(format!(
+                    "{} polygon ring(s) not closed (RFC 7946 requires it); closed them",
+                    extras.unclosed
+                ));
+            }
+            let z = (extras.all_z && !extras.z.is_empty()).then(|| extras.z.into_boxed_slice());
+            (Some(geometry), z)
+        }
         Some(Err(e)) => return Err(format!("invalid geometry ({e}); feature skipped")),
     };
     if let Some(h) = hint {
@@ -345,131 +378,95 @@ fn prepare(
         record,
         geometry,
         z,
-        properties: properties
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, json_value(v)))
-            .collect(),
-        id: id.filter(|v| !v.is_null()).map(json_value),
+        keys: f.keys,
+        values: f.values,
+        id: f.id,
         notes,
     }))
 }
 
-fn json_value(v: serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => n.as_f64().map_or(Value::Null, Value::Float),
-        },
-        J::String(s) => Value::Text(s),
-        nested @ (J::Array(_) | J::Object(_)) => Value::Json(nested.to_string()),
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Geometry and Z (when every position has one), in coordinate order.
-/// A geometry with the Z of each coordinate, when the source had Z everywhere.
-type WithZ = (Geometry<f64>, Option<Box<[f64]>>);
-
-/// Converts a geometry; `notes` gets what was repaired (rings closed).
-fn convert(value: &GeometryValue, notes: &mut Vec<String>) -> Result<WithZ, String> {
-    let mut sink = Coords {
-        z: Vec::new(),
-        all_z: true,
-        unclosed: 0,
-    };
-    let g = sink.geometry(value)?;
-    if sink.unclosed > 0 {
-        notes.push(format!(
-            "{} polygon ring(s) not closed (RFC 7946 requires it); closed them",
-            sink.unclosed
-        ));
-    }
-    Ok((
-        g,
-        (sink.all_z && !sink.z.is_empty()).then(|| sink.z.into_boxed_slice()),
-    ))
-}
-
-/// Converts positions, collecting Z on the way.
-struct Coords {
-    z: Vec<f64>,
-    all_z: bool,
-    unclosed: usize,
-}
-
-impl Coords {
-    fn pos(&mut self, p: &Position) -> Result<Coord<f64>, String> {
-        let s = p.as_slice();
-        if s.len() < 2 {
-            return Err(format!("position with {} number(s)", s.len()));
-        }
-        match s.get(2) {
-            Some(&v) => self.z.push(v),
-            None => self.all_z = false,
-        }
-        Ok(Coord { x: s[0], y: s[1] })
+    fn load(json: &str) -> Parsed {
+        let input = Input::from_bytes("t.geojson", json.as_bytes().to_vec());
+        GeoJsonLoader
+            .load(&input, &LoadOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
-    fn line(&mut self, ps: &[Position]) -> Result<LineString<f64>, String> {
-        ps.iter()
-            .map(|p| self.pos(p))
-            .collect::<Result<Vec<_>, _>>()
-            .map(LineString::new)
-    }
-
-    fn polygon(&mut self, rings: &[Vec<Position>]) -> Result<Polygon<f64>, String> {
-        self.unclosed += rings
+    #[test]
+    fn differing_property_sets_make_one_table() {
+        let p = load(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"a":1,"b":"x"},"geometry":null},
+            {"type":"Feature","properties":{"a":1,"b":"y"},"geometry":null},
+            {"type":"Feature","properties":{"b":"z","c":null,"a":2.5},"geometry":null},
+            {"type":"Feature","id":9,"properties":{"a":3,"a":4,"d":true},"geometry":null},
+            {"type":"Feature","properties":{"a":1,"b":2},"geometry":null}
+        ]}"#,
+        );
+        let fields: Vec<(&str, FieldType)> = p
+            .fields
             .iter()
-            .filter(|r| {
-                r.len() > 1 && r.first().map(|p| p.as_slice()) != r.last().map(|p| p.as_slice())
-            })
-            .count();
-        let mut rings = rings.iter();
-        let exterior = match rings.next() {
-            Some(r) => self.line(r)?,
-            None => LineString::new(vec![]),
-        };
-        let interiors = rings.map(|r| self.line(r)).collect::<Result<_, _>>()?;
-        Ok(Polygon::new(exterior, interiors))
+            .map(|f| (f.name.as_str(), f.field_type))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("a", FieldType::Float),
+                ("b", FieldType::Text),
+                ("c", FieldType::Text),
+                ("d", FieldType::Bool),
+                ("id", FieldType::Int)
+            ]
+        );
+        let values: Vec<&[Value]> = p.features.iter().map(|f| f.values.as_slice()).collect();
+        use Value::{Bool, Float, Int, Null, Text};
+        assert_eq!(
+            values[..4],
+            [
+                &[Int(1), Text("x".into()), Null, Null, Null][..],
+                &[Int(1), Text("y".into()), Null, Null, Null],
+                &[Float(2.5), Text("z".into()), Null, Null, Null],
+                &[Int(4), Null, Null, Bool(true), Int(9)],
+            ]
+        );
+        assert_eq!(values[4][1], Int(2));
     }
 
-    fn geometry(&mut self, value: &GeometryValue) -> Result<Geometry<f64>, String> {
-        Ok(match value {
-            GeometryValue::Point { coordinates } => Point(self.pos(coordinates)?).into(),
-            GeometryValue::MultiPoint { coordinates } => MultiPoint(
-                coordinates
-                    .iter()
-                    .map(|p| self.pos(p).map(Point))
-                    .collect::<Result<_, _>>()?,
+    #[test]
+    fn a_bad_feature_is_skipped_by_record_and_the_rest_load() {
+        let p = load(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[139.4,35.7,12]}},
+            {"type":"Feature","properties":{"n":2},"geometry":{"type":"Point","coordinates":[139.4,"x"]}},
+            {"type":"Fe","properties":{"n":3},"geometry":null},
+            {"type":"Feature","properties":{"n":4},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1]]]}}
+        ]}"#,
+        );
+        let records: Vec<u64> = p.features.iter().map(|f| f.record).collect();
+        assert_eq!(records, [0, 3]);
+        assert_eq!(p.features[0].z.as_deref(), Some(&[12.0][..]));
+        let warnings: Vec<(Option<u64>, &str)> = p
+            .warnings
+            .iter()
+            .map(|w| (w.record, w.message.as_str()))
+            .collect();
+        assert_eq!(warnings.len(), 3, "{warnings:?}");
+        assert!(warnings[0].1.starts_with("not a valid feature (") && warnings[0].0 == Some(1));
+        assert_eq!(
+            warnings[1],
+            (Some(2), "type is \"Fe\", not \"Feature\"; skipped")
+        );
+        assert_eq!(
+            warnings[2],
+            (
+                Some(3),
+                "1 polygon ring(s) not closed (RFC 7946 requires it); closed them"
             )
-            .into(),
-            GeometryValue::LineString { coordinates } => self.line(coordinates)?.into(),
-            GeometryValue::MultiLineString { coordinates } => MultiLineString(
-                coordinates
-                    .iter()
-                    .map(|l| self.line(l))
-                    .collect::<Result<_, _>>()?,
-            )
-            .into(),
-            GeometryValue::Polygon { coordinates } => self.polygon(coordinates)?.into(),
-            GeometryValue::MultiPolygon { coordinates } => MultiPolygon(
-                coordinates
-                    .iter()
-                    .map(|p| self.polygon(p))
-                    .collect::<Result<_, _>>()?,
-            )
-            .into(),
-            GeometryValue::GeometryCollection { geometries } => {
-                Geometry::GeometryCollection(GeometryCollection(
-                    geometries
-                        .iter()
-                        .map(|g| self.geometry(&g.value))
-                        .collect::<Result<_, _>>()?,
-                ))
-            }
-        })
+        );
+        assert_eq!(p.record_count, 4);
     }
 }
