@@ -451,6 +451,9 @@ fn hand_picked_features_read_as_the_geojson_crate_did() {
         r#"{"type":"Feat","geometry":null}"#,
         r#"{"geometry":null}"#,
         r#"[1,2]"#,
+        // A foreign member of a geometry is read, not skipped: a number out of range fails.
+        r#"{"geometry":{"type":"MultiPoint","coordinates":[],"foo":1e400},"type":"Feature"}"#,
+        r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[0,0,1],[1,0],[1,1],[0,0,1,7]]]}}"#,
     ] {
         assert_eq!(new(raw), old(raw), "{raw}");
     }
