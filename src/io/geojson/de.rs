@@ -36,17 +36,29 @@ pub(super) struct RawFeature<'a> {
     pub kind: Option<Cow<'a, str>>,
     /// `None` when absent or null.
     pub geometry: Option<ShapeResult>,
-    /// Property names and values, in file order (a repeated name appears twice).
-    pub keys: Vec<Cow<'a, str>>,
+    /// Property values in file order; their names are in [`Scratch::keys`].
     pub values: Vec<Value>,
     /// A non-null `"id"`.
     pub id: Option<Value>,
 }
 
-/// Parses one feature object; `flat` is scratch space reused from feature to feature.
-pub(super) fn feature<'a>(json: &'a str, flat: &mut Flat) -> serde_json::Result<RawFeature<'a>> {
+/// Buffers reused from feature to feature on one thread.
+#[derive(Default)]
+pub(super) struct Scratch<'a> {
+    pub flat: Flat,
+    /// Property names of the last feature read, in file order (a repeated name twice); they
+    /// borrow from the input when they have no escapes.
+    pub keys: Vec<Cow<'a, str>>,
+}
+
+/// Parses one feature object.
+pub(super) fn feature<'a>(
+    json: &'a str,
+    scratch: &mut Scratch<'a>,
+) -> serde_json::Result<RawFeature<'a>> {
+    scratch.keys.clear();
     let mut de = serde_json::Deserializer::from_str(json);
-    let f = de.deserialize_map(FeatureVisitor { flat })?;
+    let f = de.deserialize_map(FeatureVisitor { scratch })?;
     de.end()?;
     Ok(f)
 }
@@ -140,11 +152,11 @@ member_names!(GeometryMember {
     Bbox = "bbox"
 });
 
-struct FeatureVisitor<'f> {
-    flat: &'f mut Flat,
+struct FeatureVisitor<'f, 'a> {
+    scratch: &'f mut Scratch<'a>,
 }
 
-impl<'de> Visitor<'de> for FeatureVisitor<'_> {
+impl<'de> Visitor<'de> for FeatureVisitor<'_, 'de> {
     type Value = RawFeature<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -164,7 +176,7 @@ impl<'de> Visitor<'de> for FeatureVisitor<'_> {
                     once(&mut seen[1], "geometry")?;
                     let mut extras = Extras::default();
                     let geometry = map.next_value_seed(Nullable(GeometrySeed {
-                        flat: &mut *self.flat,
+                        flat: &mut self.scratch.flat,
                         extras: &mut extras,
                     }))?;
                     f.geometry = geometry.map(|g| g.map(|geometry| Shape { geometry, extras }));
@@ -172,7 +184,7 @@ impl<'de> Visitor<'de> for FeatureVisitor<'_> {
                 FeatureMember::Properties => {
                     once(&mut seen[2], "properties")?;
                     map.next_value_seed(Nullable(Properties {
-                        keys: &mut f.keys,
+                        keys: &mut self.scratch.keys,
                         values: &mut f.values,
                     }))?;
                 }
@@ -507,7 +519,13 @@ mod tests {
     use super::*;
 
     fn read(json: &str) -> RawFeature<'_> {
-        feature(json, &mut Flat::default()).unwrap_or_else(|e| panic!("{json}: {e}"))
+        read_with_names(json).0
+    }
+
+    fn read_with_names(json: &str) -> (RawFeature<'_>, Vec<Cow<'_, str>>) {
+        let mut scratch = Scratch::default();
+        let f = feature(json, &mut scratch).unwrap_or_else(|e| panic!("{json}: {e}"));
+        (f, scratch.keys)
     }
 
     fn shape(f: RawFeature<'_>) -> Shape {
@@ -558,10 +576,10 @@ mod tests {
 
     #[test]
     fn integers_stay_ints_and_other_numbers_are_floats() {
-        let f = read(
+        let (f, keys) = read_with_names(
             r#"{"type":"Feature","properties":{"i":-3,"f":2.0,"e":1e2,"big":18446744073709551615,"max":9223372036854775807},"geometry":null}"#,
         );
-        assert_eq!(f.keys, ["i", "f", "e", "big", "max"]);
+        assert_eq!(keys, ["i", "f", "e", "big", "max"]);
         assert_eq!(
             f.values,
             [
@@ -576,11 +594,11 @@ mod tests {
 
     #[test]
     fn mixed_and_nested_properties() {
-        let f = read(
+        let (f, keys) = read_with_names(
             r#"{"type":"Feature","id":"a1","properties":{"名前":"日野\n","ok":true,"none":null,"o":{"b": [1, 2.50],"a":null},"l":[]},"geometry":null}"#,
         );
-        assert_eq!(f.keys, ["名前", "ok", "none", "o", "l"]);
-        assert!(matches!(f.keys[0], Cow::Borrowed(_)));
+        assert_eq!(keys, ["名前", "ok", "none", "o", "l"]);
+        assert!(matches!(keys[0], Cow::Borrowed(_)));
         assert_eq!(
             f.values,
             [
@@ -621,16 +639,16 @@ mod tests {
             r#"{"type":"Feature","geometry":null} x"#,
             r#"{"type":"Feature","geometry":{"type":"Point","coordinates":[1,2]"#,
         ] {
-            assert!(feature(bad, &mut Flat::default()).is_err(), "{bad}");
+            assert!(feature(bad, &mut Scratch::default()).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn collections_nest_and_scratch_is_reused() {
-        let mut flat = Flat::default();
+        let mut scratch = Scratch::default();
         let json = r#"{"type":"Feature","geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2,3]},{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[4,5,6]}]}]}}"#;
         for _ in 0..2 {
-            let s = shape(feature(json, &mut flat).unwrap());
+            let s = shape(feature(json, &mut scratch).unwrap());
             assert_eq!(s.extras.z, [3.0, 6.0]);
             let Geometry::GeometryCollection(gc) = s.geometry else {
                 panic!("not a collection")

@@ -10,19 +10,19 @@ mod coords;
 mod de;
 #[cfg(test)]
 mod reference;
+mod table;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 
-use geo_types::Geometry;
 use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
 use crate::error::{LoadError, LoadErrorKind};
-use crate::model::{Envelope, Feature, Field, FieldType, Format, Value, Warning};
-use coords::Flat;
+use crate::model::{Envelope, Feature, Format, Warning};
+use de::Scratch;
+use table::{Outcome, Prepared, Unusual};
 
 pub struct GeoJsonLoader;
 
@@ -113,9 +113,9 @@ impl Loader for GeoJsonLoader {
             ));
         }
         let crs = crs_hint(top.crs.as_ref(), &mut warnings);
-        let mut builder = Builder::default();
         let mut record_count = 1;
-        match top.kind.as_deref() {
+        let mut scratch = Scratch::default();
+        let (common, outcomes) = match top.kind.as_deref() {
             Some("FeatureCollection") => {
                 let raw_features = top.features.unwrap_or_default();
                 record_count = raw_features.len();
@@ -124,32 +124,21 @@ impl Loader for GeoJsonLoader {
                     (CrsHint::Rfc7946, None) => options.bbox_hint,
                     _ => None,
                 };
+                let common = common_names(&raw_features);
                 // Features parse independently: on every core.
-                let prepared: Vec<Result<Option<Prepared>, String>> = raw_features
+                let outcomes: Vec<Outcome> = raw_features
                     .par_iter()
                     .enumerate()
-                    .map_init(Flat::default, |flat, (i, raw)| {
-                        prepare_raw(i as u64, raw.get(), hint, flat)
+                    .map_init(Scratch::default, |scratch, (i, raw)| {
+                        prepare_raw(i as u64, raw.get(), hint, &common, scratch)
                     })
                     .collect();
-                builder.features.reserve_exact(prepared.len());
-                drop(raw_features);
-                for (i, outcome) in prepared.into_iter().enumerate() {
-                    match outcome {
-                        Ok(Some(p)) => builder.push(p, &mut warnings),
-                        Ok(None) => {}
-                        Err(e) => warnings.push(Warning::record(i as u64, e)),
-                    }
-                }
+                (common, outcomes)
             }
             Some("Feature") => {
-                let f = de::feature(json, &mut Flat::default())
+                let f = de::feature(json, &mut scratch)
                     .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
-                match prepare(0, f, None) {
-                    Ok(Some(p)) => builder.push(p, &mut warnings),
-                    Ok(None) => {}
-                    Err(e) => warnings.push(Warning::record(0, e)),
-                }
+                (Vec::new(), vec![prepare(0, f, &scratch.keys, &[], None)])
             }
             Some(
                 "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
@@ -161,11 +150,7 @@ impl Loader for GeoJsonLoader {
                     geometry: Some(shape),
                     ..Default::default()
                 };
-                match prepare(0, f, None) {
-                    Ok(Some(p)) => builder.push(p, &mut warnings),
-                    Ok(None) => {}
-                    Err(e) => warnings.push(Warning::record(0, e)),
-                }
+                (Vec::new(), vec![prepare(0, f, &[], &[], None)])
             }
             Some(other) => {
                 return Err(invalid(format!(
@@ -177,8 +162,8 @@ impl Loader for GeoJsonLoader {
                     "not GeoJSON: the top-level object has no \"type\"".into(),
                 ));
             }
-        }
-        let (fields, features) = builder.finish();
+        };
+        let (fields, features) = table::build(&common, outcomes, &mut warnings);
         Ok(Parsed {
             fields,
             features,
@@ -222,122 +207,27 @@ fn crs_hint(crs: Option<&serde_json::Value>, warnings: &mut Vec<Warning>) -> Crs
     }
 }
 
-/// Collects features whose property sets differ into one table: columns in order of first
-/// appearance, missing values null, types unified over the column.
-#[derive(Default)]
-struct Builder<'a> {
-    names: Vec<String>,
-    columns: HashMap<String, usize>,
-    /// Unified type of each column so far; `None` while it has only nulls.
-    types: Vec<Option<FieldType>>,
-    features: Vec<Feature>,
-    has_id: bool,
-    /// The property names of the last feature pushed and their columns: features of one file
-    /// mostly have the same names in the same order, so most features need no lookup.
-    last_keys: Vec<Cow<'a, str>>,
-    last_columns: Vec<usize>,
-    /// `last_columns` is 0, 1, 2, …: values are already in column order.
-    last_in_order: bool,
-}
-
-impl<'a> Builder<'a> {
-    fn column(&mut self, name: &str) -> usize {
-        if let Some(&c) = self.columns.get(name) {
-            return c;
-        }
-        self.names.push(name.to_string());
-        self.types.push(None);
-        self.columns.insert(name.to_string(), self.names.len() - 1);
-        self.names.len() - 1
-    }
-
-    fn push(&mut self, p: Prepared<'a>, warnings: &mut Vec<Warning>) {
-        for note in p.notes {
-            warnings.push(Warning::record(p.record, note));
-        }
-        if p.keys != self.last_keys {
-            let columns: Vec<usize> = p.keys.iter().map(|k| self.column(k)).collect();
-            self.last_in_order = columns.iter().enumerate().all(|(i, &c)| i == c);
-            self.last_columns = columns;
-            self.last_keys = p.keys;
-        }
-        let width = self.names.len();
-        let mut values = if self.last_in_order {
-            p.values
-        } else {
-            let mut values = vec![Value::Null; width];
-            for (&c, value) in self.last_columns.iter().zip(p.values) {
-                values[c] = value;
-            }
-            values
-        };
-        // A feature id becomes the field "id" unless a property has that name (as GDAL does).
-        if let Some(id) = p.id
-            && (!self.columns.contains_key("id") || self.has_id)
-        {
-            self.has_id = true;
-            let c = self.column("id");
-            if c >= values.len() {
-                values.resize(c + 1, Value::Null);
-            }
-            if values[c].is_null() {
-                values[c] = id;
-            }
-        }
-        for (t, value) in self.types.iter_mut().zip(&values) {
-            if let Some(v) = value.field_type() {
-                *t = Some(t.map_or(v, |t| t.unify(v)));
-            }
-        }
-        self.features.push(Feature {
-            record: p.record,
-            geometry: p.geometry,
-            z: p.z,
-            values,
-        });
-    }
-
-    fn finish(mut self) -> (Vec<Field>, Vec<Feature>) {
-        let width = self.names.len();
-        for f in &mut self.features {
-            f.values.resize(width, Value::Null);
-        }
-        let fields = self
-            .names
-            .into_iter()
-            .zip(self.types)
-            .map(|(name, t)| Field {
-                name,
-                // A column of nulls is text.
-                field_type: t.unwrap_or(FieldType::Text),
-            })
-            .collect();
-        (fields, self.features)
+/// The property names of the first feature, which most files repeat in every feature.
+fn common_names<'a>(features: &[&'a RawValue]) -> Vec<Cow<'a, str>> {
+    let mut scratch = Scratch::default();
+    match features.first().map(|f| de::feature(f.get(), &mut scratch)) {
+        Some(Ok(_)) => scratch.keys,
+        _ => Vec::new(),
     }
 }
 
-/// One feature parsed and converted, ready for the table.
-struct Prepared<'a> {
-    record: u64,
-    geometry: Option<Geometry<f64>>,
-    z: Option<Box<[f64]>>,
-    /// Property names (borrowed from the file when they have no escapes) and their values.
-    keys: Vec<Cow<'a, str>>,
-    values: Vec<Value>,
-    id: Option<Value>,
-    /// Repairs made while converting the geometry.
-    notes: Vec<String>,
-}
-
-/// Parses one raw feature. `Ok(None)`: outside the bbox hint. `Err`: the warning to report.
+/// Reads one raw feature.
 fn prepare_raw<'a>(
     record: u64,
     raw: &'a str,
     hint: Option<Envelope>,
-    flat: &mut Flat,
-) -> Result<Option<Prepared<'a>>, String> {
-    match de::feature(raw, flat) {
-        Ok(f) if f.kind.as_deref() == Some("Feature") => prepare(record, f, hint),
+    common: &[Cow<'a, str>],
+    scratch: &mut Scratch<'a>,
+) -> Outcome<'a> {
+    match de::feature(raw, scratch) {
+        Ok(f) if f.kind.as_deref() == Some("Feature") => {
+            prepare(record, f, &scratch.keys, common, hint)
+        }
         Ok(f) => Err(format!(
             "type is {:?}, not \"Feature\"; skipped",
             f.kind.unwrap_or_default()
@@ -346,11 +236,14 @@ fn prepare_raw<'a>(
     }
 }
 
+/// Turns a feature read into one for the table; `keys` are its property names.
 fn prepare<'a>(
     record: u64,
     f: de::RawFeature<'a>,
+    keys: &[Cow<'a, str>],
+    common: &[Cow<'a, str>],
     hint: Option<Envelope>,
-) -> Result<Option<Prepared<'a>>, String> {
+) -> Outcome<'a> {
     let mut notes = Vec::new();
     let (geometry, z) = match f.geometry {
         None => (None, None),
@@ -374,20 +267,29 @@ fn prepare<'a>(
             return Ok(None);
         }
     }
+    let keys = (keys != common).then(|| keys.to_vec());
+    let unusual = (keys.is_some() || f.id.is_some() || !notes.is_empty()).then(|| {
+        Box::new(Unusual {
+            keys,
+            id: f.id,
+            notes,
+        })
+    });
     Ok(Some(Prepared {
-        record,
-        geometry,
-        z,
-        keys: f.keys,
-        values: f.values,
-        id: f.id,
-        notes,
+        feature: Feature {
+            record,
+            geometry,
+            z,
+            values: f.values,
+        },
+        unusual,
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{FieldType, Value};
 
     fn load(json: &str) -> Parsed {
         let input = Input::from_bytes("t.geojson", json.as_bytes().to_vec());
@@ -434,6 +336,20 @@ mod tests {
             ]
         );
         assert_eq!(values[4][1], Int(2));
+    }
+
+    #[test]
+    fn names_of_a_skipped_first_feature_come_when_they_appear() {
+        let p = load(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"z":1},"geometry":{"type":"Point","coordinates":[1]}},
+            {"type":"Feature","properties":{"a":1},"geometry":null},
+            {"type":"Feature","properties":{"z":2},"geometry":null}
+        ]}"#,
+        );
+        let names: Vec<&str> = p.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "z"]);
+        assert_eq!(p.features[1].values, [Value::Null, Value::Int(2)]);
     }
 
     #[test]

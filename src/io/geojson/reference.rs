@@ -11,7 +11,7 @@ use geojson::{GeometryValue, Position};
 use proptest::prelude::*;
 use serde::Deserialize;
 
-use super::coords::Flat;
+use super::de::Scratch;
 use super::prepare_raw;
 use crate::model::Value;
 
@@ -98,22 +98,26 @@ fn old(raw: &str) -> Outcome {
 }
 
 fn new(raw: &str) -> Outcome {
-    match prepare_raw(0, raw, None, &mut Flat::default()) {
+    match prepare_raw(0, raw, None, &[], &mut Scratch::default()) {
         Ok(Some(p)) => {
-            // The builder lets a repeated name's last value win in its first place, as a map did.
+            let (keys, id, notes) = match p.unusual.map(|u| *u) {
+                Some(u) => (u.keys.unwrap_or_default(), u.id, u.notes),
+                None => Default::default(),
+            };
+            // The table lets a repeated name's last value win in its first place, as a map did.
             let mut properties: Vec<(String, Value)> = Vec::new();
-            for (k, v) in p.keys.into_iter().zip(p.values) {
+            for (k, v) in keys.into_iter().zip(p.feature.values) {
                 match properties.iter_mut().find(|(name, _)| *name == k) {
                     Some(slot) => slot.1 = v,
                     None => properties.push((k.into_owned(), v)),
                 }
             }
             Outcome::Loaded {
-                geometry: p.geometry,
-                z: p.z,
+                geometry: p.feature.geometry,
+                z: p.feature.z,
                 properties,
-                id: p.id,
-                notes: p.notes,
+                id,
+                notes,
             }
         }
         Ok(None) => unreachable!("no bbox hint"),
