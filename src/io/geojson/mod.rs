@@ -10,22 +10,27 @@ mod coords;
 mod de;
 #[cfg(test)]
 mod reference;
+mod split;
 mod table;
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::Deserialize;
+use serde_json::error::Category;
 use serde_json::value::RawValue;
 
 use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Envelope, Feature, Format, Warning};
 use de::Scratch;
+use split::Members;
 use table::{Outcome, Prepared, Unusual};
 
 pub struct GeoJsonLoader;
 
+/// The top-level members as serde_json reads them, for what [`split`] leaves to it.
 #[derive(Deserialize)]
 struct Top<'a> {
     #[serde(rename = "type")]
@@ -34,9 +39,21 @@ struct Top<'a> {
     features: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     crs: Option<serde_json::Value>,
-    /// Foreign member `"sample": true`: fictional stand-in data (sitelens's own sample layers).
     #[serde(default)]
     sample: Option<serde_json::Value>,
+}
+
+impl<'a> From<Top<'a>> for Members<'a> {
+    fn from(top: Top<'a>) -> Self {
+        Members {
+            kind: top.kind,
+            features: top
+                .features
+                .map(|f| f.into_iter().map(RawValue::get).collect()),
+            crs: top.crs,
+            sample: top.sample,
+        }
+    }
 }
 
 impl Loader for GeoJsonLoader {
@@ -104,8 +121,14 @@ impl Loader for GeoJsonLoader {
             }
         };
 
-        let top: Top =
-            serde_json::from_str(json).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+        // The whole file through serde_json: for files of another shape, and for the canonical
+        // error of a malformed one.
+        let parse_whole =
+            || serde_json::from_str::<Top>(json).map_err(|e| invalid(format!("invalid JSON: {e}")));
+        let top = match split::split(json) {
+            Some(members) => members,
+            None => parse_whole()?.into(),
+        };
         let mut warnings = Vec::new();
         if bom {
             warnings.push(Warning::file(
@@ -126,13 +149,19 @@ impl Loader for GeoJsonLoader {
                 };
                 let common = common_names(&raw_features);
                 // Features parse independently: on every core.
+                let malformed = AtomicBool::new(false);
                 let outcomes: Vec<Outcome> = raw_features
                     .par_iter()
                     .enumerate()
                     .map_init(Scratch::default, |scratch, (i, raw)| {
-                        prepare_raw(i as u64, raw.get(), hint, &common, scratch)
+                        prepare_raw(i as u64, raw, hint, &common, scratch, &malformed)
                     })
                     .collect();
+                // JSON syntax errors inside a feature: some make the file malformed (serde_json
+                // says so, and where), others (nesting too deep) only that feature.
+                if malformed.into_inner() {
+                    parse_whole()?;
+                }
                 (common, outcomes)
             }
             Some("Feature") => {
@@ -208,21 +237,22 @@ fn crs_hint(crs: Option<&serde_json::Value>, warnings: &mut Vec<Warning>) -> Crs
 }
 
 /// The property names of the first feature, which most files repeat in every feature.
-fn common_names<'a>(features: &[&'a RawValue]) -> Vec<Cow<'a, str>> {
+fn common_names<'a>(features: &[&'a str]) -> Vec<Cow<'a, str>> {
     let mut scratch = Scratch::default();
-    match features.first().map(|f| de::feature(f.get(), &mut scratch)) {
+    match features.first().map(|f| de::feature(f, &mut scratch)) {
         Some(Ok(_)) => scratch.keys,
         _ => Vec::new(),
     }
 }
 
-/// Reads one raw feature.
+/// Reads one raw feature; `malformed` is set when it is not even JSON.
 fn prepare_raw<'a>(
     record: u64,
     raw: &'a str,
     hint: Option<Envelope>,
     common: &[Cow<'a, str>],
     scratch: &mut Scratch<'a>,
+    malformed: &AtomicBool,
 ) -> Outcome<'a> {
     match de::feature(raw, scratch) {
         Ok(f) if f.kind.as_deref() == Some("Feature") => {
@@ -232,7 +262,12 @@ fn prepare_raw<'a>(
             "type is {:?}, not \"Feature\"; skipped",
             f.kind.unwrap_or_default()
         )),
-        Err(e) => Err(format!("not a valid feature ({e}); skipped")),
+        Err(e) => {
+            if matches!(e.classify(), Category::Syntax | Category::Eof) {
+                malformed.store(true, Ordering::Relaxed);
+            }
+            Err(format!("not a valid feature ({e}); skipped"))
+        }
     }
 }
 
@@ -336,6 +371,21 @@ mod tests {
             ]
         );
         assert_eq!(values[4][1], Int(2));
+    }
+
+    #[test]
+    fn malformed_json_in_a_feature_is_the_error_serde_json_gives_for_the_file() {
+        let json = r#"{"type":"FeatureCollection","features":[{"type":"Feature","geometry":null},
+            {"type":"Feature","properties":{"a" 1},"geometry":null}]}"#;
+        let input = Input::from_bytes("t.geojson", json.as_bytes().to_vec());
+        let Err(e) = GeoJsonLoader.load(&input, &LoadOptions::default()) else {
+            panic!("loaded")
+        };
+        let whole = serde_json::from_str::<serde_json::Value>(json).unwrap_err();
+        assert!(
+            e.to_string().ends_with(&format!("invalid JSON: {whole}")),
+            "{e}"
+        );
     }
 
     #[test]

@@ -98,7 +98,14 @@ fn old(raw: &str) -> Outcome {
 }
 
 fn new(raw: &str) -> Outcome {
-    match prepare_raw(0, raw, None, &[], &mut Scratch::default()) {
+    match prepare_raw(
+        0,
+        raw,
+        None,
+        &[],
+        &mut Scratch::default(),
+        &Default::default(),
+    ) {
         Ok(Some(p)) => {
             let (keys, id, notes) = match p.unusual.map(|u| *u) {
                 Some(u) => (u.keys.unwrap_or_default(), u.id, u.notes),
