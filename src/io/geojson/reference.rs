@@ -437,6 +437,35 @@ proptest! {
     }
 }
 
+#[derive(Deserialize)]
+struct Collection<'a> {
+    #[serde(borrow)]
+    features: Vec<&'a serde_json::value::RawValue>,
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    /// What serde_json finds as the features of a collection, split finds too.
+    #[test]
+    fn split_finds_the_features_serde_json_finds(
+        features in prop::collection::vec(feature(), 0..6),
+        gap in prop::sample::select(vec!["", " ", "\n", " \r\n\t"]),
+    ) {
+        let json = format!(
+            "{{{gap}\"type\":\"FeatureCollection\",{gap}\"features\":{gap}[{gap}{}{gap}]{gap}}}",
+            features.join(&format!("{gap},{gap}"))
+        );
+        let by_serde = serde_json::from_str::<Collection>(&json)
+            .map(|c| c.features.iter().map(|f| f.get()).collect::<Vec<_>>());
+        // Generated collections are of the plain shape: split must not leave them to serde_json.
+        if let Ok(by_serde) = by_serde {
+            let members = super::split::split(&json);
+            prop_assert_eq!(members.and_then(|m| m.features), Some(by_serde));
+        }
+    }
+}
+
 #[test]
 fn hand_picked_features_read_as_the_geojson_crate_did() {
     for raw in [
