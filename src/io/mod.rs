@@ -184,7 +184,7 @@ pub trait Loader: Sync {
     }
 }
 
-/// The largest file (or zip member) sitelens reads: 4 GiB. A GeoJSON file takes about 3.7 times
+/// The largest file (or zip member) sitelens reads: 4 GiB. A GeoJSON file takes about 2.3 times
 /// its size in memory while it loads, a Shapefile about 2.5 times; beyond this a layer is better
 /// split. Anything larger is refused before it is read.
 pub const MAX_FILE_BYTES: u64 = 4 << 30;
