@@ -164,17 +164,28 @@ impl Loader for GeoJsonLoader {
                 }
                 (common, outcomes)
             }
+            // Malformed JSON (which split lets through in a `features` member) is said as such.
             Some("Feature") => {
-                let f = de::feature(json, &mut scratch)
-                    .map_err(|e| invalid(format!("invalid Feature: {e}")))?;
+                let f = match de::feature(json, &mut scratch) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        parse_whole()?;
+                        return Err(invalid(format!("invalid Feature: {e}")));
+                    }
+                };
                 (Vec::new(), vec![prepare(0, f, &scratch.keys, &[], None)])
             }
             Some(
                 "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon"
                 | "MultiPolygon" | "GeometryCollection",
             ) => {
-                let shape =
-                    de::geometry(json).map_err(|e| invalid(format!("invalid geometry: {e}")))?;
+                let shape = match de::geometry(json) {
+                    Ok(shape) => shape,
+                    Err(e) => {
+                        parse_whole()?;
+                        return Err(invalid(format!("invalid geometry: {e}")));
+                    }
+                };
                 let f = de::RawFeature {
                     geometry: Some(shape),
                     ..Default::default()
@@ -386,6 +397,20 @@ mod tests {
             e.to_string().ends_with(&format!("invalid JSON: {whole}")),
             "{e}"
         );
+    }
+
+    #[test]
+    fn malformed_json_anywhere_is_said_as_such() {
+        for json in [
+            r#"{"type":"Feature","geometry":null,"features":[{"a" 1}]}"#,
+            r#"{"type":"Point","coordinates":[1,2],"features":[{"a" 1}]}"#,
+        ] {
+            let input = Input::from_bytes("t.geojson", json.as_bytes().to_vec());
+            let Err(e) = GeoJsonLoader.load(&input, &LoadOptions::default()) else {
+                panic!("loaded {json}")
+            };
+            assert!(e.to_string().contains("invalid JSON: "), "{e}");
+        }
     }
 
     #[test]
