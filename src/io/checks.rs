@@ -16,7 +16,7 @@ use geo::CoordsIter;
 use geo_types::{Coord, Geometry, LineString};
 use rayon::prelude::*;
 
-use crate::model::{Feature, Warning};
+use crate::model::{Envelope, Feature, Warning};
 
 enum Finding {
     NonFinite,
@@ -24,22 +24,27 @@ enum Finding {
     Degenerate(String),
 }
 
-/// Checks every feature; fixes what must be fixed and reports it in `warnings`.
-pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) {
-    let findings: Vec<(Option<Finding>, bool)> = features
+/// Checks every feature; fixes what must be fixed and reports it in `warnings`. Returns the
+/// envelope of each feature's geometry as the checks leave it (`None`: no usable geometry), which
+/// the loader needs anyway: computed here, while the coordinates are in cache.
+pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) -> Vec<Option<Envelope>> {
+    let findings: Vec<(Option<Finding>, bool, Option<Envelope>)> = features
         .par_iter()
         .map(|f| match &f.geometry {
-            Some(g) => (finding(g), has_repeats(g)),
-            None => (None, false),
+            Some(g) => (finding(g), has_repeats(g), Envelope::of(g)),
+            None => (None, false, None),
         })
         .collect();
+    let mut envelopes = Vec::with_capacity(findings.len());
     let mut repeats = 0usize;
     let mut first_repeat = None;
-    for (feature, (found, repeated)) in features.iter_mut().zip(findings) {
+    for (feature, (found, repeated, envelope)) in features.iter_mut().zip(findings) {
         if repeated {
             repeats += 1;
             first_repeat.get_or_insert(feature.record);
         }
+        let dropped = matches!(found, Some(Finding::NonFinite | Finding::Empty));
+        envelopes.push(envelope.filter(|_| !dropped));
         let Some(found) = found else { continue };
         let message = match found {
             Finding::NonFinite => {
@@ -62,6 +67,7 @@ pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) {
              they are"
         )));
     }
+    envelopes
 }
 
 fn finding(g: &Geometry<f64>) -> Option<Finding> {
@@ -148,8 +154,12 @@ mod tests {
             ),
         ];
         let mut warnings = Vec::new();
-        check(&mut features, &mut warnings);
+        let envelopes = check(&mut features, &mut warnings);
         assert_eq!(features.len(), 4);
+        assert_eq!(
+            envelopes,
+            [None, None, None, Some(Envelope::new(0.0, 0.0, 1.0, 1.0))]
+        );
         assert!(features[0].geometry.is_none() && features[1].geometry.is_none());
         assert!(features[2].geometry.is_none());
         assert!(features[3].geometry.is_some());

@@ -82,16 +82,24 @@ impl SpatialIndex {
     /// Bulk-loads the envelopes of all features with a usable geometry.
     pub fn build(features: &[Feature]) -> Self {
         use rayon::prelude::*;
-        // Envelopes on every core; the bulk load itself is rstar's.
-        let envelopes: Vec<(usize, Envelope)> = features
+        // Envelopes on every core.
+        let envelopes: Vec<Option<Envelope>> = features
             .par_iter()
-            .enumerate()
-            .filter_map(|(i, f)| Some((i, Envelope::of(f.geometry.as_ref()?)?)))
+            .map(|f| f.geometry.as_ref().and_then(Envelope::of))
             .collect();
-        let bbox = envelopes.iter().map(|e| e.1).reduce(Envelope::union);
+        Self::from_envelopes(&envelopes)
+    }
+
+    /// Bulk-loads envelopes already known, one per feature in layer order (`None`: the feature
+    /// has no usable geometry and is not indexed).
+    pub fn from_envelopes(envelopes: &[Option<Envelope>]) -> Self {
+        use rayon::prelude::*;
+        let bbox = envelopes.iter().flatten().copied().reduce(Envelope::union);
         let mut entries: Vec<Entry> = envelopes
-            .into_iter()
+            .iter()
+            .enumerate()
             .filter_map(|(i, env)| {
+                let env = env.as_ref()?;
                 let rect = Rectangle::from_corners([env.min_x, env.min_y], [env.max_x, env.max_y]);
                 Some(GeomWithData::new(rect, u32::try_from(i).ok()?))
             })

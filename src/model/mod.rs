@@ -144,6 +144,19 @@ impl Layer {
         warnings: Vec<Warning>,
     ) -> Self {
         let index = SpatialIndex::build(&features);
+        Self::with_index(name, source, fields, features, warnings, index)
+    }
+
+    /// Builds the layer around an R-tree already made from `features` (by a loader that knew
+    /// their envelopes).
+    pub fn with_index(
+        name: String,
+        source: Source,
+        fields: Vec<Field>,
+        features: Vec<Feature>,
+        warnings: Vec<Warning>,
+        index: SpatialIndex,
+    ) -> Self {
         Self {
             name,
             source,
