@@ -129,8 +129,8 @@ pub struct FilterPanel {
     pub within_city: bool,
     pub near_station_m: Option<f64>,
     pub error: Option<String>,
-    /// Histograms of numeric fields, by layer (its data's address) and field.
-    pub histograms: HashMap<(usize, usize), Option<Histogram>>,
+    /// Histograms of numeric fields, by layer (its data's address and size) and field.
+    pub histograms: HashMap<(usize, usize, usize), Option<Histogram>>,
 }
 
 impl FilterPanel {
@@ -228,7 +228,7 @@ impl FilterPanel {
                 ui.group(|ui| {
                     condition_ui(ui, k, c, layer, lang);
                     if c.op == Op::Range {
-                        let key = (Arc::as_ptr(layer) as usize, c.field);
+                        let key = (Arc::as_ptr(layer) as usize, layer.features.len(), c.field);
                         let histogram = self
                             .histograms
                             .entry(key)
