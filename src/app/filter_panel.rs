@@ -387,11 +387,7 @@ impl Histogram {
         let mut sorted: Vec<f64> = layer
             .features
             .iter()
-            .filter_map(|f| match f.values.get(field)? {
-                Value::Int(i) => Some(*i as f64),
-                Value::Float(x) => Some(*x),
-                _ => None,
-            })
+            .filter_map(|f| f.values.get(field)?.as_f64())
             .filter(|x| x.is_finite())
             .collect();
         if sorted.is_empty() {

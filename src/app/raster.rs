@@ -192,31 +192,21 @@ impl Band<'_> {
         if x0 >= x1 || y0 >= y1 {
             return;
         }
-        // Texel coordinate of a pixel centre along one axis: (first texel, next texel, weight).
+        // The texels of a pixel centre along one axis.
         let axis = |p: usize, lo: f32, hi: f32, uv_lo: f32, uv_hi: f32, n: usize| {
-            let t = uv_lo + (p as f32 + 0.5 - lo) / (hi - lo) * (uv_hi - uv_lo);
-            let x = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
-            let i = x.floor() as usize;
-            (i, (i + 1).min(n - 1), x - i as f32)
+            texel_axis(
+                uv_lo + (p as f32 + 0.5 - lo) / (hi - lo) * (uv_hi - uv_lo),
+                n,
+            )
         };
         let columns: Vec<_> = (x0..x1)
             .map(|x| axis(x, min.x, max.x, quad.uv.min.x, quad.uv.max.x, tw))
             .collect();
-        let texel = |x: usize, y: usize| texture.pixels[y * tw + x].to_array().map(f32::from);
         for y in y0..y1 {
-            let (ya, yb, fy) = axis(y, min.y, max.y, quad.uv.min.y, quad.uv.max.y, th);
+            let row_texels = axis(y, min.y, max.y, quad.uv.min.y, quad.uv.max.y, th);
             let row = &mut self.pixels[(y - self.y0) * self.width..][x0..x1];
-            for (dst, &(xa, xb, fx)) in row.iter_mut().zip(&columns) {
-                let src = if fx == 0.0 && fy == 0.0 {
-                    texel(xa, ya)
-                } else {
-                    let (a, b, c, d) = (texel(xa, ya), texel(xb, ya), texel(xa, yb), texel(xb, yb));
-                    [0, 1, 2, 3].map(|i| {
-                        let top = a[i] + (b[i] - a[i]) * fx;
-                        let bottom = c[i] + (d[i] - c[i]) * fx;
-                        top + (bottom - top) * fy
-                    })
-                };
+            for (dst, &column) in row.iter_mut().zip(&columns) {
+                let src = bilinear(texture, column, row_texels);
                 if src[3] == 0.0 {
                     continue;
                 }
@@ -387,12 +377,27 @@ fn sample(texture: Option<&ColorImage>, u: f32, v: f32) -> [f32; 4] {
     if w == 0 || h == 0 {
         return [255.0; 4];
     }
-    let x = (u * w as f32 - 0.5).clamp(0.0, (w - 1) as f32);
-    let y = (v * h as f32 - 0.5).clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let px = |x: usize, y: usize| t.pixels[y * w + x].to_array().map(f32::from);
+    bilinear(t, texel_axis(u, w), texel_axis(v, h))
+}
+
+/// Along one axis of `n` texels, texture coordinate `t` (0–1) falls between texels `i` and `j`
+/// with weight `f` on `j`.
+fn texel_axis(t: f32, n: usize) -> (usize, usize, f32) {
+    let x = (t * n as f32 - 0.5).clamp(0.0, (n - 1) as f32);
+    let i = x.floor() as usize;
+    (i, (i + 1).min(n - 1), x - i as f32)
+}
+
+/// The texture between four texels (one when both weights are 0: a texel copied).
+fn bilinear(
+    t: &ColorImage,
+    (x0, x1, fx): (usize, usize, f32),
+    (y0, y1, fy): (usize, usize, f32),
+) -> [f32; 4] {
+    let px = |x: usize, y: usize| t.pixels[y * t.size[0] + x].to_array().map(f32::from);
+    if fx == 0.0 && fy == 0.0 {
+        return px(x0, y0);
+    }
     let (a, b, c, d) = (px(x0, y0), px(x1, y0), px(x0, y1), px(x1, y1));
     [0, 1, 2, 3].map(|i| {
         let top = a[i] + (b[i] - a[i]) * fx;
