@@ -524,12 +524,12 @@ pub fn distinct_values(layer: &Layer, column: usize, limit: usize) -> Option<Vec
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{Feature, Field, FieldType};
 
     /// A lon/lat layer of these fields and features.
-    fn test_layer(fields: Vec<Field>, features: Vec<Feature>) -> Layer {
+    pub(crate) fn test_layer(fields: Vec<Field>, features: Vec<Feature>) -> Layer {
         Layer::new(
             "t".into(),
             crate::model::Source {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use geo::TriangulateEarcut;
-use geo_types::Geometry;
+use geo::{Simplify, TriangulateEarcut};
+use geo_types::{Geometry, Polygon};
 
 use eframe::egui;
 use egui::Color32;
@@ -27,8 +27,9 @@ pub struct MapLayer {
     pub style: Style,
     /// The layer's filter and which features pass it (`None`: no filter).
     pub filter: Option<LayerFilter>,
-    /// Polygon triangulations, made the first time each polygon is drawn filled.
-    fills: Arc<Mutex<HashMap<usize, Arc<Fill>>>>,
+    /// Polygon triangulations by feature and level of detail, made the first time each polygon
+    /// is drawn at that level.
+    fills: Arc<Mutex<FillCache>>,
     /// Set when the layer is recognised as zoning (用途地域): styled with the zoning palette.
     pub zoning: Option<Zoning>,
     /// What the layer is for (from the project); `None` for files the user opened.
@@ -156,9 +157,70 @@ impl Zoning {
 }
 
 /// A polygon's triangles in lon/lat (triangulation survives any affine view transform).
+/// Triangulations by (feature, level of detail).
+type FillCache = HashMap<(usize, u8), Arc<Fill>>;
+
+/// A polygon feature as drawn at one level of detail: triangles (in lon/lat) and, when the
+/// level drops vertices, the simplified polygons whose outlines are drawn with them.
 pub struct Fill {
     pub vertices: Vec<[f64; 2]>,
     pub indices: Vec<u32>,
+    /// `None`: the feature's own polygons (full detail, or nothing to drop at this level).
+    pub simplified: Option<Vec<Polygon<f64>>>,
+}
+
+/// The level of detail that keeps every vertex.
+pub const FULL_DETAIL: u8 = u8::MAX;
+
+/// Polygon features with fewer vertices are always drawn in full: simplifying them saves less
+/// than it costs.
+const SIMPLIFY_FROM_VERTICES: usize = 32;
+
+/// The level of detail for a view of `points_per_deg` screen points per degree: one level per
+/// doubling of the zoom, so a pan or a small zoom reuses what was simplified.
+pub fn detail_level(points_per_deg: f64) -> u8 {
+    points_per_deg.max(1.0).log2().floor().min(60.0) as u8
+}
+
+/// How far (in degrees) a simplified outline may stray from the true one at `level`: at most
+/// half a screen point at any zoom that picks this level (a degree of longitude spans fewer
+/// points than a degree of latitude, so the bound holds both ways).
+pub fn detail_tolerance(level: u8) -> f64 {
+    0.25 / 2f64.powi(level as i32)
+}
+
+/// Whether a geometry has enough vertices to be simplified when zoomed out.
+pub fn is_detailed(g: &Geometry<f64>) -> bool {
+    match g {
+        Geometry::Polygon(p) => vertex_count(&[p]) >= SIMPLIFY_FROM_VERTICES,
+        Geometry::MultiPolygon(mp) => {
+            vertex_count(&mp.0.iter().collect::<Vec<_>>()) >= SIMPLIFY_FROM_VERTICES
+        }
+        _ => false,
+    }
+}
+
+fn vertex_count(polygons: &[&Polygon<f64>]) -> usize {
+    polygons
+        .iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum()
+}
+
+fn triangulate<'a>(polygons: impl IntoIterator<Item = &'a Polygon<f64>>) -> Fill {
+    let mut fill = Fill {
+        vertices: Vec::new(),
+        indices: Vec::new(),
+        simplified: None,
+    };
+    for p in polygons {
+        let raw = p.earcut_triangles_raw();
+        let base = fill.vertices.len() as u32;
+        fill.indices
+            .extend(raw.triangle_indices.iter().map(|&i| base + i as u32));
+        fill.vertices.extend(raw.vertices);
+    }
+    fill
 }
 
 /// A filter applied to a layer in the viewer, with its result.
@@ -313,40 +375,43 @@ impl MapLayer {
         self
     }
 
-    /// The triangulation of feature `id`'s polygons (cached), `None` if it has none.
-    pub fn fill(&self, id: usize) -> Option<Arc<Fill>> {
-        let cached = |fills: &Mutex<HashMap<usize, Arc<Fill>>>| {
-            fills
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&id)
-                .cloned()
-        };
-        if let Some(f) = cached(&self.fills) {
-            return Some(f);
+    /// Feature `id`'s polygons at a level of detail (`FULL_DETAIL` or a `detail_level`),
+    /// triangulated and cached; `None` if it has no polygons. Polygons of many vertices are
+    /// simplified (Ramer–Douglas–Peucker, `detail_tolerance`) once per level, so a city-wide view
+    /// of detailed zoning draws the few hundred vertices that show, not every surveyed one.
+    pub fn fill(&self, id: usize, level: u8) -> Option<Arc<Fill>> {
+        let lock = || self.fills.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(f) = lock().get(&(id, level)) {
+            return Some(f.clone());
         }
-        let polygons: Vec<&geo_types::Polygon<f64>> =
-            match self.layer.features.get(id)?.geometry.as_ref()? {
-                Geometry::Polygon(p) => vec![p],
-                Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
-                _ => return None,
-            };
-        let mut fill = Fill {
-            vertices: Vec::new(),
-            indices: Vec::new(),
+        let polygons: Vec<&Polygon<f64>> = match self.layer.features.get(id)?.geometry.as_ref()? {
+            Geometry::Polygon(p) => vec![p],
+            Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
+            _ => return None,
         };
-        for p in polygons {
-            let raw = p.earcut_triangles_raw();
-            let base = fill.vertices.len() as u32;
-            fill.indices
-                .extend(raw.triangle_indices.iter().map(|&i| base + i as u32));
-            fill.vertices.extend(raw.vertices);
-        }
-        let fill = Arc::new(fill);
-        self.fills
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id, fill.clone());
+        let full_count = vertex_count(&polygons);
+        let fill = if level == FULL_DETAIL || full_count < SIMPLIFY_FROM_VERTICES {
+            if level != FULL_DETAIL {
+                return self.fill(id, FULL_DETAIL);
+            }
+            Arc::new(triangulate(polygons))
+        } else {
+            let tolerance = detail_tolerance(level);
+            let simplified: Vec<Polygon<f64>> =
+                polygons.iter().map(|p| p.simplify(tolerance)).collect();
+            let kept = vertex_count(&simplified.iter().collect::<Vec<_>>());
+            if kept * 5 > full_count * 4 {
+                // Less than a fifth dropped: share the full triangulation instead.
+                self.fill(id, FULL_DETAIL)?
+            } else {
+                let triangles = triangulate(&simplified);
+                Arc::new(Fill {
+                    simplified: Some(simplified),
+                    ..triangles
+                })
+            }
+        };
+        lock().insert((id, level), fill.clone());
         Some(fill)
     }
 
@@ -740,4 +805,126 @@ fn field_choice(
         })
         .response
         .labelled_by(label);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Feature;
+    use geo::{Area, Distance, Euclidean};
+    use geo_types::{LineString, Point};
+
+    /// A ring of `n` vertices around (139.4, 35.67) of radius `r` degrees, wobbling by 1 %.
+    fn ring(n: usize, r: f64) -> LineString<f64> {
+        let mut coords: Vec<(f64, f64)> = (0..n)
+            .map(|i| {
+                let a = i as f64 / n as f64 * std::f64::consts::TAU;
+                let r = r * (1.0 + 0.01 * (a * 37.0).sin());
+                (139.4 + r * a.cos(), 35.67 + r * a.sin())
+            })
+            .collect();
+        coords.push(coords[0]);
+        coords.into()
+    }
+
+    fn map_layer(geometries: Vec<Geometry<f64>>) -> MapLayer {
+        let features = geometries
+            .into_iter()
+            .enumerate()
+            .map(|(i, g)| Feature {
+                record: i as u64,
+                geometry: Some(g),
+                z: None,
+                values: vec![],
+            })
+            .collect();
+        let layer = super::super::filter_panel::tests::test_layer(vec![], features);
+        MapLayer::new("t".into(), layer, Style::for_role(None, 0))
+    }
+
+    fn triangles_area(f: &Fill) -> f64 {
+        f.indices
+            .chunks(3)
+            .map(|t| {
+                let [a, b, c] = [0, 1, 2].map(|k| f.vertices[t[k] as usize]);
+                ((b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1])).abs() / 2.0
+            })
+            .sum()
+    }
+
+    #[test]
+    fn detailed_polygons_are_simplified_per_zoom_within_half_a_point() {
+        // About 2 km across with 4,000 + 1,000 vertices: surveyed detail a city view cannot show.
+        let polygon = Polygon::new(ring(4000, 0.01), vec![ring(1000, 0.004)]);
+        let layer = map_layer(vec![polygon.clone().into()]);
+
+        let full = layer.fill(0, FULL_DETAIL).unwrap();
+        assert!(full.simplified.is_none());
+        assert_eq!(full.vertices.len(), 5000);
+
+        // Street level, then district, then the whole city in a window (about 20,000 points per
+        // degree): fewer vertices each time.
+        let mut previous = full.vertices.len();
+        for points_per_deg in [2_000_000.0, 200_000.0, 20_000.0] {
+            let level = detail_level(points_per_deg);
+            let tolerance = detail_tolerance(level);
+            assert!(tolerance * points_per_deg <= 0.5, "{points_per_deg}");
+            let lod = layer.fill(0, level).unwrap();
+            // Cached: the same triangles next time.
+            assert!(Arc::ptr_eq(&lod, &layer.fill(0, level).unwrap()));
+            let simplified = lod.simplified.as_ref().expect("fewer vertices zoomed out");
+            assert!(lod.vertices.len() < previous, "{points_per_deg}");
+            previous = lod.vertices.len();
+            // Every surveyed vertex lies within the tolerance of the simplified outline.
+            let rings = [polygon.exterior(), &polygon.interiors()[0]];
+            let kept = [simplified[0].exterior(), &simplified[0].interiors()[0]];
+            for (original, kept) in rings.iter().zip(kept) {
+                for c in &original.0 {
+                    let d = Euclidean.distance(&Point::from(*c), kept);
+                    assert!(d <= tolerance * 1.000_001, "{d} > {tolerance}");
+                }
+            }
+            // And the triangles cover the simplified polygon, hole left out.
+            let area = simplified[0].unsigned_area();
+            assert!((triangles_area(&lod) - area).abs() < area * 1e-9);
+            assert!((area - polygon.unsigned_area()).abs() < polygon.unsigned_area() * 0.01);
+        }
+        assert!(
+            layer
+                .fill(0, detail_level(20_000.0))
+                .unwrap()
+                .vertices
+                .len()
+                < 400
+        );
+    }
+
+    #[test]
+    fn small_polygons_share_one_triangulation_at_every_level() {
+        let square = Polygon::new(
+            LineString::from(vec![
+                (139.0, 35.0),
+                (139.001, 35.0),
+                (139.001, 35.001),
+                (139.0, 35.001),
+                (139.0, 35.0),
+            ]),
+            vec![],
+        );
+        // A fine ring at street level keeps its vertices: drawn from the full triangulation.
+        let fine = Polygon::new(ring(64, 0.0001), vec![]);
+        let layer = map_layer(vec![square.into(), fine.into()]);
+        for id in [0, 1] {
+            let full = layer.fill(id, FULL_DETAIL).unwrap();
+            let level = detail_level(if id == 0 { 1_000.0 } else { 5e8 });
+            assert!(Arc::ptr_eq(&full, &layer.fill(id, level).unwrap()));
+            assert!(full.simplified.is_none());
+        }
+        assert!(!is_detailed(
+            &layer.layer.features[0].geometry.clone().unwrap()
+        ));
+        assert!(is_detailed(
+            &layer.layer.features[1].geometry.clone().unwrap()
+        ));
+    }
 }

@@ -4,8 +4,9 @@
 
 use eframe::egui;
 use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
-use geo_types::{Coord, Geometry, LineString};
+use geo_types::{Coord, Geometry, LineString, Polygon};
 
+use super::layers::{detail_level, is_detailed};
 use super::tools::{Drawing, Tool};
 use super::{Command, MapLayer, Selection};
 use crate::model::Envelope;
@@ -331,6 +332,7 @@ fn layer_shapes(
     // frame is bounded by the screen, not by the number of features.
     let mut tiny = TinyPixels::new(rect);
     let mut fills = FillMeshes::default();
+    let level = detail_level(v.points_per_deg);
     for &(id, env) in hits {
         let Some(g) = &layer.features[id].geometry else {
             continue;
@@ -367,13 +369,28 @@ fn layer_shapes(
                 continue;
             }
         }
-        if style.fill != Color32::TRANSPARENT
-            && !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_))
-            && let Some(fill) = map_layer.fill(id)
+        let filled = style.fill != Color32::TRANSPARENT;
+        // Polygons at this zoom's level of detail: the triangles when filled, and the simplified
+        // outline of a polygon of many vertices.
+        let detail = if matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+            && (filled || is_detailed(g))
         {
-            fills.add(&fill, v, rect, style.fill);
+            map_layer.fill(id, level)
+        } else {
+            None
+        };
+        if filled && let Some(fill) = &detail {
+            fills.add(fill, v, rect, style.fill);
         }
-        geometry_shapes(g, v, rect, style, &mut shapes);
+        match detail.as_ref().and_then(|d| d.simplified.as_ref()) {
+            Some(polygons) => {
+                let stroke = Stroke::new(style.width, style.stroke);
+                for p in polygons {
+                    polygon_outline(p, v, rect, stroke, &mut shapes);
+                }
+            }
+            None => geometry_shapes(g, v, rect, style, &mut shapes),
+        }
     }
     shapes.extend(tiny.into_shapes());
     (fills.into_shapes(), shapes)
@@ -609,20 +626,11 @@ fn geometry_shapes(
                 out.push(Shape::line(ring_points(l, v, rect), stroke));
             }
         }
-        Geometry::Polygon(p) => {
-            // Outlines only here: filled, tessellated polygons come with the full renderer.
-            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-                let points = ring_points(ring, v, rect);
-                // Fewer than 3 distinct points on screen: a closed stroke would fold back on
-                // itself into a long miter spike.
-                if points.len() >= 4 {
-                    out.push(Shape::closed_line(points, stroke));
-                }
-            }
-        }
+        // Outlines only here: the fills are meshes of cached triangles (`MapLayer::fill`).
+        Geometry::Polygon(p) => polygon_outline(p, v, rect, stroke, out),
         Geometry::MultiPolygon(mp) => {
             for p in mp {
-                geometry_shapes(&Geometry::Polygon(p.clone()), v, rect, style, out);
+                polygon_outline(p, v, rect, stroke, out);
             }
         }
         Geometry::GeometryCollection(gc) => {
@@ -640,6 +648,24 @@ fn geometry_shapes(
             if let Some(g) = as_polygon {
                 geometry_shapes(&g, v, rect, style, out);
             }
+        }
+    }
+}
+
+/// The rings of a polygon as closed lines.
+fn polygon_outline(
+    p: &Polygon<f64>,
+    v: &MapView,
+    rect: Rect,
+    stroke: Stroke,
+    out: &mut Vec<Shape>,
+) {
+    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+        let points = ring_points(ring, v, rect);
+        // Fewer than 3 distinct points on screen: a closed stroke would fold back on itself
+        // into a long miter spike.
+        if points.len() >= 4 {
+            out.push(Shape::closed_line(points, stroke));
         }
     }
 }
