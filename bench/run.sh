@@ -66,6 +66,7 @@ DATA=${BENCH_DATA:-target/bench-data}
 SITELENS=target/release/sitelens
 GEOJSON=$DATA/buildings_$COUNT.geojson
 SHP=$DATA/buildings_$COUNT.shp
+DETAILED=$DATA/detailed_1600.geojson
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sitelens-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -83,6 +84,14 @@ for f in "$GEOJSON" "$SHP" "${SHP%.shp}.dbf" "${SHP%.shp}.shx"; do
         break
     fi
 done
+
+if [[ ! -f $DETAILED ]]; then
+    echo "building the detailed-polygon input in $DATA…" >&2
+    rm -rf "$DATA/.partial"
+    target/release/make_bench_data --detailed "$DATA/.partial" >&2
+    mv -f "$DATA/.partial/${DETAILED##*/}" "$DATA"/
+    rmdir "$DATA/.partial"
+fi
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -227,11 +236,12 @@ add_row "point pick, 5 m ³ ($(thousands "$PICK_HITS") hits in 10,000)" ".shp" "
 
 # --- render -------------------------------------------------------------------------------------
 
-# render_row LABEL [--bbox=…]: first frame, pan and zoom per-frame totals, medians over the runs.
+# render_row LABEL INPUT [--bbox=…]: first frame, pan and zoom per-frame totals, medians over the
+# runs.
 render_row() {
-    local label=$1 i firsts=() pans=() zooms=() rests=() fulls=()
-    shift
-    measure "$SITELENS" render "$SHP" --bench 10 --size 1600x1000 "$@"
+    local label=$1 input=$2 i firsts=() pans=() zooms=() rests=() fulls=()
+    shift 2
+    measure "$SITELENS" render "$input" --bench 10 --size 1600x1000 "$@"
     for ((i = 1; i <= RUNS; i++)); do
         firsts+=("$(frame_total '^first frame:' "$WORK/run.$i.out")")
         pans+=("$(frame_total '^pan ' "$WORK/run.$i.out")")
@@ -239,7 +249,7 @@ render_row() {
         rests+=("$(frame_total '^redraw once' "$WORK/run.$i.out")")
         fulls+=("$(frame_total '^pan, redrawing every frame' "$WORK/run.$i.out")")
     done
-    add_row "$label" ".shp" "first frame $(fmt_ms "$(median "${firsts[@]}")"); pan $(fmt_ms "$(median "${pans[@]}")")/frame; zoom $(fmt_ms "$(median "${zooms[@]}")")/frame (the layers' image moved/scaled, as the window does); redraw once the view rests $(fmt_ms "$(median "${rests[@]}")"); pan redrawing every frame $(fmt_ms "$(median "${fulls[@]}")")/frame; whole command $(fmt_s "$M_TIME")" \
+    add_row "$label" ".${input##*.}" "first frame $(fmt_ms "$(median "${firsts[@]}")"); pan $(fmt_ms "$(median "${pans[@]}")")/frame; zoom $(fmt_ms "$(median "${zooms[@]}")")/frame (the layers' image moved/scaled, as the window does); redraw once the view rests $(fmt_ms "$(median "${rests[@]}")"); pan redrawing every frame $(fmt_ms "$(median "${fulls[@]}")")/frame; whole command $(fmt_s "$M_TIME")" \
         "$(fmt_rss "$M_RSS")" "—" "—" "—"
 }
 
@@ -252,8 +262,9 @@ frame_total() {
 }
 
 echo "measuring: render…" >&2
-render_row "render ⁴ (\`sitelens render --bench 10 --size 1600x1000\`), full extent"
-render_row "render ⁴, street level (≈ 300 m × 200 m)" "--bbox=$SX0,$SY0,$SX1,$SY1"
+render_row "render ⁴ (\`sitelens render --bench 10 --size 1600x1000\`), full extent" "$SHP"
+render_row "render ⁴, street level (≈ 300 m × 200 m)" "$SHP" "--bbox=$SX0,$SY0,$SX1,$SY1"
+render_row "render ⁴, 1,600 detailed polygons (2,000 vertices each, **synthetic** ⁷), full extent" "$DETAILED"
 
 # --- start-up -----------------------------------------------------------------------------------
 
@@ -352,3 +363,4 @@ echo "³ \`target/release/bench_index FILE $RUNS_SAVED\`: the R-tree of the load
 echo "⁴ The viewer's own map drawing (egui shapes) painted by sitelens's software rasteriser, 1600×1000 px, first-frame total and per-frame medians of build + tessellate + raster over 10 frames each: pan and zoom as the window does them (the layers drawn once into an image that is moved or scaled), the redraw when the view rests, and for comparison a pan that redraws every layer every frame (as map images and sheets draw). In the window, a frame also pays the software GPU for the whole window: row ⁶. It also draws the embedded Hino layers (elsewhere on Earth, off screen). Street-level box: $SX0,$SY0,$SX1,$SY1. Peak RSS of the whole command is the memory of the layer in the drawing path."
 echo "⁵ \`SITELENS_FRAME_STATS=1 xvfb-run -a -s \"-screen 0 1600x1000x24\" target/release/sitelens\`: the viewer's own \"first frame built X ms after start\", on Xvfb (software GPU); the viewer is stopped after that line."
 echo "⁶ \`SITELENS_FRAME_STATS=1 xvfb-run … sitelens [FILE]\`, the map dragged by xdotool (400 moves of 1 px, 4 ms apart) after the layers have loaded, the viewer painting continuously: medians of its own per-30-frame medians of the interval between frames (UI, tessellation, the software GPU — OpenGL on Mesa's llvmpipe — and present) and of the UI build. The layers are drawn once into an image that the drag moves; they are redrawn on a thread once the view rests."
+echo "⁷ \`make_bench_data --detailed\`: 40 × 40 wavy districts about 250 m across near Hino, each outline 2,000 vertices (3.2 million in all), standing in for zoning or parcels surveyed in fine detail (the shared data has no real polygons this detailed). At this extent the map draws each at its level of detail (outlines simplified to within half a screen point)."

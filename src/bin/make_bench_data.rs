@@ -6,6 +6,11 @@
 //! MTBF-33) are copied in tiles shifted by a fixed step so that no two copies overlap, until COUNT
 //! polygons are written. Fields: `year_built` (real), `area_m2` (geodesic, of the footprint),
 //! `class` (text, from the tile and record number), `tile`.
+//!
+//! `make_bench_data --detailed OUT_DIR` writes `detailed_1600.geojson` instead: 1,600 synthetic
+//! districts (about 250 m across, around Hino) whose outlines have 2,000 vertices each, for the
+//! drawing of polygons with surveyed-level detail (levels of detail per zoom). Synthetic, and its
+//! `source` member says so: the shared data has no real polygons this detailed.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -22,8 +27,13 @@ const CLASSES: [&str; 4] = ["residential", "commercial", "industrial", "civic"];
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let [flag, out] = args.as_slice()
+        && flag == "--detailed"
+    {
+        return detailed(Path::new(out));
+    }
     let [zip, out, count] = args.as_slice() else {
-        bail!("usage: make_bench_data PERF_ZIP OUT_DIR COUNT");
+        bail!("usage: make_bench_data PERF_ZIP OUT_DIR COUNT | make_bench_data --detailed OUT_DIR");
     };
     let count: usize = count.parse().context("COUNT must be a number")?;
     let source = load(Path::new(zip), &LoadOptions::default())?;
@@ -178,6 +188,63 @@ fn main() -> Result<()> {
     println!(
         "{written} polygons in {tiles} tiled copies of real footprints → {}.{{geojson,shp}}",
         stem.display()
+    );
+    Ok(())
+}
+
+/// 40 × 40 wavy districts of 2,000 vertices each (see the file's header).
+fn detailed(out: &Path) -> Result<()> {
+    const SIDE: usize = 40;
+    const VERTICES: usize = 2000;
+    std::fs::create_dir_all(out)?;
+    let path = out.join(format!("detailed_{}.geojson", SIDE * SIDE));
+    let mut w = BufWriter::new(std::fs::File::create(&path)?);
+    write!(
+        w,
+        "{{\"type\":\"FeatureCollection\",\"source\":\"SYNTHETIC benchmark input: {} districts \
+         with {VERTICES}-vertex outlines (sitelens make_bench_data --detailed)\",\"features\":[",
+        SIDE * SIDE
+    )?;
+    for i in 0..SIDE {
+        for j in 0..SIDE {
+            let (cx, cy, r) = (
+                139.36 + i as f64 * 0.0028,
+                35.64 + j as f64 * 0.0023,
+                0.0011,
+            );
+            if i + j > 0 {
+                w.write_all(b",")?;
+            }
+            write!(
+                w,
+                "\n{{\"type\":\"Feature\",\"properties\":{{\"id\":{}}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[",
+                i * SIDE + j
+            )?;
+            for k in 0..=VERTICES {
+                let a = (k % VERTICES) as f64 / VERTICES as f64 * std::f64::consts::TAU;
+                let rr = r
+                    * (1.0
+                        + 0.03 * (a * 23.0 + i as f64).sin()
+                        + 0.01 * (a * 151.0 + j as f64).sin());
+                if k > 0 {
+                    w.write_all(b",")?;
+                }
+                write!(
+                    w,
+                    "[{:.8},{:.8}]",
+                    cx + rr * a.cos(),
+                    cy + rr * a.sin() * 0.8
+                )?;
+            }
+            w.write_all(b"]]}}")?;
+        }
+    }
+    w.write_all(b"\n]}\n")?;
+    w.flush()?;
+    println!(
+        "{} synthetic districts of {VERTICES} vertices → {}",
+        SIDE * SIDE,
+        path.display()
     );
     Ok(())
 }
