@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::{Simplify, TriangulateEarcut};
 use geo_types::{Geometry, Polygon};
@@ -156,17 +156,21 @@ impl Zoning {
     }
 }
 
-/// A polygon's triangles in lon/lat (triangulation survives any affine view transform).
-/// Triangulations by (feature, level of detail).
-type FillCache = HashMap<(usize, u8), Arc<Fill>>;
+/// Polygon features at their levels of detail, by (feature, level).
+type FillCache = HashMap<(usize, u8), Arc<Detail>>;
 
-/// A polygon feature as drawn at one level of detail: triangles (in lon/lat) and, when the
-/// level drops vertices, the simplified polygons whose outlines are drawn with them.
+/// A polygon feature as drawn at one level of detail: the simplified polygons when the level
+/// drops vertices, and their triangles, made the first time the feature is drawn filled.
+pub struct Detail {
+    /// `None`: the feature's own polygons (full detail, or nothing to drop at this level).
+    pub simplified: Option<Vec<Polygon<f64>>>,
+    fill: OnceLock<Fill>,
+}
+
+/// Triangles in lon/lat (a triangulation survives any affine view transform).
 pub struct Fill {
     pub vertices: Vec<[f64; 2]>,
     pub indices: Vec<u32>,
-    /// `None`: the feature's own polygons (full detail, or nothing to drop at this level).
-    pub simplified: Option<Vec<Polygon<f64>>>,
 }
 
 /// The level of detail that keeps every vertex.
@@ -191,16 +195,19 @@ pub fn detail_tolerance(level: u8) -> f64 {
 
 /// Whether a geometry has enough vertices to be simplified when zoomed out.
 pub fn is_detailed(g: &Geometry<f64>) -> bool {
+    polygons_of(g).is_some_and(|ps| vertex_count(ps) >= SIMPLIFY_FROM_VERTICES)
+}
+
+/// The polygons of a polygonal geometry.
+fn polygons_of(g: &Geometry<f64>) -> Option<&[Polygon<f64>]> {
     match g {
-        Geometry::Polygon(p) => vertex_count(&[p]) >= SIMPLIFY_FROM_VERTICES,
-        Geometry::MultiPolygon(mp) => {
-            vertex_count(&mp.0.iter().collect::<Vec<_>>()) >= SIMPLIFY_FROM_VERTICES
-        }
-        _ => false,
+        Geometry::Polygon(p) => Some(std::slice::from_ref(p)),
+        Geometry::MultiPolygon(mp) => Some(&mp.0),
+        _ => None,
     }
 }
 
-fn vertex_count(polygons: &[&Polygon<f64>]) -> usize {
+fn vertex_count(polygons: &[Polygon<f64>]) -> usize {
     polygons
         .iter()
         .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
@@ -211,7 +218,6 @@ fn triangulate<'a>(polygons: impl IntoIterator<Item = &'a Polygon<f64>>) -> Fill
     let mut fill = Fill {
         vertices: Vec::new(),
         indices: Vec::new(),
-        simplified: None,
     };
     for p in polygons {
         let raw = p.earcut_triangles_raw();
@@ -376,43 +382,57 @@ impl MapLayer {
     }
 
     /// Feature `id`'s polygons at a level of detail (`FULL_DETAIL` or a `detail_level`),
-    /// triangulated and cached; `None` if it has no polygons. Polygons of many vertices are
-    /// simplified (Ramer–Douglas–Peucker, `detail_tolerance`) once per level, so a city-wide view
-    /// of detailed zoning draws the few hundred vertices that show, not every surveyed one.
-    pub fn fill(&self, id: usize, level: u8) -> Option<Arc<Fill>> {
-        let lock = || self.fills.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = lock().get(&(id, level)) {
-            return Some(f.clone());
-        }
-        let polygons: Vec<&Polygon<f64>> = match self.layer.features.get(id)?.geometry.as_ref()? {
-            Geometry::Polygon(p) => vec![p],
-            Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
-            _ => return None,
+    /// cached; `None` if it has no polygons. Polygons of many vertices are simplified
+    /// (Ramer–Douglas–Peucker, `detail_tolerance`) once per level, so a city-wide view of
+    /// detailed zoning draws the few hundred vertices that show, not every surveyed one. Levels
+    /// that would drop little, and small polygons, share the full-detail entry.
+    pub fn detail(&self, id: usize, level: u8) -> Option<Arc<Detail>> {
+        let polygons = polygons_of(self.layer.features.get(id)?.geometry.as_ref()?)?;
+        let full_count = vertex_count(polygons);
+        let level = if full_count < SIMPLIFY_FROM_VERTICES {
+            FULL_DETAIL
+        } else {
+            level
         };
-        let full_count = vertex_count(&polygons);
-        let fill = if level == FULL_DETAIL || full_count < SIMPLIFY_FROM_VERTICES {
-            if level != FULL_DETAIL {
-                return self.fill(id, FULL_DETAIL);
-            }
-            Arc::new(triangulate(polygons))
+        let lock = || self.fills.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = lock().get(&(id, level)) {
+            return Some(d.clone());
+        }
+        let detail = if level == FULL_DETAIL {
+            Arc::new(Detail {
+                simplified: None,
+                fill: OnceLock::new(),
+            })
         } else {
             let tolerance = detail_tolerance(level);
             let simplified: Vec<Polygon<f64>> =
                 polygons.iter().map(|p| p.simplify(tolerance)).collect();
-            let kept = vertex_count(&simplified.iter().collect::<Vec<_>>());
-            if kept * 5 > full_count * 4 {
-                // Less than a fifth dropped: share the full triangulation instead.
-                self.fill(id, FULL_DETAIL)?
+            if vertex_count(&simplified) * 5 > full_count * 4 {
+                // Less than a fifth dropped: draw it in full.
+                self.detail(id, FULL_DETAIL)?
             } else {
-                let triangles = triangulate(&simplified);
-                Arc::new(Fill {
+                Arc::new(Detail {
                     simplified: Some(simplified),
-                    ..triangles
+                    fill: OnceLock::new(),
                 })
             }
         };
-        lock().insert((id, level), fill.clone());
-        Some(fill)
+        // Two threads may have made the same entry: keep the first, so they share triangles.
+        Some(lock().entry((id, level)).or_insert(detail).clone())
+    }
+
+    /// The triangles of feature `id` at `detail` (made once, on first use).
+    pub fn fill<'d>(&self, id: usize, detail: &'d Detail) -> &'d Fill {
+        detail.fill.get_or_init(|| match &detail.simplified {
+            Some(polygons) => triangulate(polygons),
+            None => triangulate(
+                self.layer.features[id]
+                    .geometry
+                    .as_ref()
+                    .and_then(polygons_of)
+                    .unwrap_or_default(),
+            ),
+        })
     }
 
     /// Whether feature `id` passes the layer's filter (all do without one).
@@ -858,23 +878,26 @@ mod tests {
         let polygon = Polygon::new(ring(4000, 0.01), vec![ring(1000, 0.004)]);
         let layer = map_layer(vec![polygon.clone().into()]);
 
-        let full = layer.fill(0, FULL_DETAIL).unwrap();
+        let full = layer.detail(0, FULL_DETAIL).unwrap();
         assert!(full.simplified.is_none());
-        assert_eq!(full.vertices.len(), 5000);
+        // Triangles are made when first drawn filled, not before (outlines need none).
+        assert!(full.fill.get().is_none());
+        assert_eq!(layer.fill(0, &full).vertices.len(), 5000);
 
         // Street level, then district, then the whole city in a window (about 20,000 points per
         // degree): fewer vertices each time.
-        let mut previous = full.vertices.len();
+        let mut previous = 5000;
         for points_per_deg in [2_000_000.0, 200_000.0, 20_000.0] {
             let level = detail_level(points_per_deg);
             let tolerance = detail_tolerance(level);
             assert!(tolerance * points_per_deg <= 0.5, "{points_per_deg}");
-            let lod = layer.fill(0, level).unwrap();
-            // Cached: the same triangles next time.
-            assert!(Arc::ptr_eq(&lod, &layer.fill(0, level).unwrap()));
+            let lod = layer.detail(0, level).unwrap();
+            // Cached: the same polygons and triangles next time.
+            assert!(Arc::ptr_eq(&lod, &layer.detail(0, level).unwrap()));
             let simplified = lod.simplified.as_ref().expect("fewer vertices zoomed out");
-            assert!(lod.vertices.len() < previous, "{points_per_deg}");
-            previous = lod.vertices.len();
+            let fill = layer.fill(0, &lod);
+            assert!(fill.vertices.len() < previous, "{points_per_deg}");
+            previous = fill.vertices.len();
             // Every surveyed vertex lies within the tolerance of the simplified outline.
             let rings = [polygon.exterior(), &polygon.interiors()[0]];
             let kept = [simplified[0].exterior(), &simplified[0].interiors()[0]];
@@ -886,21 +909,15 @@ mod tests {
             }
             // And the triangles cover the simplified polygon, hole left out.
             let area = simplified[0].unsigned_area();
-            assert!((triangles_area(&lod) - area).abs() < area * 1e-9);
+            assert!((triangles_area(fill) - area).abs() < area * 1e-9);
             assert!((area - polygon.unsigned_area()).abs() < polygon.unsigned_area() * 0.01);
         }
-        assert!(
-            layer
-                .fill(0, detail_level(20_000.0))
-                .unwrap()
-                .vertices
-                .len()
-                < 400
-        );
+        let city = layer.detail(0, detail_level(20_000.0)).unwrap();
+        assert!(layer.fill(0, &city).vertices.len() < 400);
     }
 
     #[test]
-    fn small_polygons_share_one_triangulation_at_every_level() {
+    fn small_polygons_share_one_entry_at_every_level() {
         let square = Polygon::new(
             LineString::from(vec![
                 (139.0, 35.0),
@@ -915,9 +932,9 @@ mod tests {
         let fine = Polygon::new(ring(64, 0.0001), vec![]);
         let layer = map_layer(vec![square.into(), fine.into()]);
         for id in [0, 1] {
-            let full = layer.fill(id, FULL_DETAIL).unwrap();
+            let full = layer.detail(id, FULL_DETAIL).unwrap();
             let level = detail_level(if id == 0 { 1_000.0 } else { 5e8 });
-            assert!(Arc::ptr_eq(&full, &layer.fill(id, level).unwrap()));
+            assert!(Arc::ptr_eq(&full, &layer.detail(id, level).unwrap()));
             assert!(full.simplified.is_none());
         }
         assert!(!is_detailed(

@@ -372,15 +372,13 @@ fn layer_shapes(
         let filled = style.fill != Color32::TRANSPARENT;
         // Polygons at this zoom's level of detail: the triangles when filled, and the simplified
         // outline of a polygon of many vertices.
-        let detail = if matches!(g, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
-            && (filled || is_detailed(g))
-        {
-            map_layer.fill(id, level)
+        let detail = if filled || is_detailed(g) {
+            map_layer.detail(id, level)
         } else {
             None
         };
-        if filled && let Some(fill) = &detail {
-            fills.add(fill, v, rect, style.fill);
+        if filled && let Some(detail) = &detail {
+            fills.add(map_layer.fill(id, detail), v, rect, style.fill);
         }
         match detail.as_ref().and_then(|d| d.simplified.as_ref()) {
             Some(polygons) => {
