@@ -72,10 +72,18 @@ struct Done {
 #[derive(Clone, Copy)]
 struct Drawn {
     view: MapView,
+    /// The map's rectangle it was drawn for.
+    viewport: Rect,
+    /// The image's rectangle: the viewport, or the viewport with a margin around it (same
+    /// centre, so the same view maps the world onto both).
     rect: Rect,
     ppp: f32,
     signature: u64,
 }
+
+/// The margin drawn around the view by a redraw once the view rests, as a fraction of its width
+/// and height on each side: a drag of up to this much shows features, not a blank edge.
+const MARGIN: f32 = 0.25;
 
 impl Default for LayerImage {
     fn default() -> Self {
@@ -112,26 +120,31 @@ impl LayerImage {
         self.collect(ctx);
         let signature = signature(layers);
         let ppp = ctx.pixels_per_point();
-        let drawn = Drawn {
+        let mut drawn = Drawn {
             view: *v,
+            viewport: rect,
             rect,
             ppp,
             signature,
         };
-        match self.needs(&drawn, now) {
+        let redraw = self.needs(&drawn, now);
+        if matches!(redraw, Redraw::Rested | Redraw::OnThread) {
+            drawn.rect = with_margin(rect, ppp, ctx.input(|i| i.max_texture_side));
+        }
+        match redraw {
             Redraw::No => {}
             Redraw::Later(wait) => ctx.request_repaint_after(wait),
-            Redraw::Now => {
+            Redraw::Now | Redraw::Rested => {
                 // A thread's image would be of the old layers.
                 self.job = None;
                 let started = Instant::now();
-                let mut headless = self.headless_for(rect.size(), ppp);
+                let mut headless = self.headless_for(drawn.rect.size(), ppp);
                 let image = draw(&mut headless, &drawn, layers);
                 self.headless = Some(headless);
                 self.install(ctx, image, drawn, started.elapsed());
             }
             Redraw::OnThread => {
-                let mut headless = self.headless_for(rect.size(), ppp);
+                let mut headless = self.headless_for(drawn.rect.size(), ppp);
                 let layers = layers.to_vec();
                 let (tx, rx) = channel();
                 let repaint = ctx.clone();
@@ -157,10 +170,13 @@ impl LayerImage {
         let Some(d) = &self.drawn else {
             return Redraw::Now;
         };
-        if d.signature != want.signature || d.rect.size() != want.rect.size() || d.ppp != want.ppp {
+        if d.signature != want.signature
+            || d.viewport.size() != want.viewport.size()
+            || d.ppp != want.ppp
+        {
             return Redraw::Now;
         }
-        if d.view == want.view && d.rect == want.rect {
+        if d.view == want.view && d.viewport == want.viewport {
             return Redraw::No;
         }
         if self.last_cost < self.policy.live_below {
@@ -176,7 +192,7 @@ impl LayerImage {
         } else if self.policy.background {
             Redraw::OnThread
         } else {
-            Redraw::Now
+            Redraw::Rested
         }
     }
 
@@ -233,7 +249,7 @@ impl LayerImage {
     pub fn is_current(&self, v: &MapView, rect: Rect) -> bool {
         self.drawn
             .as_ref()
-            .is_some_and(|d| d.view == *v && d.rect == rect)
+            .is_some_and(|d| d.view == *v && d.viewport == rect)
     }
 
     /// The image where the current view puts the world it shows.
@@ -263,8 +279,23 @@ enum Redraw {
     No,
     /// Not yet: look again after this long.
     Later(Duration),
+    /// In this frame, the view only.
     Now,
+    /// In this frame, with the margin (the view has rested; benchmarks and tests).
+    Rested,
+    /// On a thread, with the margin.
     OnThread,
+}
+
+/// `viewport` grown by `MARGIN` on each side, as far as the largest texture allows.
+fn with_margin(viewport: Rect, ppp: f32, max_texture_side: usize) -> Rect {
+    let max_side = max_texture_side as f32 / ppp.max(0.01);
+    let grow = |len: f32| {
+        (len * MARGIN)
+            .min(((max_side - len) / 2.0).floor())
+            .max(0.0)
+    };
+    viewport.expand2(egui::vec2(grow(viewport.width()), grow(viewport.height())))
 }
 
 /// The layers as `drawn` shows them, on a transparent image.
@@ -400,6 +431,49 @@ mod tests {
             differ * 1000 <= 320 * 240,
             "{differ} pixels differ after the redraw"
         );
+
+        // That redraw has a margin: a pan back past where the view started shows the features
+        // at the edge it uncovers, the pixels a direct drawing has, not a blank strip.
+        image.policy.settle = Duration::from_secs(3600);
+        let mut further = moved;
+        further.pan(egui::vec2(-60.0, 0.0));
+        let want = direct.frame(|ui| map::paint_layers(ui.painter(), rect, &further, &layers));
+        let got = window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &further, rect, &layers));
+        assert_eq!(image.redraws, 2, "moved, not redrawn");
+        let (mut same, mut drawn_on, mut to_draw) = (0, 0, 0);
+        for y in 0..240 {
+            for x in 260..320 {
+                let (a, b) = (want.canvas.rgba(x, y), got.canvas.rgba(x, y));
+                same += usize::from(a.iter().zip(b).all(|(p, q)| p.abs_diff(q) <= 2));
+                drawn_on += usize::from(b != [255, 255, 255, 255]);
+                to_draw += usize::from(a != [255, 255, 255, 255]);
+            }
+        }
+        assert!(
+            same * 1000 >= 60 * 240 * 998,
+            "{same} of the strip's pixels match"
+        );
+        // The city's boundary and railways cross the strip: lines, mostly white between them.
+        assert!(to_draw > 300, "{to_draw}");
+        assert!(
+            drawn_on * 100 >= to_draw * 95,
+            "the strip shows {drawn_on} of {to_draw} drawn pixels"
+        );
+    }
+
+    #[test]
+    fn the_margin_stays_within_the_largest_texture() {
+        let view = Rect::from_min_size(Pos2::new(300.0, 40.0), egui::vec2(1600.0, 1000.0));
+        let grown = with_margin(view, 1.0, 8192);
+        assert_eq!(grown.center(), view.center());
+        assert_eq!(grown.size(), egui::vec2(2400.0, 1500.0));
+        // A 4K screen at 2 pixels per point: 7,680 px wide already; 8,192 px at most.
+        let wide = Rect::from_min_size(Pos2::ZERO, egui::vec2(3840.0, 2160.0));
+        let grown = with_margin(wide, 2.0, 8192);
+        assert!(grown.width() * 2.0 <= 8192.0 && grown.height() * 2.0 <= 8192.0);
+        assert!(grown.width() > wide.width());
+        // Wider than the texture already: no margin, never a negative one.
+        assert_eq!(with_margin(wide, 2.0, 4096), wide);
     }
 
     #[test]
