@@ -81,8 +81,9 @@ struct Drawn {
     signature: u64,
 }
 
-/// The margin drawn around the view by a redraw once the view rests, as a fraction of its width
-/// and height on each side: a drag of up to this much shows features, not a blank edge.
+/// The margin drawn around the view by a redraw that cannot follow the view live (made once the
+/// view rests), as a fraction of its width and height on each side: a drag of up to this much
+/// shows features, not a blank edge.
 const MARGIN: f32 = 0.25;
 
 impl Default for LayerImage {
@@ -127,14 +128,15 @@ impl LayerImage {
             ppp,
             signature,
         };
-        let redraw = self.needs(&drawn, now);
-        if matches!(redraw, Redraw::Rested | Redraw::OnThread) {
+        // A redraw too costly to follow the view (it waits for the view to rest, or a style
+        // change on such layers) draws a margin around the view, for the next drag to uncover.
+        if self.drawn.is_some() && self.last_cost >= self.policy.live_below {
             drawn.rect = with_margin(rect, ppp, ctx.input(|i| i.max_texture_side));
         }
-        match redraw {
+        match self.needs(&drawn, now) {
             Redraw::No => {}
             Redraw::Later(wait) => ctx.request_repaint_after(wait),
-            Redraw::Now | Redraw::Rested => {
+            Redraw::Now => {
                 // A thread's image would be of the old layers.
                 self.job = None;
                 let started = Instant::now();
@@ -192,7 +194,7 @@ impl LayerImage {
         } else if self.policy.background {
             Redraw::OnThread
         } else {
-            Redraw::Rested
+            Redraw::Now
         }
     }
 
@@ -279,11 +281,7 @@ enum Redraw {
     No,
     /// Not yet: look again after this long.
     Later(Duration),
-    /// In this frame, the view only.
     Now,
-    /// In this frame, with the margin (the view has rested; benchmarks and tests).
-    Rested,
-    /// On a thread, with the margin.
     OnThread,
 }
 
@@ -367,30 +365,55 @@ mod tests {
         assert_ne!(base, signature(&layers));
     }
 
+    /// The Hino layers, a map rectangle of `size` at the origin, and a view of the city in it.
+    fn city(size: egui::Vec2) -> (Vec<MapLayer>, Rect, MapView) {
+        let rect = Rect::from_min_size(Pos2::ZERO, size);
+        let extent = crate::model::Envelope::new(139.36, 35.63, 139.44, 35.69);
+        (hino(), rect, MapView::fit(extent, rect))
+    }
+
+    /// An image that redraws once the view has rested `settle`, in the frame or on a thread.
+    fn image(settle: Duration, background: bool) -> LayerImage {
+        LayerImage {
+            policy: Policy {
+                live_below: Duration::ZERO,
+                settle,
+                background,
+            },
+            ..Default::default()
+        }
+    }
+
+    /// The pixels of `xs` × `ys` where two frames agree within 2 levels in every channel.
+    fn agreeing(
+        a: &crate::app::raster::Frame,
+        b: &crate::app::raster::Frame,
+        xs: std::ops::Range<usize>,
+        ys: std::ops::Range<usize>,
+    ) -> usize {
+        ys.flat_map(|y| xs.clone().map(move |x| (x, y)))
+            .filter(|&(x, y)| {
+                let (p, q) = (a.canvas.rgba(x, y), b.canvas.rgba(x, y));
+                p.iter().zip(q).all(|(p, q)| p.abs_diff(q) <= 2)
+            })
+            .count()
+    }
+
+    const WHITE: [u8; 4] = [255, 255, 255, 255];
+
     #[test]
     fn moved_image_matches_a_redraw_and_redraws_after_rest() {
         // One frame drawn directly, one through the image moved by a pan of whole points: the
         // same pixels where the image covers the view.
-        let layers = hino();
-        let size = egui::vec2(320.0, 240.0);
-        let rect = Rect::from_min_size(Pos2::ZERO, size);
-        let extent = crate::model::Envelope::new(139.36, 35.63, 139.44, 35.69);
-        let start = MapView::fit(extent, rect);
+        let (layers, rect, start) = city(egui::vec2(320.0, 240.0));
         let mut moved = start;
         moved.pan(egui::vec2(40.0, -25.0));
 
-        let mut direct = Headless::new(size, 1.0);
+        let mut direct = Headless::new(rect.size(), 1.0);
         let want = direct.frame(|ui| map::paint_layers(ui.painter(), rect, &moved, &layers));
 
-        let mut image = LayerImage {
-            policy: Policy {
-                live_below: Duration::ZERO,
-                settle: Duration::from_secs(3600),
-                background: false,
-            },
-            ..Default::default()
-        };
-        let mut window = Headless::new(size, 1.0);
+        let mut image = image(Duration::from_secs(3600), false);
+        let mut window = Headless::new(rect.size(), 1.0);
         window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &start, rect, &layers));
         assert_eq!(image.redraws, 1);
         let got = window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &layers));
@@ -399,34 +422,18 @@ mod tests {
             "a pan moves the image, it does not redraw"
         );
         assert!(!image.is_current(&moved, rect));
-        let mut same = 0;
-        let mut covered = 0;
-        for y in 0..210 {
-            for x in 45..320 {
-                covered += 1;
-                let (a, b) = (want.canvas.rgba(x, y), got.canvas.rgba(x, y));
-                same += usize::from(a.iter().zip(b).all(|(p, q)| p.abs_diff(q) <= 2));
-            }
-        }
-        assert!(
-            same * 1000 >= covered * 998,
-            "{same} of {covered} pixels match"
-        );
-        // Uncovered: the strip the image left behind shows the background.
-        assert_eq!(got.canvas.rgba(10, 120), [255, 255, 255, 255]);
+        let same = agreeing(&want, &got, 45..320, 0..210);
+        assert!(same * 1000 >= 275 * 210 * 998, "{same} pixels match");
+        // Uncovered: the strip the first image (drawn without a margin) left shows the
+        // background.
+        assert_eq!(got.canvas.rgba(10, 120), WHITE);
 
         // Once the view has rested, the layers are drawn again for it.
         image.policy.settle = Duration::ZERO;
         let got = window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &layers));
         assert_eq!(image.redraws, 2);
         assert!(image.is_current(&moved, rect));
-        let differ = (0..240)
-            .flat_map(|y| (0..320).map(move |x| (x, y)))
-            .filter(|&(x, y)| {
-                let (a, b) = (want.canvas.rgba(x, y), got.canvas.rgba(x, y));
-                a.iter().zip(b).any(|(p, q)| p.abs_diff(q) > 2)
-            })
-            .count();
+        let differ = 320 * 240 - agreeing(&want, &got, 0..320, 0..240);
         assert!(
             differ * 1000 <= 320 * 240,
             "{differ} pixels differ after the redraw"
@@ -440,20 +447,19 @@ mod tests {
         let want = direct.frame(|ui| map::paint_layers(ui.painter(), rect, &further, &layers));
         let got = window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &further, rect, &layers));
         assert_eq!(image.redraws, 2, "moved, not redrawn");
-        let (mut same, mut drawn_on, mut to_draw) = (0, 0, 0);
-        for y in 0..240 {
-            for x in 260..320 {
-                let (a, b) = (want.canvas.rgba(x, y), got.canvas.rgba(x, y));
-                same += usize::from(a.iter().zip(b).all(|(p, q)| p.abs_diff(q) <= 2));
-                drawn_on += usize::from(b != [255, 255, 255, 255]);
-                to_draw += usize::from(a != [255, 255, 255, 255]);
-            }
-        }
+        let same = agreeing(&want, &got, 260..320, 0..240);
         assert!(
             same * 1000 >= 60 * 240 * 998,
             "{same} of the strip's pixels match"
         );
         // The city's boundary and railways cross the strip: lines, mostly white between them.
+        let drawn = |f: &crate::app::raster::Frame| {
+            (0..240)
+                .flat_map(|y| (260..320).map(move |x| (x, y)))
+                .filter(|&(x, y)| f.canvas.rgba(x, y) != WHITE)
+                .count()
+        };
+        let (to_draw, drawn_on) = (drawn(&want), drawn(&got));
         assert!(to_draw > 300, "{to_draw}");
         assert!(
             drawn_on * 100 >= to_draw * 95,
@@ -478,22 +484,11 @@ mod tests {
 
     #[test]
     fn a_rested_view_is_redrawn_on_a_thread_while_frames_go_on() {
-        let layers = hino();
-        let size = egui::vec2(200.0, 150.0);
-        let rect = Rect::from_min_size(Pos2::ZERO, size);
-        let extent = crate::model::Envelope::new(139.36, 35.63, 139.44, 35.69);
-        let start = MapView::fit(extent, rect);
+        let (layers, rect, start) = city(egui::vec2(200.0, 150.0));
         let mut moved = start;
         moved.zoom_around(rect, rect.center(), 1.5);
-        let mut image = LayerImage {
-            policy: Policy {
-                live_below: Duration::ZERO,
-                settle: Duration::ZERO,
-                background: true,
-            },
-            ..Default::default()
-        };
-        let mut window = Headless::new(size, 1.0);
+        let mut image = image(Duration::ZERO, true);
+        let mut window = Headless::new(rect.size(), 1.0);
         // The first image is drawn in the frame: there is nothing to show meanwhile.
         window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &start, rect, &layers));
         assert_eq!(image.redraws, 1);
@@ -517,5 +512,9 @@ mod tests {
         restyled[0].visible = !restyled[0].visible;
         window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &restyled));
         assert_eq!(image.redraws, 3);
+        // Drawn in the frame, and with the margin too: these layers cannot follow a drag live.
+        let drawn = image.drawn.unwrap();
+        assert_eq!(drawn.viewport, rect);
+        assert_eq!(drawn.rect.size(), rect.size() * 1.5);
     }
 }

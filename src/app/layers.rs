@@ -174,7 +174,7 @@ pub struct Fill {
 }
 
 /// The level of detail that keeps every vertex.
-pub const FULL_DETAIL: u8 = u8::MAX;
+const FULL_DETAIL: u8 = u8::MAX;
 
 /// Polygon features with fewer vertices are always drawn in full: simplifying them saves less
 /// than it costs.
@@ -189,7 +189,7 @@ pub fn detail_level(points_per_deg: f64) -> u8 {
 /// How far (in degrees) a simplified outline may stray from the true one at `level`: at most
 /// half a screen point at any zoom that picks this level (a degree of longitude spans fewer
 /// points than a degree of latitude, so the bound holds both ways).
-pub fn detail_tolerance(level: u8) -> f64 {
+fn detail_tolerance(level: u8) -> f64 {
     0.25 / 2f64.powi(level as i32)
 }
 

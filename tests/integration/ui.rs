@@ -70,6 +70,18 @@ fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
 }
 
 /// Scrolls a button into view, then clicks it.
+/// How many features of `layer` the core filter lets through `where_text` (what the viewer's
+/// panels must agree with).
+fn passing(layer: &sitelens::model::Layer, where_text: &str) -> usize {
+    sitelens::filter::Filter {
+        where_text: Some(where_text.into()),
+        ..Default::default()
+    }
+    .apply(layer)
+    .unwrap()
+    .len()
+}
+
 fn click_button(h: &mut Harness<'_, Viewer>, label: &str) {
     h.get_by_label(label).scroll_to_me();
     h.run();
@@ -185,13 +197,7 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     let mut h = harness(Viewer::new());
     let (shelters, layer) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
     // What the core filter says, for comparison.
-    let expected = sitelens::filter::Filter {
-        where_text: Some("\"施設・場所名\" LIKE '%小学校%'".into()),
-        ..Default::default()
-    }
-    .apply(layer)
-    .unwrap()
-    .len();
+    let expected = passing(layer, "\"施設・場所名\" LIKE '%小学校%'");
     assert!(expected > 5 && expected < 57, "{expected}");
 
     h.state_mut()
@@ -903,13 +909,7 @@ fn a_numeric_range_is_picked_on_the_fields_histogram() {
     let mut h = harness(Viewer::new());
     let (sites, layer) = layer_named(h.state(), "sites_fictional").unwrap();
     let field = layer.field_index("area_ha").unwrap();
-    let expected = sitelens::filter::Filter {
-        where_text: Some("area_ha >= 1 AND area_ha <= 5".into()),
-        ..Default::default()
-    }
-    .apply(layer)
-    .unwrap()
-    .len();
+    let expected = passing(layer, "area_ha >= 1 AND area_ha <= 5");
     assert!(expected > 3 && expected < 30, "{expected}");
     h.state_mut()
         .command(sitelens::app::Command::EditFilter(sites));
