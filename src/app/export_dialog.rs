@@ -7,12 +7,12 @@ use std::path::PathBuf;
 use eframe::egui;
 
 use super::file_picker::Filter;
-use super::{Lang, MapLayer, Selection};
+use super::{Document, LayerId};
 use crate::export::{self, ExportOptions, Profile, Section};
 
 pub struct ExportDialog {
     pub open: bool,
-    pub layer: Option<usize>,
+    pub layer: Option<LayerId>,
     pub only_selected: bool,
     pub profile: Profile,
     pub precision: usize,
@@ -38,13 +38,8 @@ impl Default for ExportDialog {
 }
 
 impl ExportDialog {
-    pub fn ui(
-        &mut self,
-        ctx: &egui::Context,
-        layers: &[MapLayer],
-        selection: Option<&Selection>,
-        lang: Lang,
-    ) {
+    pub fn ui(&mut self, ctx: &egui::Context, doc: &Document) {
+        let lang = doc.lang;
         if !self.open {
             return;
         }
@@ -53,24 +48,20 @@ impl ExportDialog {
             .open(&mut open)
             .collapsible(false)
             .show(ctx, |ui| {
-                let current = self.layer.filter(|&l| l < layers.len());
-                let label = ui.label(lang.t("対象レイヤ", "Layer"));
-                egui::ComboBox::from_id_salt("export_layer")
-                    .selected_text(current.map_or(
-                        lang.t("レイヤを選択", "Choose a layer").to_string(),
-                        |l| layers[l].title.clone(),
-                    ))
-                    .show_ui(ui, |ui| {
-                        for (i, l) in layers.iter().enumerate().rev() {
-                            ui.selectable_value(&mut self.layer, Some(i), &l.title);
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                let Some(li) = current else { return };
-                let map_layer = &layers[li];
-                let selected: Vec<usize> = selection
-                    .filter(|s| s.layer == li)
+                super::layers_panel::layer_choice(
+                    ui,
+                    "export_layer",
+                    lang.t("対象レイヤ", "Layer"),
+                    doc,
+                    &mut self.layer,
+                );
+                let Some(map_layer) = self.layer.and_then(|id| doc.layer(id)) else {
+                    return;
+                };
+                let selected: Vec<usize> = doc
+                    .selection
+                    .as_ref()
+                    .filter(|s| s.layer == map_layer.id())
                     .map(|s| s.features.iter().copied().collect())
                     .unwrap_or_default();
                 let filtered: Vec<usize> = match &map_layer.filter {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::{Command, Lang, MapLayer};
+use super::{Command, Document, Edit, Lang, LayerId};
 use crate::filter::{Filter, Relation, SpatialFilter};
 use crate::model::{FieldType, Layer, Value};
 
@@ -121,7 +121,7 @@ impl Condition {
 /// The panel's state.
 #[derive(Default)]
 pub struct FilterPanel {
-    pub layer: Option<usize>,
+    pub layer: Option<LayerId>,
     pub conditions: Vec<Condition>,
     /// Typed SQL instead of the pickers.
     pub sql: String,
@@ -129,8 +129,8 @@ pub struct FilterPanel {
     pub within_city: bool,
     pub near_station_m: Option<f64>,
     pub error: Option<String>,
-    /// Histograms of numeric fields, by layer (its data's address and size) and field.
-    pub histograms: HashMap<(usize, usize, usize), Option<Histogram>>,
+    /// Histograms of numeric fields, by layer and field (a layer's data never changes).
+    pub histograms: HashMap<(LayerId, usize), Option<Histogram>>,
 }
 
 impl FilterPanel {
@@ -177,35 +177,22 @@ impl FilterPanel {
         filter
     }
 
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        layers: &[MapLayer],
-        lang: Lang,
-        commands: &mut Vec<Command>,
-    ) {
-        ui.heading(lang.t("フィルタ", "Filter"));
-        let names: Vec<String> = layers.iter().map(|l| l.title.clone()).collect();
-        let current = self.layer.filter(|&l| l < layers.len());
-        let label = ui.label(lang.t("対象レイヤ", "Layer"));
-        egui::ComboBox::from_id_salt("filter_layer")
-            .selected_text(current.map_or(
-                lang.t("レイヤを選択", "Choose a layer").to_string(),
-                |l| names[l].clone(),
-            ))
-            .show_ui(ui, |ui| {
-                for (i, n) in names.iter().enumerate().rev() {
-                    if ui.selectable_label(current == Some(i), n).clicked() {
-                        self.layer = Some(i);
-                        self.conditions.clear();
-                        self.error = None;
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        let Some(li) = current else { return };
-        let map_layer = &layers[li];
+    pub fn ui(&mut self, ui: &mut egui::Ui, doc: &Document, commands: &mut Vec<Command>) {
+        let lang = doc.lang;
+        if super::layers_panel::layer_choice(
+            ui,
+            "filter_layer",
+            lang.t("対象レイヤ", "Layer"),
+            doc,
+            &mut self.layer,
+        ) {
+            self.conditions.clear();
+            self.error = None;
+        }
+        let Some(map_layer) = self.layer.and_then(|id| doc.layer(id)) else {
+            return;
+        };
+        let li = map_layer.id();
         let layer = &map_layer.layer;
 
         ui.horizontal(|ui| {
@@ -228,7 +215,7 @@ impl FilterPanel {
                 ui.group(|ui| {
                     condition_ui(ui, k, c, layer, lang);
                     if c.op == Op::Range {
-                        let key = (Arc::as_ptr(layer) as usize, layer.features.len(), c.field);
+                        let key = (li, c.field);
                         let histogram = self
                             .histograms
                             .entry(key)
@@ -296,7 +283,7 @@ impl FilterPanel {
                 self.within_city = false;
                 self.near_station_m = None;
                 self.error = None;
-                commands.push(Command::ClearFilter(li));
+                commands.push(Edit::Filter(li, None).into());
             }
         });
         if let Some(e) = &self.error {

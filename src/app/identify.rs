@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use super::{Command, Lang, MapLayer};
+use super::{Command, Edit, Lang, MapLayer};
 use crate::analysis::measure::Measures;
 use crate::model::{Envelope, Value};
 
@@ -11,7 +11,6 @@ pub fn identify_ui(
     ui: &mut egui::Ui,
     map_layer: &MapLayer,
     feature: usize,
-    layer_index: usize,
     lang: Lang,
     commands: &mut Vec<Command>,
 ) {
@@ -22,7 +21,7 @@ pub fn identify_ui(
     ui.horizontal(|ui| {
         ui.heading(lang.t("地物情報", "Identify"));
         if ui.small_button(lang.t("閉じる", "Close")).clicked() {
-            commands.push(Command::ClearSelection);
+            commands.push(Edit::ClearSelection.into());
         }
     });
     ui.label(format!(
@@ -37,13 +36,13 @@ pub fn identify_ui(
             .clicked()
             && let Some(e) = f.geometry.as_ref().and_then(Envelope::of)
         {
-            commands.push(Command::ZoomTo(e));
+            commands.push(Edit::ZoomTo(e).into());
         }
         if ui
             .button(lang.t("テーブルで表示", "Show in table"))
             .clicked()
         {
-            commands.push(Command::ShowTable(Some(layer_index)));
+            commands.push(Command::ShowTable(Some(map_layer.id())));
         }
         if map_layer.role == Some(crate::embedded::Role::Site)
             && ui
@@ -55,7 +54,7 @@ pub fn identify_ui(
                 .clicked()
         {
             commands.push(Command::OpenSheet {
-                layer: layer_index,
+                layer: map_layer.id(),
                 feature,
             });
         }

@@ -6,7 +6,6 @@
 //! style, opacity, filter, categories) redraws at once.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
 use std::time::{Duration, Instant};
 
@@ -14,7 +13,8 @@ use eframe::egui;
 use egui::{Color32, Pos2, Rect};
 
 use super::MapLayer;
-use super::map::{self, MapView};
+use super::draw;
+use super::map::MapView;
 use super::raster::Headless;
 
 /// When the layers are drawn again.
@@ -299,38 +299,17 @@ fn with_margin(viewport: Rect, ppp: f32, max_texture_side: usize) -> Rect {
 /// The layers as `drawn` shows them, on a transparent image.
 fn draw(headless: &mut Headless, drawn: &Drawn, layers: &[MapLayer]) -> egui::ColorImage {
     let local = Rect::from_min_size(Pos2::ZERO, drawn.rect.size());
-    let frame = headless.frame(|ui| map::paint_layers(ui.painter(), local, &drawn.view, layers));
+    let frame = headless.frame(|ui| draw::paint_layers(ui.painter(), local, &drawn.view, layers));
     frame.canvas.to_color_image()
 }
 
 /// Everything about the layers that changes their drawing, hashed.
+/// What the layers' drawing depends on: which layers, in which order, at which generation (a
+/// layer moves to a new generation whenever its drawing changes).
 fn signature(layers: &[MapLayer]) -> u64 {
     let mut h = DefaultHasher::new();
     for l in layers {
-        (Arc::as_ptr(&l.layer) as usize).hash(&mut h);
-        l.layer.features.len().hash(&mut h);
-        (l.visible, l.layer.source.crs.known).hash(&mut h);
-        let s = &l.style;
-        (
-            s.fill,
-            s.stroke,
-            s.width.to_bits(),
-            s.point_radius.to_bits(),
-        )
-            .hash(&mut h);
-        l.opacity.to_bits().hash(&mut h);
-        match &l.filter {
-            Some(f) => (1u8, f.passes.as_ptr() as usize, f.passes.len(), &f.text).hash(&mut h),
-            None => 0u8.hash(&mut h),
-        }
-        match &l.categories {
-            Some(c) => (1u8, &c.field, &c.classes, c.of_feature.as_ptr() as usize).hash(&mut h),
-            None => 0u8.hash(&mut h),
-        }
-        l.zoning
-            .as_ref()
-            .map(|z| z.colours.as_ptr() as usize)
-            .hash(&mut h);
+        (l.id(), l.generation()).hash(&mut h);
     }
     h.finish()
 }
@@ -342,27 +321,41 @@ mod tests {
 
     /// The map layers of the embedded Hino project.
     fn hino() -> Vec<MapLayer> {
-        crate::app::Viewer::new().layers
+        crate::app::Document::hino().layers().to_vec()
     }
 
     #[test]
     fn signature_follows_what_changes_the_drawing() {
-        let mut layers = hino();
-        let base = signature(&layers);
-        assert_eq!(base, signature(&layers));
-        layers[0].visible = !layers[0].visible;
-        let hidden = signature(&layers);
+        use crate::app::{Document, Edit, Restyle};
+        let mut doc = Document::hino();
+        let ids: Vec<_> = doc.layers().iter().map(MapLayer::id).collect();
+        let base = signature(doc.layers());
+        assert_eq!(base, signature(doc.layers()));
+        doc.apply(Edit::SetVisible(ids[0], false)).unwrap();
+        let hidden = signature(doc.layers());
         assert_ne!(base, hidden);
-        layers[0].visible = !layers[0].visible;
-        assert_eq!(base, signature(&layers));
-        layers[1].style.fill = Color32::from_rgb(1, 2, 3);
-        assert_ne!(base, signature(&layers));
-        let mut layers = hino();
-        layers[2].opacity = 0.5;
-        assert_ne!(base, signature(&layers));
-        let mut layers = hino();
-        layers.swap(0, 1);
-        assert_ne!(base, signature(&layers));
+        doc.apply(Edit::SetVisible(ids[0], true)).unwrap();
+        let shown = signature(doc.layers());
+        assert_ne!(hidden, shown);
+        let l = doc.layer(ids[1]).unwrap();
+        let mut r = Restyle {
+            style: l.style,
+            opacity: l.opacity,
+            label: l.label.clone(),
+            categorize: None,
+        };
+        r.style.fill = Color32::from_rgb(1, 2, 3);
+        doc.apply(Edit::Restyle(ids[1], r)).unwrap();
+        let restyled = signature(doc.layers());
+        assert_ne!(shown, restyled);
+        doc.apply(Edit::Move {
+            layer: ids[0],
+            to: 1,
+        })
+        .unwrap();
+        assert_ne!(restyled, signature(doc.layers()));
+        // Nothing changed, nothing to redraw.
+        assert_eq!(signature(doc.layers()), signature(doc.layers()));
     }
 
     /// The Hino layers, a map rectangle of `size` at the origin, and a view of the city in it.
@@ -410,7 +403,7 @@ mod tests {
         moved.pan(egui::vec2(40.0, -25.0));
 
         let mut direct = Headless::new(rect.size(), 1.0);
-        let want = direct.frame(|ui| map::paint_layers(ui.painter(), rect, &moved, &layers));
+        let want = direct.frame(|ui| draw::paint_layers(ui.painter(), rect, &moved, &layers));
 
         let mut image = image(Duration::from_secs(3600), false);
         let mut window = Headless::new(rect.size(), 1.0);
@@ -444,7 +437,7 @@ mod tests {
         image.policy.settle = Duration::from_secs(3600);
         let mut further = moved;
         further.pan(egui::vec2(-60.0, 0.0));
-        let want = direct.frame(|ui| map::paint_layers(ui.painter(), rect, &further, &layers));
+        let want = direct.frame(|ui| draw::paint_layers(ui.painter(), rect, &further, &layers));
         let got = window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &further, rect, &layers));
         assert_eq!(image.redraws, 2, "moved, not redrawn");
         let same = agreeing(&want, &got, 260..320, 0..240);
@@ -508,8 +501,11 @@ mod tests {
         assert_eq!(image.redraws, 2);
         assert!(image.job.is_none());
         // A style change does not wait for anything.
-        let mut restyled = layers.clone();
-        restyled[0].visible = !restyled[0].visible;
+        let mut doc = crate::app::Document::hino();
+        let first = &doc.layers()[0];
+        let edit = crate::app::Edit::SetVisible(first.id(), !first.visible);
+        doc.apply(edit).unwrap();
+        let restyled = doc.layers().to_vec();
         window.frame(|ui| image.paint(ui.ctx(), ui.painter(), &moved, rect, &restyled));
         assert_eq!(image.redraws, 3);
         // Drawn in the frame, and with the margin too: these layers cannot follow a drag live.

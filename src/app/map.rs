@@ -1,14 +1,21 @@
 //! The map canvas: a local equirectangular projection around the first view's latitude, drag to
-//! pan, wheel / pinch / +/− to zoom around the cursor, R-tree culling, scale bar, cursor
-//! coordinates and the credits of the visible layers.
+//! pan, wheel / pinch / +/− to zoom around the cursor, the selection highlighted, scale bar,
+//! cursor coordinates (lon/lat and the plane rectangular zone there) and the credits of the
+//! visible layers. The layers themselves are drawn by [`super::draw`] (directly, or through the
+//! window's [`super::layer_image::LayerImage`]).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
 
 use eframe::egui;
-use egui::{Color32, Pos2, Rect, Sense, Shape, Stroke, Vec2};
-use geo_types::{Coord, Geometry, LineString, Polygon};
+use egui::{Color32, Pos2, Rect, Sense, Stroke, Vec2};
+use geo_types::Coord;
 
-use super::layers::{detail_level, is_detailed};
+use super::draw::{geometry_shapes, labels, paint_layers};
 use super::tools::{Drawing, Tool};
-use super::{Command, MapLayer, Selection};
+use super::{Command, Document, Edit, MapLayer, Selection};
+use crate::crs::Reprojector;
+use crate::crs::zones::{self, Datum};
 use crate::model::Envelope;
 
 /// Where the map looks: centre in lon/lat and scale in screen points per degree of latitude.
@@ -91,8 +98,11 @@ const PICK_RADIUS_PT: f64 = 6.0;
 
 /// What the map shows besides the layers.
 pub struct Extras<'a> {
-    /// Notices, credits and the cursor readout on the map (a site sheet prints them beside it).
-    pub decorations: bool,
+    /// The 参考図 notice and the sample banner on the map (a site sheet prints its own).
+    pub notices: bool,
+    /// The credits of what is shown, and the cursor readout, on the map (map images and sheets
+    /// print credits beside it).
+    pub credits: bool,
     /// The active drawing tool (the window; none when painting images).
     pub drawing: Option<&'a mut Drawing>,
     /// Basemap tiles under the layers, when switched on.
@@ -108,13 +118,15 @@ pub fn map_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     home: Option<Envelope>,
-    layers: &[MapLayer],
-    selection: Option<&Selection>,
+    doc: &Document,
+    highlight: Option<&Selection>,
     extras: Extras<'_>,
     commands: &mut Vec<Command>,
 ) {
+    let layers = doc.layers();
     let Extras {
-        decorations,
+        notices,
+        credits: credits_on_map,
         mut drawing,
         basemap,
         layer_image,
@@ -167,11 +179,14 @@ pub fn map_ui(
         && let Some(p) = response.interact_pointer_pos()
     {
         let c = v.world_from_screen(rect, p);
-        commands.push(Command::IdentifyAt {
-            lon: c.x,
-            lat: c.y,
-            tolerance_m: PICK_RADIUS_PT * v.metres_per_point(),
-        });
+        commands.push(
+            Edit::IdentifyAt {
+                lon: c.x,
+                lat: c.y,
+                tolerance_m: PICK_RADIUS_PT * v.metres_per_point(),
+            }
+            .into(),
+        );
     }
     let v = *v;
 
@@ -186,8 +201,8 @@ pub fn map_ui(
         None => paint_layers(&painter, rect, &v, layers),
     }
 
-    if let Some(sel) = selection
-        && let Some(map_layer) = layers.get(sel.layer).filter(|l| l.layer.source.crs.known)
+    if let Some(sel) = highlight
+        && let Some(map_layer) = doc.layer(sel.layer).filter(|l| l.layer.source.crs.known)
     {
         let highlight = MapLayer::highlight_style(map_layer);
         let mut shapes = Vec::new();
@@ -209,11 +224,28 @@ pub fn map_ui(
         d.paint(&painter, &v, rect, response.hover_pos());
     }
     scale_bar(&painter, rect, &v);
-    if !decorations {
-        return;
+    if notices {
+        notices_ui(ui, rect, layers, visible_env);
     }
-    // Notices and credits are about what the view shows.
-    let shown: Vec<&MapLayer> = layers.iter().filter(|l| shown(l, visible_env)).collect();
+    if credits_on_map {
+        let credits = credits(layers, visible_env, basemap_credit.as_deref());
+        credits_ui(ui, &painter, rect, &credits);
+        if let Some(p) = response.hover_pos() {
+            painter.text(
+                rect.left_top() + Vec2::new(8.0, 8.0),
+                egui::Align2::LEFT_TOP,
+                cursor_text(v.world_from_screen(rect, p), layers),
+                egui::FontId::monospace(13.0),
+                Color32::from_gray(30),
+            );
+        }
+    }
+}
+
+/// The 参考図 notice when zoning is shown, and the banner when fictional sample data is: both
+/// about what the view shows.
+fn notices_ui(ui: &mut egui::Ui, rect: Rect, layers: &[MapLayer], view: Envelope) {
+    let shown: Vec<&MapLayer> = layers.iter().filter(|l| shown(l, view)).collect();
     if shown.iter().any(|l| l.zoning.is_some()) {
         // Zoning maps are reference only; the binding plan is kept at the city office.
         let notice = egui::RichText::new(
@@ -243,20 +275,26 @@ pub fn map_ui(
         );
         ui.put(at, egui::Label::new(banner).selectable(false));
     }
-    let mut status = String::new();
-    if let Some(p) = response.hover_pos() {
-        let c = v.world_from_screen(rect, p);
-        status = cursor_text(c);
-    }
-    let mut credits: Vec<&str> = basemap_credit.as_deref().into_iter().collect();
-    for credit in shown.iter().filter_map(|l| l.layer.meta.credit.as_deref()) {
-        if !credits.contains(&credit) {
-            credits.push(credit);
+}
+
+/// The credit lines of the basemap and of the layers shown in `view`, each once.
+pub fn credits(layers: &[MapLayer], view: Envelope, basemap: Option<&str>) -> Vec<String> {
+    let mut credits: Vec<String> = basemap.map(str::to_string).into_iter().collect();
+    for l in layers.iter().filter(|l| shown(l, view)) {
+        if let Some(c) = &l.layer.meta.credit
+            && !credits.contains(c)
+        {
+            credits.push(c.clone());
         }
     }
+    credits
+}
+
+/// Credit lines at the map's lower right, as labels (not painted text), so screen readers and
+/// tests find them.
+fn credits_ui(ui: &mut egui::Ui, painter: &egui::Painter, rect: Rect, credits: &[String]) {
     let font = egui::FontId::proportional(11.0);
     let mut y = rect.bottom() - 4.0;
-    // Labels (not painted text), so screen readers and tests find the credits.
     for line in credits.iter().rev() {
         let size = painter
             .layout_no_wrap(line.to_string(), font.clone(), Color32::from_gray(60))
@@ -271,200 +309,13 @@ pub fn map_ui(
         ui.put(
             Rect::from_min_size(pos, size),
             egui::Label::new(
-                egui::RichText::new(*line)
+                egui::RichText::new(line)
                     .font(font.clone())
                     .color(Color32::from_gray(60)),
             )
             .wrap_mode(egui::TextWrapMode::Extend)
             .selectable(false),
         );
-    }
-    if !status.is_empty() {
-        painter.text(
-            rect.left_top() + Vec2::new(8.0, 8.0),
-            egui::Align2::LEFT_TOP,
-            status,
-            egui::FontId::monospace(13.0),
-            Color32::from_gray(30),
-        );
-    }
-}
-
-/// Draws the visible layers as `v` shows them in `rect`: R-tree culling, cached triangulations,
-/// features under a pixel or two drawn as that pixel or their box.
-pub fn paint_layers(painter: &egui::Painter, rect: Rect, v: &MapView, layers: &[MapLayer]) {
-    use rayon::prelude::*;
-    let visible_env = v.envelope(rect);
-    for map_layer in layers
-        .iter()
-        .filter(|l| l.visible && l.layer.source.crs.known)
-    {
-        let hits: Vec<(usize, Envelope)> =
-            map_layer.layer.index.query_envelopes(visible_env).collect();
-        // Many features: shapes (and first triangulations) made on every core, in parts.
-        let parts = if hits.len() < 20_000 {
-            1
-        } else {
-            rayon::current_num_threads().max(1)
-        };
-        let drawn: Vec<(Vec<Shape>, Vec<Shape>)> = hits
-            .par_chunks(hits.len().div_ceil(parts).max(1))
-            .map(|part| layer_shapes(map_layer, part, v, rect))
-            .collect();
-        // Fills under outlines.
-        let (fills, outlines): (Vec<_>, Vec<_>) = drawn.into_iter().unzip();
-        painter.extend(fills.into_iter().flatten());
-        painter.extend(outlines.into_iter().flatten());
-    }
-}
-
-/// The fills and the outlines (with the features drawn as pixels or boxes) of some features of
-/// a layer.
-fn layer_shapes(
-    map_layer: &MapLayer,
-    hits: &[(usize, Envelope)],
-    v: &MapView,
-    rect: Rect,
-) -> (Vec<Shape>, Vec<Shape>) {
-    let layer = &map_layer.layer;
-    let mut shapes = Vec::new();
-    // Features smaller than a pixel are drawn as that pixel, once per pixel: the work per
-    // frame is bounded by the screen, not by the number of features.
-    let mut tiny = TinyPixels::new(rect);
-    let mut fills = FillMeshes::default();
-    let level = detail_level(v.points_per_deg);
-    for &(id, env) in hits {
-        let Some(g) = &layer.features[id].geometry else {
-            continue;
-        };
-        // Features a filter leaves out are dimmed, not hidden: the context stays readable.
-        let style = &map_layer.feature_style(id);
-        let a = v.screen_from_world(
-            rect,
-            Coord {
-                x: env.min_x,
-                y: env.min_y,
-            },
-        );
-        let b = v.screen_from_world(
-            rect,
-            Coord {
-                x: env.max_x,
-                y: env.max_y,
-            },
-        );
-        let (w, h) = ((b.x - a.x).abs(), (a.y - b.y).abs());
-        if !matches!(g, Geometry::Point(_)) {
-            if w < 1.5 && h < 1.5 {
-                tiny.mark(
-                    Pos2::new((a.x + b.x) / 2.0, (a.y + b.y) / 2.0),
-                    style.swatch(),
-                );
-                continue;
-            }
-            // A few points across: its box is what can be seen (and outlines this small only
-            // make spiky miter joins).
-            if w < 4.0 && h < 4.0 {
-                tiny.rect(Rect::from_two_pos(a, b), style.swatch());
-                continue;
-            }
-        }
-        let filled = style.fill != Color32::TRANSPARENT;
-        // Polygons at this zoom's level of detail: the triangles when filled, and the simplified
-        // outline of a polygon of many vertices.
-        let detail = if filled || is_detailed(g) {
-            map_layer.detail(id, level)
-        } else {
-            None
-        };
-        if filled && let Some(detail) = &detail {
-            fills.add(map_layer.fill(id, detail), v, rect, style.fill);
-        }
-        match detail.as_ref().and_then(|d| d.simplified.as_ref()) {
-            Some(polygons) => {
-                let stroke = Stroke::new(style.width, style.stroke);
-                for p in polygons {
-                    polygon_outline(p, v, rect, stroke, &mut shapes);
-                }
-            }
-            None => geometry_shapes(g, v, rect, style, &mut shapes),
-        }
-    }
-    shapes.extend(tiny.into_shapes());
-    (fills.into_shapes(), shapes)
-}
-
-/// The most labels drawn in one frame.
-const MAX_LABELS: usize = 400;
-
-/// Labels of the labelled layers (top layer first), placed where they overlap no other label:
-/// to the right of a point, else left, above or below; centred on a polygon. A name already
-/// placed close by (a station's platforms on several lines) is not repeated.
-fn labels(painter: &egui::Painter, rect: Rect, v: &MapView, layers: &[MapLayer], view: Envelope) {
-    let font = egui::FontId::proportional(12.0);
-    let mut placed: Vec<Rect> = Vec::new();
-    let mut names: Vec<(String, Pos2)> = Vec::new();
-    for l in layers
-        .iter()
-        .rev()
-        .filter(|l| l.visible && l.layer.source.crs.known)
-    {
-        let Some(col) = l.label.as_deref().and_then(|f| l.layer.field_index(f)) else {
-            continue;
-        };
-        for (id, env) in l.layer.index.query_envelopes(view) {
-            if placed.len() >= MAX_LABELS {
-                return;
-            }
-            let value = &l.layer.features[id].values[col];
-            if value.is_null() || !l.passes(id) {
-                continue;
-            }
-            let text = value.to_string();
-            let centre = v.screen_from_world(
-                rect,
-                Coord {
-                    x: (env.min_x + env.max_x) / 2.0,
-                    y: (env.min_y + env.max_y) / 2.0,
-                },
-            );
-            if !rect.contains(centre)
-                || names
-                    .iter()
-                    .any(|(n, p)| *n == text && p.distance(centre) < 150.0)
-            {
-                continue;
-            }
-            let galley = painter.layout_no_wrap(text.clone(), font.clone(), Color32::from_gray(20));
-            let size = galley.size();
-            let gap = 6.0 + l.style.point_radius;
-            let point_like = env.max_x - env.min_x < 1e-9 || l.style.point_radius > 0.0;
-            let candidates = if point_like {
-                vec![
-                    centre + Vec2::new(gap, -size.y / 2.0),
-                    centre + Vec2::new(-gap - size.x, -size.y / 2.0),
-                    centre + Vec2::new(-size.x / 2.0, -gap - size.y),
-                    centre + Vec2::new(-size.x / 2.0, gap),
-                ]
-            } else {
-                vec![
-                    centre - size / 2.0,
-                    centre + Vec2::new(gap, -size.y / 2.0),
-                    centre + Vec2::new(-size.x / 2.0, -gap - size.y),
-                ]
-            };
-            let Some(at) = candidates.into_iter().find(|p| {
-                let r = Rect::from_min_size(*p, size).expand(2.0);
-                rect.contains_rect(r) && !placed.iter().any(|q| q.intersects(r))
-            }) else {
-                continue;
-            };
-            let box_ = Rect::from_min_size(at, size);
-            painter.rect_filled(box_.expand(1.5), 2.0, Color32::from_white_alpha(205));
-            painter.galley(at, galley, Color32::from_gray(20));
-            placed.push(box_.expand(2.0));
-            names.push((text, centre));
-        }
     }
 }
 
@@ -474,197 +325,44 @@ pub fn shown(l: &MapLayer, view: Envelope) -> bool {
 }
 
 thread_local! {
-    /// WGS84 → JGD2011 plane rectangular zone IX (Tokyo), made once for the cursor readout.
-    static ZONE_IX: Option<crate::crs::Reprojector> = crate::crs::Reprojector::from_wgs84("EPSG:6677").ok();
+    /// WGS84 → JGD2011 plane rectangular zones, made once per zone for the cursor readout.
+    static ZONES: RefCell<HashMap<u32, Option<Reprojector>>> = RefCell::default();
 }
 
-/// The cursor position in lon/lat and in zone IX, written the surveyors' way (X = northing,
-/// Y = easting).
-pub fn cursor_text(c: Coord<f64>) -> String {
+/// The cursor position in lon/lat and in the plane rectangular zone there, written the
+/// surveyors' way (X = northing, Y = easting). The zone is that of a shown layer kept in a
+/// plane rectangular CRS, else the zone whose area the point lies in ([`zones::zone_at`]).
+pub fn cursor_text(c: Coord<f64>, layers: &[MapLayer]) -> String {
     let lon_lat = format!("{:.6}°E  {:.6}°N", c.x, c.y);
-    let zone = ZONE_IX.with(|z| z.as_ref().and_then(|r| r.coord(c).ok()));
-    match zone {
-        Some(p) => format!("{lon_lat}   平面直角IX系 X {:.2} m  Y {:.2} m", p.y, p.x),
+    let own = layers
+        .iter()
+        .rev()
+        .filter(|l| l.visible && l.layer.source.crs.known)
+        .filter(|l| {
+            l.layer.index.bbox().is_some_and(|e| {
+                (e.min_x..=e.max_x).contains(&c.x) && (e.min_y..=e.max_y).contains(&c.y)
+            })
+        })
+        .find_map(|l| zones::zone_of_epsg(l.layer.source.crs.epsg?));
+    let Some(zone) = own.or_else(|| zones::zone_at(c.x, c.y)) else {
+        return lon_lat;
+    };
+    let projected = ZONES.with(|z| {
+        let mut z = z.borrow_mut();
+        let r = z.entry(zone).or_insert_with(|| {
+            let code = zones::plane_rectangular_epsg(Datum::Jgd2011, zone)?;
+            Reprojector::from_wgs84(&format!("EPSG:{code}")).ok()
+        });
+        r.as_ref().and_then(|r| r.coord(c).ok())
+    });
+    match projected {
+        Some(p) => format!(
+            "{lon_lat}   平面直角{}系 X {:.2} m  Y {:.2} m",
+            zones::roman(zone),
+            p.y,
+            p.x
+        ),
         None => lon_lat,
-    }
-}
-
-/// Filled polygons of one layer for this frame: cached triangles moved to the screen.
-#[derive(Default)]
-struct FillMeshes {
-    mesh: egui::Mesh,
-    done: Vec<Shape>,
-}
-
-impl FillMeshes {
-    fn add(&mut self, fill: &super::layers::Fill, v: &MapView, rect: Rect, color: Color32) {
-        if self.mesh.vertices.len() + fill.vertices.len() >= u16::MAX as usize {
-            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
-        }
-        let base = self.mesh.vertices.len() as u32;
-        for [x, y] in &fill.vertices {
-            let pos = v.screen_from_world(rect, Coord { x: *x, y: *y });
-            self.mesh.vertices.push(egui::epaint::Vertex {
-                pos,
-                uv: egui::epaint::WHITE_UV,
-                color,
-            });
-        }
-        self.mesh
-            .indices
-            .extend(fill.indices.iter().map(|i| base + i));
-    }
-
-    fn into_shapes(mut self) -> Vec<Shape> {
-        self.done.push(Shape::mesh(self.mesh));
-        self.done
-    }
-}
-
-/// One 1-point square per screen pixel that holds a feature too small to draw.
-struct TinyPixels {
-    origin: Pos2,
-    width: usize,
-    taken: Vec<bool>,
-    mesh: egui::Mesh,
-    /// Full meshes: each kept under 65,536 vertices, which some paths index with u16.
-    done: Vec<Shape>,
-}
-
-impl TinyPixels {
-    fn new(rect: Rect) -> Self {
-        let width = rect.width().max(1.0) as usize + 1;
-        let height = rect.height().max(1.0) as usize + 1;
-        TinyPixels {
-            origin: rect.min,
-            width,
-            taken: vec![false; width * height],
-            mesh: egui::Mesh::default(),
-            done: Vec::new(),
-        }
-    }
-
-    fn mark(&mut self, p: Pos2, color: Color32) {
-        let (dx, dy) = (p.x - self.origin.x, p.y - self.origin.y);
-        if dx < 0.0 || dy < 0.0 {
-            return;
-        }
-        let cell = dy as usize * self.width + dx as usize;
-        if dx as usize >= self.width || cell >= self.taken.len() || self.taken[cell] {
-            return;
-        }
-        self.taken[cell] = true;
-        let min = Pos2::new(self.origin.x + dx.floor(), self.origin.y + dy.floor());
-        self.mesh
-            .add_colored_rect(Rect::from_min_size(min, Vec2::splat(1.0)), color);
-        if self.mesh.vertices.len() >= u16::MAX as usize - 4 {
-            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
-        }
-    }
-
-    /// A small feature drawn as its screen box.
-    fn rect(&mut self, r: Rect, color: Color32) {
-        self.mesh.add_colored_rect(r.expand(0.5), color);
-        if self.mesh.vertices.len() >= u16::MAX as usize - 4 {
-            self.done.push(Shape::mesh(std::mem::take(&mut self.mesh)));
-        }
-    }
-
-    fn into_shapes(mut self) -> Vec<Shape> {
-        self.done.push(Shape::mesh(self.mesh));
-        self.done
-    }
-}
-
-/// A line's points on screen, dropping points within 0.7 points of the last one kept: they add
-/// nothing visible, and their noisy directions make the stroke's miter joins spike far off.
-fn ring_points(ring: &LineString<f64>, v: &MapView, rect: Rect) -> Vec<Pos2> {
-    let mut out: Vec<Pos2> = Vec::with_capacity(ring.0.len());
-    for c in &ring.0 {
-        let p = v.screen_from_world(rect, *c);
-        if out.last().is_none_or(|last| last.distance_sq(p) > 0.49) {
-            out.push(p);
-        }
-    }
-    if let (Some(first), Some(last)) = (ring.0.first(), ring.0.last())
-        && first != last
-        && out.len() == 1
-    {
-        out.push(v.screen_from_world(rect, *last));
-    }
-    out
-}
-
-fn geometry_shapes(
-    g: &Geometry<f64>,
-    v: &MapView,
-    rect: Rect,
-    style: &super::Style,
-    out: &mut Vec<Shape>,
-) {
-    let stroke = Stroke::new(style.width, style.stroke);
-    match g {
-        Geometry::Point(p) => {
-            let c = v.screen_from_world(rect, p.0);
-            out.push(Shape::circle_filled(c, style.point_radius, style.fill));
-            out.push(Shape::circle_stroke(
-                c,
-                style.point_radius,
-                Stroke::new(1.0, style.stroke),
-            ));
-        }
-        Geometry::MultiPoint(mp) => {
-            for p in mp {
-                geometry_shapes(&Geometry::Point(*p), v, rect, style, out);
-            }
-        }
-        Geometry::LineString(l) => out.push(Shape::line(ring_points(l, v, rect), stroke)),
-        Geometry::MultiLineString(ml) => {
-            for l in ml {
-                out.push(Shape::line(ring_points(l, v, rect), stroke));
-            }
-        }
-        // Outlines only here: the fills are meshes of cached triangles (`MapLayer::fill`).
-        Geometry::Polygon(p) => polygon_outline(p, v, rect, stroke, out),
-        Geometry::MultiPolygon(mp) => {
-            for p in mp {
-                polygon_outline(p, v, rect, stroke, out);
-            }
-        }
-        Geometry::GeometryCollection(gc) => {
-            for g in gc {
-                geometry_shapes(g, v, rect, style, out);
-            }
-        }
-        Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {
-            let as_polygon: Option<Geometry<f64>> = match g {
-                Geometry::Rect(r) => Some(r.to_polygon().into()),
-                Geometry::Triangle(t) => Some(t.to_polygon().into()),
-                Geometry::Line(l) => Some(LineString::from(vec![l.start, l.end]).into()),
-                _ => None,
-            };
-            if let Some(g) = as_polygon {
-                geometry_shapes(&g, v, rect, style, out);
-            }
-        }
-    }
-}
-
-/// The rings of a polygon as closed lines.
-fn polygon_outline(
-    p: &Polygon<f64>,
-    v: &MapView,
-    rect: Rect,
-    stroke: Stroke,
-    out: &mut Vec<Shape>,
-) {
-    for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
-        let points = ring_points(ring, v, rect);
-        // Fewer than 3 distinct points on screen: a closed stroke would fold back on itself
-        // into a long miter spike.
-        if points.len() >= 4 {
-            out.push(Shape::closed_line(points, stroke));
-        }
     }
 }
 
@@ -705,14 +403,37 @@ mod tests {
     #[test]
     fn cursor_reads_zone_ix_in_survey_order() {
         // Hino city hall: 139.3950°E 35.6713°N ↔ E −39681.26, N −36379.06 (../shared/STACK.md).
-        let text = cursor_text(Coord {
-            x: 139.3950,
-            y: 35.6713,
-        });
+        let text = cursor_text(
+            Coord {
+                x: 139.3950,
+                y: 35.6713,
+            },
+            &[],
+        );
         assert!(
-            text.contains("X -36379.06 m") && text.contains("Y -39681.26 m"),
+            text.contains("平面直角IX系 X -36379.06 m") && text.contains("Y -39681.26 m"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn cursor_over_tottori_reads_zone_v() {
+        // Tottori prefectural office, 134.2383°E 35.5039°N: zone V (origin 134°20′E 36°N);
+        // cs2cs EPSG:4326 EPSG:6673 gives X −55034.8 m, Y −8621.0 m.
+        let text = cursor_text(
+            Coord {
+                x: 134.2383,
+                y: 35.5039,
+            },
+            &[],
+        );
+        assert!(text.contains("平面直角V系"), "{text}");
+        let number = |after: &str| -> f64 {
+            let rest = &text[text.find(after).unwrap() + after.len()..];
+            rest.split_whitespace().next().unwrap().parse().unwrap()
+        };
+        assert!((number("系 X ") + 55_034.8).abs() < 0.1, "{text}");
+        assert!((number("m  Y ") + 8_621.0).abs() < 0.1, "{text}");
     }
 
     #[test]

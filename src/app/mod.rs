@@ -1,18 +1,25 @@
-//! The desktop viewer (feature `gui`): the embedded Hino layers plus files opened from the
-//! command line or dropped on the window, on a pannable, zoomable map; identify, attribute
-//! table, layer list, notifications, Japanese and English.
-//!
-//! Panels emit [`Command`]s; [`Viewer::apply`] carries them out once per frame.
+//! The desktop viewer (feature `gui`). A [`Document`] (project, layers by [`LayerId`],
+//! selection, filters, site metrics, language, view) is what the user works on; the window
+//! ([`Viewer`]) is a document plus its panels, the layers' image, basemap tiles and the
+//! background loader. Panels push [`Command`]s; [`Viewer::apply`] carries them out once per
+//! frame, handing the document's [`Edit`]s to [`Document::apply`].
 
+mod detail;
+mod dock;
+pub mod document;
+mod draw;
 mod export_dialog;
 pub mod file_picker;
 mod filter_panel;
+mod frame_stats;
 mod i18n;
 pub mod identify;
 pub mod layer_image;
-pub mod layers;
+mod layers_panel;
 mod loading;
 mod map;
+pub mod map_layer;
+mod menu;
 pub mod pdf;
 mod project_dialog;
 pub mod ranking;
@@ -20,27 +27,29 @@ pub mod raster;
 pub mod render;
 mod settings;
 pub mod sheet;
+mod style;
+mod style_editor;
 mod table;
 pub mod tiles;
 pub mod tools;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use eframe::egui;
-use egui::Color32;
 
+pub use dock::{Dock, DockTab};
+pub use document::{Document, Edit, LayerId, Notice, Selection};
 pub use filter_panel::{Condition, FilterPanel, Op};
 pub use i18n::Lang;
-pub use layers::{LayerFilter, MapLayer, Style};
+pub use layers_panel::LayersPanel;
 pub use map::MapView;
+pub use map_layer::{LayerFilter, MapLayer, Restyle};
 pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
+pub use style::Style;
 
 use crate::embedded::{HINO, Role};
 use crate::io::LoadOptions;
-use crate::model::{Envelope, Layer};
-use crate::project::Project;
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0: assets/fonts/).
 const JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
@@ -50,15 +59,9 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("sitelens — 日野市 Hino")
-            .with_inner_size([1280.0, 820.0])
+            .with_inner_size([1280.0, 800.0])
             .with_drag_and_drop(true),
-        // OpenGL by default: on machines without a GPU (Mesa's llvmpipe) a frame of this window
-        // costs about a sixth of wgpu's on lavapipe (README, frame times).
-        // SITELENS_RENDERER=wgpu picks wgpu.
-        renderer: match std::env::var("SITELENS_RENDERER").as_deref() {
-            Ok("wgpu") => eframe::Renderer::Wgpu,
-            _ => eframe::Renderer::Glow,
-        },
+        renderer: renderer(),
         ..Default::default()
     };
     eframe::run_native(
@@ -85,6 +88,17 @@ pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Erro
     )
 }
 
+/// OpenGL: on machines without a GPU (Mesa's llvmpipe) a frame of this window costs about a
+/// sixth of wgpu's on lavapipe (README, frame times). SITELENS_RENDERER=wgpu picks wgpu when
+/// the binary is built with the `wgpu` feature.
+fn renderer() -> eframe::Renderer {
+    #[cfg(feature = "wgpu")]
+    if std::env::var("SITELENS_RENDERER").as_deref() == Ok("wgpu") {
+        return eframe::Renderer::Wgpu;
+    }
+    eframe::Renderer::Glow
+}
+
 /// Adds the Japanese font after egui's own, for every family.
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
@@ -98,118 +112,77 @@ pub fn install_fonts(ctx: &egui::Context) {
     ctx.set_fonts(fonts);
 }
 
-/// Selected features of one layer.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Selection {
-    pub layer: usize,
-    pub features: BTreeSet<usize>,
-}
-
 /// What the panels ask for; applied once per frame.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Command {
-    SetVisible(usize, bool),
-    /// Select one feature (identify it); `zoom` moves the map to it.
-    Select {
-        layer: usize,
-        feature: usize,
-        zoom: bool,
-    },
-    /// Identify whatever is under a map click (lon/lat) within a tolerance in metres.
-    IdentifyAt {
-        lon: f64,
-        lat: f64,
-        tolerance_m: f64,
-    },
-    ClearSelection,
-    ZoomTo(Envelope),
-    ZoomToLayer(usize),
-    ShowTable(Option<usize>),
-    RemoveLayer(usize),
-    /// Move a layer one step up (towards the top of the drawing order) or down.
-    MoveLayer {
-        layer: usize,
-        up: bool,
-    },
+    /// A change to the document.
+    Edit(Edit),
+    ShowTable(Option<LayerId>),
     Open(Vec<PathBuf>),
-    SetLang(Lang),
-    /// Apply the filter panel's filter to a layer.
-    ApplyFilter(usize),
-    ClearFilter(usize),
+    /// Filter a layer with what the filter panel holds.
+    ApplyFilter(LayerId),
     /// Point the filter panel at a layer.
-    EditFilter(usize),
-    OpenExport(Option<usize>),
+    EditFilter(LayerId),
+    OpenExport(Option<LayerId>),
+    /// Show a tab of the side dock (opening it).
+    ShowDock(DockTab),
     /// Write the project as it stands to this file.
     SaveProject(PathBuf),
     /// Write the current view as a PNG (with legend and credits).
     ExportMapImage(PathBuf),
     /// Switch basemap tiles on (from this source) or off.
     SetBasemap(Option<tiles::TileSource>),
-    /// Change a layer's look (style editor).
-    Restyle(usize, layers::Restyle),
-    /// Select the features of a layer that touch an area (box or drawn polygon selection).
-    SelectWithin {
-        layer: usize,
-        area: geo_types::Polygon<f64>,
-    },
     /// Compute the site metrics of the area drawn with the area tool.
     DrawnAreaMetrics,
     /// Show the site-sheet dialog for a site.
     OpenSheet {
-        layer: usize,
+        layer: LayerId,
         feature: usize,
     },
     /// Write a site's sheet (PDF or PNG by the extension).
     WriteSheet {
-        layer: usize,
+        layer: LayerId,
         feature: usize,
         path: PathBuf,
         internal: bool,
     },
 }
 
-/// A message for the user: load errors and skipped records.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    pub error: bool,
-    pub text: String,
+impl From<Edit> for Command {
+    fn from(e: Edit) -> Self {
+        Command::Edit(e)
+    }
 }
 
-/// The viewer's state.
+/// The window: the document and everything that only exists on screen.
 pub struct Viewer {
-    /// Bottom to top drawing order.
-    pub layers: Vec<MapLayer>,
-    pub view: Option<MapView>,
-    pub selection: Option<Selection>,
-    pub table_layer: Option<usize>,
-    pub notices: Vec<Notice>,
-    pub lang: Lang,
+    pub doc: Document,
     /// Where the map was drawn last frame (tests click on it).
     pub map_rect: Option<egui::Rect>,
+    pub layers_panel: LayersPanel,
     pub filter_panel: FilterPanel,
-    /// Files being reopened from the settings: they keep the remembered view and visibility.
-    restoring: Vec<PathBuf>,
-    hidden_on_restore: Vec<String>,
-    /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
-    frame_stats: Option<FrameStats>,
+    /// The side dock: identify, filter, ranking.
+    pub dock: Dock,
+    /// The layer whose attribute table is open.
+    pub table_layer: Option<LayerId>,
     pub export_dialog: export_dialog::ExportDialog,
     pub ranking: ranking::RankingPanel,
-    /// The project shown: its name, date, analysis settings and folder (layers are in `layers`).
-    pub project: Project,
     pub project_dialog: ProjectDialog,
     /// The map tool and what it has drawn.
     pub drawing: tools::Drawing,
-    /// The layer whose style editor is open.
-    pub style_open: Option<usize>,
     /// Basemap tiles, when switched on.
     pub basemap: Option<tiles::Basemap>,
     /// The layers as an image that pans and zooms by transform.
     pub layer_image: layer_image::LayerImage,
     /// Where tiles are cached on disk.
     pub tile_cache: PathBuf,
+    /// Files being reopened from the settings: they keep the remembered view and visibility.
+    restoring: Vec<PathBuf>,
+    hidden_on_restore: Vec<String>,
+    /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
+    frame_stats: Option<frame_stats::FrameStats>,
     loader: loading::Loader,
     table: table::TableState,
-    pending_zoom: Option<Envelope>,
     commands: Vec<Command>,
     repaint: Option<egui::Context>,
 }
@@ -221,81 +194,53 @@ impl Default for Viewer {
 }
 
 impl Viewer {
-    /// The viewer on the embedded Hino layers.
+    /// The viewer on the embedded Hino project.
     pub fn new() -> Self {
+        Viewer::with_document(Document::hino())
+    }
+
+    /// The viewer on a document.
+    pub fn with_document(doc: Document) -> Self {
         let mut viewer = Viewer {
-            layers: Vec::new(),
-            view: None,
-            selection: None,
-            table_layer: None,
-            notices: Vec::new(),
-            lang: Lang::default(),
+            doc,
             map_rect: None,
+            layers_panel: LayersPanel::default(),
             filter_panel: FilterPanel::default(),
-            restoring: Vec::new(),
-            hidden_on_restore: Vec::new(),
-            frame_stats: std::env::var_os("SITELENS_FRAME_STATS").map(|_| FrameStats::default()),
+            dock: Dock::default(),
+            table_layer: None,
             export_dialog: export_dialog::ExportDialog::default(),
             ranking: ranking::RankingPanel::default(),
-            project: Project::default(),
             project_dialog: ProjectDialog::default(),
             drawing: tools::Drawing::default(),
-            style_open: None,
             basemap: None,
             layer_image: layer_image::LayerImage::default(),
             tile_cache: tiles::Basemap::default_cache_root(),
+            restoring: Vec::new(),
+            hidden_on_restore: Vec::new(),
+            frame_stats: std::env::var_os("SITELENS_FRAME_STATS")
+                .map(|_| frame_stats::FrameStats::default()),
             loader: loading::Loader::default(),
             table: table::TableState::default(),
-            pending_zoom: None,
             commands: Vec::new(),
             repaint: None,
         };
-        let project = Project::hino();
-        let loaded = project.load();
-        viewer.install_project(project, loaded);
+        viewer.project_changed();
         viewer
     }
 
-    /// Replaces what is shown with a project's layers (bottom to top), its site metrics and
-    /// ranking weights; layers that failed to load are reported.
-    pub fn install_project(&mut self, project: Project, loaded: crate::project::Loaded) {
-        self.layers.clear();
-        self.selection = None;
-        self.table_layer = None;
-        self.filter_panel = FilterPanel::default();
-        self.export_dialog.layer = None;
-        for e in loaded.errors {
-            self.notices.push(Notice {
-                error: true,
-                text: e,
-            });
-        }
-        for (i, (spec, layer)) in loaded.layers.into_iter().enumerate() {
-            self.layers.push(MapLayer::from_project(spec, layer, i));
-        }
-        self.ranking.metrics = loaded.metrics;
-        self.ranking.weights = loaded.weights;
+    /// Panel state that follows the project: the selection tool's target, the save path.
+    fn project_changed(&mut self) {
         self.drawing = tools::Drawing {
-            target: self.layers.iter().position(|l| l.role == Some(Role::Site)),
+            target: self.doc.with_role(Role::Site).map(MapLayer::id),
             ..Default::default()
         };
-        self.project_dialog.path = project
+        self.project_dialog.path = self
+            .doc
+            .project
             .dir
             .as_ref()
             .map(|d| d.join("project.toml").display().to_string())
             .unwrap_or_else(|| "sitelens-project.toml".into());
-        self.project = project;
-        if self.view.is_some() {
-            self.pending_zoom = self.home_extent();
-        }
-    }
-
-    /// The project as it stands: its settings, and the layers as shown now (order, visibility,
-    /// styles), files the user opened included.
-    pub fn to_project(&self) -> Project {
-        let mut p = self.project.clone();
-        p.layers = self.layers.iter().map(MapLayer::to_spec).collect();
-        p
     }
 
     /// Starts loading files in the background.
@@ -329,73 +274,30 @@ impl Viewer {
             match loaded.result {
                 Ok(loading::Done::Project(p)) => {
                     let (project, layers) = *p;
-                    self.notices.push(Notice {
+                    let lang = self.doc.lang;
+                    self.doc.notices.push(Notice {
                         error: false,
                         text: format!(
                             "{}: {} {}",
                             loaded.path.display(),
                             layers.layers.len(),
-                            self.lang.t(
+                            lang.t(
                                 "レイヤのプロジェクトを開きました",
                                 "layers opened from the project"
                             )
                         ),
                     });
-                    self.install_project(project, layers);
-                    self.pending_zoom = self.home_extent();
+                    self.doc.replace_project(project, layers);
+                    self.doc.zoom_request = self.doc.home_extent();
+                    self.project_changed();
                 }
                 Ok(loading::Done::Layer(layer)) => {
-                    let layer = *layer;
-                    if !layer.warnings.is_empty() {
-                        self.notices.push(Notice {
-                            error: false,
-                            text: format!(
-                                "{}: {} {}",
-                                loaded.path.display(),
-                                layer.warnings.len(),
-                                self.lang.t(
-                                    "件の警告（レイヤ一覧で確認できます）",
-                                    "warnings (listed on the layer)"
-                                )
-                            ),
-                        });
-                    }
-                    if !layer.source.crs.known {
-                        self.notices.push(Notice {
-                            error: true,
-                            text: format!(
-                                "{}: {}",
-                                loaded.path.display(),
-                                self.lang.t(
-                                    "座標系が不明のため地図に表示できません（--crs で指定）",
-                                    "CRS unknown, so it cannot be placed on the map (give it with --crs)"
-                                )
-                            ),
-                        });
-                    }
-                    // Opened files take the palette's colours in turn, from the first.
-                    let index = self.layers.iter().filter(|l| l.role.is_none()).count();
-                    let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
                     let restored = self.restoring.contains(&loaded.path);
-                    let mut map_layer =
-                        MapLayer::new(layer.name.clone(), layer, Style::for_role(None, index));
-                    map_layer.visible =
-                        !(restored && self.hidden_on_restore.contains(&map_layer.layer.name));
-                    // Zoning is a backdrop: above the neighbouring cities, below everything else.
-                    let at = if map_layer.zoning.is_some() {
-                        self.layers.len().min(1)
-                    } else {
-                        self.layers.len()
-                    };
-                    self.insert_layer(at, map_layer);
-                    if let Some(e) = extent.filter(|_| !restored) {
-                        self.pending_zoom = Some(e);
-                    }
+                    let visible = !(restored && self.hidden_on_restore.contains(&layer.name));
+                    self.doc
+                        .add_opened(&loaded.path, *layer, visible, !restored);
                 }
-                Err(e) => self.notices.push(Notice {
-                    error: true,
-                    text: e,
-                }),
+                Err(text) => self.doc.notices.push(Notice { error: true, text }),
             }
         }
     }
@@ -406,8 +308,8 @@ impl Viewer {
             .iter()
             .map(|e| e.file.rsplit('/').next().unwrap_or(e.file))
             .collect();
-        let files = self
-            .layers
+        let layers = self.doc.layers();
+        let files = layers
             .iter()
             .map(|l| &l.layer.source)
             .filter(|s| {
@@ -422,11 +324,10 @@ impl Viewer {
             })
             .collect();
         Settings {
-            lang: self.lang,
-            view: self.view,
+            lang: self.doc.lang,
+            view: self.doc.view,
             files,
-            hidden: self
-                .layers
+            hidden: layers
                 .iter()
                 .filter(|l| !l.visible)
                 .map(|l| l.layer.name.clone())
@@ -438,59 +339,25 @@ impl Viewer {
     /// Puts back what [`Self::settings`] remembered; files load in the background and keep the
     /// remembered view.
     pub fn restore(&mut self, saved: Settings) {
-        self.lang = saved.lang;
+        self.doc.lang = saved.lang;
         if let Some(source) = saved.basemap.as_deref().and_then(tiles::TileSource::named) {
             self.apply(Command::SetBasemap(Some(source)));
         }
-        self.view = saved.view;
-        self.hidden_on_restore = saved.hidden;
-        for l in &mut self.layers {
-            if self.hidden_on_restore.contains(&l.layer.name) {
-                l.visible = false;
-            }
+        self.doc.view = saved.view;
+        let hidden: Vec<LayerId> = self
+            .doc
+            .layers()
+            .iter()
+            .filter(|l| saved.hidden.contains(&l.layer.name))
+            .map(MapLayer::id)
+            .collect();
+        for id in hidden {
+            self.apply(Edit::SetVisible(id, false).into());
         }
+        self.hidden_on_restore = saved.hidden;
         self.restoring = saved.files.clone();
         let repaint = self.repaint.clone();
         self.open(saved.files, LoadOptions::default(), repaint);
-    }
-
-    /// Inserts a layer at drawing position `at`, keeping references to later layers right.
-    fn insert_layer(&mut self, at: usize, layer: MapLayer) {
-        self.layers.insert(at, layer);
-        let shift = |i: usize| if i >= at { i + 1 } else { i };
-        if let Some(s) = &mut self.selection {
-            s.layer = shift(s.layer);
-        }
-        self.table_layer = self.table_layer.map(shift);
-        self.filter_panel.layer = self.filter_panel.layer.map(shift);
-        self.export_dialog.layer = self.export_dialog.layer.map(shift);
-    }
-
-    /// The extent to show first: the Hino boundary, else everything that is in lon/lat.
-    pub fn home_extent(&self) -> Option<Envelope> {
-        let boundary = self
-            .layers
-            .iter()
-            .find(|l| l.role == Some(Role::Boundary))
-            .and_then(|l| l.layer.index.bbox());
-        boundary.or_else(|| {
-            self.layers
-                .iter()
-                .filter(|l| l.layer.source.crs.known)
-                .filter_map(|l| l.layer.index.bbox())
-                .reduce(Envelope::union)
-        })
-    }
-
-    /// The extent the window would open on: files just opened, else the city.
-    pub fn initial_extent(&self) -> Option<Envelope> {
-        self.pending_zoom.or_else(|| self.home_extent())
-    }
-
-    /// The identified feature: the first of the selection.
-    pub fn identified(&self) -> Option<(usize, usize)> {
-        let s = self.selection.as_ref()?;
-        Some((s.layer, *s.features.first()?))
     }
 
     /// Queues a command (panels and tests).
@@ -500,157 +367,63 @@ impl Viewer {
 
     /// Carries out one command.
     pub fn apply(&mut self, c: Command) {
+        let lang = self.doc.lang;
         match c {
-            Command::SetVisible(i, v) => {
-                if let Some(l) = self.layers.get_mut(i) {
-                    l.visible = v;
-                }
-            }
-            Command::Select {
-                layer,
-                feature,
-                zoom,
-            } => {
-                if let Some(l) = self.layers.get(layer) {
-                    if zoom
-                        && let Some(e) = l
-                            .layer
-                            .features
-                            .get(feature)
-                            .and_then(|f| f.geometry.as_ref())
-                            .and_then(Envelope::of)
-                    {
-                        self.pending_zoom = Some(e);
-                    }
-                    self.selection = Some(Selection {
-                        layer,
-                        features: BTreeSet::from([feature]),
+            Command::Edit(edit) => {
+                let identifies = matches!(edit, Edit::IdentifyAt { .. } | Edit::Select { .. });
+                if let Err(e) = self.doc.apply(edit) {
+                    self.doc.notices.push(Notice {
+                        error: true,
+                        text: e,
                     });
                 }
-            }
-            Command::IdentifyAt {
-                lon,
-                lat,
-                tolerance_m,
-            } => {
-                // Top layer first. An outline-only polygon (the city boundary, a neighbouring
-                // city) clicked inside, away from its line, only counts when nothing below is
-                // hit: a click inside Hino is about what lies within it.
-                let mut inside_hollow = None;
-                let mut hit = None;
-                for (i, l) in self.layers.iter().enumerate().rev() {
-                    if !l.visible || !l.layer.source.crs.known {
-                        continue;
-                    }
-                    let Some(pick) =
-                        l.layer
-                            .index
-                            .pick_lon_lat(&l.layer.features, lon, lat, tolerance_m)
-                    else {
-                        continue;
-                    };
-                    let hollow = l.zoning.is_none() && l.style.fill.a() == 0;
-                    if hollow
-                        && let Some(g) = &l.layer.features[pick.feature].geometry
-                        && crate::model::outline_distance_m(g, lon, lat)
-                            .is_some_and(|d| d > tolerance_m)
-                    {
-                        inside_hollow.get_or_insert((i, pick.feature));
-                        continue;
-                    }
-                    hit = Some((i, pick.feature));
-                    break;
-                }
-                let hit = hit.or(inside_hollow);
-                self.selection = hit.map(|(layer, feature)| Selection {
-                    layer,
-                    features: BTreeSet::from([feature]),
-                });
-            }
-            Command::ClearSelection => self.selection = None,
-            Command::ZoomTo(e) => self.pending_zoom = Some(e),
-            Command::ZoomToLayer(i) => {
-                if let Some(e) = self.layers.get(i).and_then(|l| l.layer.index.bbox()) {
-                    self.pending_zoom = Some(e);
+                if identifies && self.doc.selection.is_some() {
+                    self.dock.identified();
                 }
             }
-            Command::ShowTable(i) => self.table_layer = i,
-            Command::RemoveLayer(i) => {
-                if i < self.layers.len() {
-                    self.layers.remove(i);
-                    self.selection = None;
-                    let after_removal = |t: Option<usize>| match t {
-                        Some(t) if t == i => None,
-                        Some(t) if t > i => Some(t - 1),
-                        other => other,
-                    };
-                    self.table_layer = after_removal(self.table_layer);
-                    self.filter_panel.layer = after_removal(self.filter_panel.layer);
-                    self.export_dialog.layer = after_removal(self.export_dialog.layer);
-                }
-            }
-            Command::MoveLayer { layer, up } => {
-                let other = if up { layer + 1 } else { layer.wrapping_sub(1) };
-                if layer < self.layers.len() && other < self.layers.len() {
-                    self.layers.swap(layer, other);
-                    let remap = |i: usize| {
-                        if i == layer {
-                            other
-                        } else if i == other {
-                            layer
-                        } else {
-                            i
-                        }
-                    };
-                    if let Some(s) = &mut self.selection {
-                        s.layer = remap(s.layer);
-                    }
-                    self.table_layer = self.table_layer.map(remap);
-                    self.filter_panel.layer = self.filter_panel.layer.map(remap);
-                    self.export_dialog.layer = self.export_dialog.layer.map(remap);
-                }
-            }
+            Command::ShowTable(id) => self.table_layer = id,
             Command::Open(paths) => self.open(paths, LoadOptions::default(), None),
-            Command::SetLang(l) => self.lang = l,
-            Command::ApplyFilter(i) => self.apply_filter(i),
-            Command::ClearFilter(i) => {
-                if let Some(l) = self.layers.get_mut(i) {
-                    l.filter = None;
+            Command::ApplyFilter(id) => {
+                let reference = |role| self.doc.with_role(role).map(|l| l.layer.clone());
+                let filter = self.doc.layer(id).map(|target| {
+                    self.filter_panel.build(
+                        &target.layer,
+                        reference(Role::Boundary),
+                        reference(Role::Station),
+                    )
+                });
+                if let Some(filter) = filter {
+                    let edit = Edit::Filter(id, Some(std::sync::Arc::new(filter)));
+                    self.filter_panel.error = self.doc.apply(edit).err();
                 }
             }
-            Command::EditFilter(i) => {
-                if self.filter_panel.layer != Some(i) {
+            Command::EditFilter(id) => {
+                if self.filter_panel.layer != Some(id) {
                     self.filter_panel = FilterPanel {
-                        layer: Some(i),
+                        layer: Some(id),
+                        histograms: std::mem::take(&mut self.filter_panel.histograms),
                         ..Default::default()
                     };
                 }
+                self.dock.show(DockTab::Filter);
             }
+            Command::ShowDock(tab) => self.dock.show(tab),
             Command::SaveProject(path) => {
-                let result = self.to_project().save(&path);
+                let result = self.doc.to_project().save(&path);
                 self.project_dialog.result = Some(match result {
                     Ok(saved) => {
-                        self.project.dir = saved.dir;
+                        self.doc.project.dir = saved.dir;
                         Ok(path.display().to_string())
                     }
                     Err(e) => Err(e.to_string()),
                 });
             }
             Command::ExportMapImage(path) => {
-                let result = match (self.view, self.map_rect, self.home_extent()) {
-                    (Some(view), Some(rect), Some(home)) => {
-                        let ppp = 2.0;
-                        let size = [
-                            (rect.width() * ppp).round() as u32,
-                            (rect.height() * ppp).round() as u32,
-                        ];
-                        let canvas = render::render_map(self, Some(view), home, size, ppp);
-                        render::write_png(&canvas, &path)
-                            .map(|()| path.display().to_string())
-                            .map_err(|e| e.to_string())
-                    }
-                    _ => Err(self
-                        .lang
+                let result = match (self.doc.view, self.map_rect) {
+                    (Some(view), Some(rect)) => render::write_view(&self.doc, view, rect, &path)
+                        .map(|()| path.display().to_string())
+                        .map_err(|e| e.to_string()),
+                    _ => Err(lang
                         .t("地図がまだ描かれていません", "The map is not drawn yet")
                         .into()),
                 };
@@ -659,52 +432,21 @@ impl Viewer {
             Command::SetBasemap(source) => {
                 self.basemap = source.map(|s| tiles::Basemap::new(s, &self.tile_cache));
             }
-            Command::Restyle(i, r) => {
-                if let Some(l) = self.layers.get_mut(i) {
-                    l.restyle(r);
-                }
-            }
-            Command::SelectWithin { layer, area } => {
-                if let Some(l) = self.layers.get(layer) {
-                    use geo::Intersects;
-                    let env = Envelope::of(&geo_types::Geometry::Polygon(area.clone()));
-                    let features: BTreeSet<usize> = env
-                        .into_iter()
-                        .flat_map(|e| l.layer.index.query_envelopes(e).map(|(id, _)| id))
-                        .filter(|&id| {
-                            l.layer.features[id]
-                                .geometry
-                                .as_ref()
-                                .is_some_and(|g| g.intersects(&area))
-                        })
-                        .collect();
-                    self.selection =
-                        (!features.is_empty()).then_some(Selection { layer, features });
-                }
-            }
             Command::DrawnAreaMetrics => {
                 let result = match self.drawing.geometry() {
                     Some(g) => self
-                        .project
-                        .site_context(self.layers.iter().map(|l| (l.role, l.layer.as_ref())))
+                        .doc
+                        .site_context()
                         .map(|ctx| crate::analysis::site::compute(&g, &ctx)),
-                    None => Err(self
-                        .lang
-                        .t("区域を描いてください", "Draw an area first")
-                        .into()),
+                    None => Err(lang.t("区域を描いてください", "Draw an area first").into()),
                 };
                 self.drawing.metrics = Some(result);
             }
             Command::OpenSheet { layer, feature } => {
                 let id = self
-                    .layers
-                    .get(layer)
-                    .and_then(|l| {
-                        ["site_id", "id", "名称"]
-                            .iter()
-                            .find_map(|k| l.layer.value(feature, k))
-                    })
-                    .map(|v| v.to_string())
+                    .doc
+                    .layer(layer)
+                    .and_then(|l| sheet::site_key(&l.layer, feature))
                     .unwrap_or_else(|| feature.to_string());
                 self.project_dialog.sheet_path = format!("site-{id}.pdf");
                 self.project_dialog
@@ -721,7 +463,7 @@ impl Viewer {
                 } else {
                     crate::export::Profile::Public
                 };
-                let result = sheet::write_sheets(self, layer, &[feature], profile, &path);
+                let result = sheet::write_sheets(&self.doc, layer, &[feature], profile, &path);
                 self.project_dialog.result = Some(
                     result
                         .map(|()| path.display().to_string())
@@ -735,48 +477,6 @@ impl Viewer {
                     self.export_dialog.layer = layer;
                 }
             }
-        }
-    }
-
-    /// Runs the filter panel's filter on layer `i`; an error stays in the panel.
-    fn apply_filter(&mut self, i: usize) {
-        let Some(target) = self.layers.get(i) else {
-            return;
-        };
-        let reference = |role: Role| {
-            self.layers
-                .iter()
-                .find(|l| l.role == Some(role))
-                .map(|l| l.layer.clone())
-        };
-        let filter = self.filter_panel.build(
-            &target.layer,
-            reference(Role::Boundary),
-            reference(Role::Station),
-        );
-        if filter.is_empty() {
-            self.layers[i].filter = None;
-            self.filter_panel.error = None;
-            return;
-        }
-        match filter.apply(&target.layer) {
-            Ok(ids) => {
-                let mut passes = vec![false; target.layer.features.len()];
-                for &id in &ids {
-                    passes[id] = true;
-                }
-                let text = filter.describe();
-                let fields_read = filter.fields_used(&target.layer);
-                self.layers[i].filter = Some(LayerFilter {
-                    text,
-                    where_text: filter.where_text.clone(),
-                    passes,
-                    ids,
-                    fields_read,
-                });
-                self.filter_panel.error = None;
-            }
-            Err(e) => self.filter_panel.error = Some(e.to_string()),
         }
     }
 
@@ -808,96 +508,70 @@ impl Viewer {
         if !dropped.is_empty() {
             self.commands.push(Command::Open(dropped));
         }
-
-        egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+        // The side panels together leave the map at least half the window's width.
+        let width = ui.available_width();
+        egui::Panel::top("menu").show(ui, |ui| menu::menu_ui(self, ui));
         egui::Panel::left("layers")
-            .default_size(350.0)
+            .default_size(270.0)
+            .size_range(180.0..=(width * 0.25).max(180.0))
+            .resizable(true)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    layers::layers_ui(
-                        ui,
-                        &self.layers,
-                        self.lang,
-                        &self.loader.pending,
-                        &mut self.style_open,
-                        &mut self.commands,
-                    );
-                    ui.separator();
-                    self.filter_panel
-                        .ui(ui, &self.layers, self.lang, &mut self.commands);
-                    self.notices_ui(ui);
+                    self.layers_panel
+                        .ui(ui, &self.doc, &self.loader.pending, &mut self.commands);
+                    menu::notices_ui(&mut self.doc, ui);
                 });
             });
-        if let Some((layer, feature)) = self.identified() {
-            egui::Panel::right("identify")
-                .default_size(320.0)
-                .show(ui, |ui| {
-                    identify::identify_ui(
-                        ui,
-                        &self.layers[layer],
-                        feature,
-                        layer,
-                        self.lang,
-                        &mut self.commands,
-                    );
-                });
-        }
-        if let Some(t) = self.table_layer.filter(|&t| t < self.layers.len()) {
+        dock::dock_ui(self, ui, width * 0.25);
+        if let Some(l) = self.table_layer.and_then(|id| self.doc.layer(id)) {
             egui::Panel::bottom("table")
-                .default_size(240.0)
+                .default_size(220.0)
                 .resizable(true)
                 .show(ui, |ui| {
                     self.table.table_ui(
                         ui,
-                        t,
-                        &self.layers[t],
-                        self.selection.as_ref(),
-                        self.lang,
+                        l,
+                        self.doc.selection.as_ref(),
+                        self.doc.lang,
                         &mut self.commands,
                     );
                 });
         }
-        self.export_dialog
-            .ui(ui.ctx(), &self.layers, self.selection.as_ref(), self.lang);
-        self.ranking
-            .ui(ui.ctx(), &self.layers, self.lang, &mut self.commands);
+        self.export_dialog.ui(ui.ctx(), &self.doc);
         self.project_dialog
-            .ui(ui.ctx(), self.lang, &mut self.commands);
-        tools::metrics_window(ui.ctx(), &mut self.drawing, self.lang);
+            .ui(ui.ctx(), self.doc.lang, &mut self.commands);
+        tools::metrics_window(ui.ctx(), &mut self.drawing, self.doc.lang);
         egui::CentralPanel::default().show(ui, |ui| {
-            let home = self.home_extent();
             // Also before the first frame: a layer that loaded early is where the map opens.
-            if let Some(zoom) = self.pending_zoom.take() {
-                self.view = Some(MapView::fit(zoom, ui.available_rect_before_wrap()));
+            if let Some(zoom) = self.doc.zoom_request.take() {
+                self.doc.view = Some(MapView::fit(zoom, ui.available_rect_before_wrap()));
             }
-            tools::tools_ui(
-                ui,
-                &mut self.drawing,
-                &self.layers,
-                self.lang,
-                &mut self.commands,
-            );
+            tools::tools_ui(ui, &mut self.drawing, &self.doc, &mut self.commands);
             self.map_rect = Some(ui.available_rect_before_wrap());
+            let home = self.doc.home_extent();
+            let mut view = self.doc.view;
             map::map_ui(
                 ui,
-                &mut self.view,
+                &mut view,
                 home,
-                &self.layers,
-                self.selection.as_ref(),
+                &self.doc,
+                self.doc.selection.as_ref(),
                 map::Extras {
-                    decorations: true,
+                    notices: true,
+                    credits: true,
                     drawing: Some(&mut self.drawing),
                     basemap: self.basemap.as_mut(),
                     layer_image: Some(&mut self.layer_image),
                 },
                 &mut self.commands,
             );
+            self.doc.view = view;
         });
 
         if let Some(e) = self.basemap.as_mut().and_then(|b| b.last_error.take())
-            && self.notices.last().is_none_or(|n| n.text != e)
+            && self.doc.notices.last().is_none_or(|n| n.text != e)
         {
-            self.notices.push(Notice {
+            self.doc.notices.push(Notice {
                 error: true,
                 text: e,
             });
@@ -915,101 +589,6 @@ impl Viewer {
                 .request_repaint_after(std::time::Duration::from_millis(200));
         }
     }
-
-    fn menu_ui(&mut self, ui: &mut egui::Ui) {
-        let lang = self.lang;
-        ui.horizontal(|ui| {
-            ui.strong("sitelens");
-            ui.separator();
-            ui.menu_button(lang.t("ファイル", "File"), |ui| {
-                if ui.button(lang.t("開く…", "Open…")).clicked() {
-                    self.project_dialog.show(project_dialog::Mode::Open);
-                }
-                if ui
-                    .button(lang.t("プロジェクトを保存…", "Save project…"))
-                    .clicked()
-                {
-                    self.project_dialog.show(project_dialog::Mode::Save);
-                }
-                if ui
-                    .button(lang.t("地図画像を書き出す…", "Export map image…"))
-                    .clicked()
-                {
-                    self.project_dialog.show(project_dialog::Mode::MapImage);
-                }
-                ui.separator();
-                if ui.button(lang.t("エクスポート…", "Export…")).clicked() {
-                    self.commands
-                        .push(Command::OpenExport(self.filter_panel.layer));
-                }
-            });
-            ui.menu_button(lang.t("表示", "View"), |ui| {
-                if ui.button(lang.t("日野市全体", "Whole city")).clicked()
-                    && let Some(e) = self.home_extent()
-                {
-                    self.commands.push(Command::ZoomTo(e));
-                }
-                if ui.button(lang.t("選択を解除", "Clear selection")).clicked() {
-                    self.commands.push(Command::ClearSelection);
-                }
-                if ui.button(lang.t("用地の評価…", "Site ranking…")).clicked() {
-                    self.ranking.open = true;
-                }
-                ui.separator();
-                ui.label(lang.t("背景地図（インターネット）", "Basemap (internet)"));
-                let current = self.basemap.as_ref().map(|b| b.source.id.clone());
-                if ui
-                    .radio(current.is_none(), lang.t("なし", "None"))
-                    .clicked()
-                {
-                    self.commands.push(Command::SetBasemap(None));
-                }
-                for (id, ja, en) in tiles::BASEMAPS {
-                    if ui
-                        .radio(current.as_deref() == Some(id), lang.t(ja, en))
-                        .clicked()
-                    {
-                        self.commands
-                            .push(Command::SetBasemap(tiles::TileSource::named(id)));
-                    }
-                }
-            });
-            ui.menu_button(lang.t("言語", "Language"), |ui| {
-                if ui.radio(lang == Lang::Ja, "日本語").clicked() {
-                    self.commands.push(Command::SetLang(Lang::Ja));
-                }
-                if ui.radio(lang == Lang::En, "English").clicked() {
-                    self.commands.push(Command::SetLang(Lang::En));
-                }
-            });
-            ui.separator();
-            ui.weak(lang.t(
-                "ファイルをウィンドウにドロップすると追加できます",
-                "Drop files on the window to add them",
-            ));
-        });
-    }
-
-    fn notices_ui(&mut self, ui: &mut egui::Ui) {
-        if self.notices.is_empty() {
-            return;
-        }
-        ui.separator();
-        ui.horizontal(|ui| {
-            ui.strong(self.lang.t("お知らせ", "Notifications"));
-            if ui.small_button(self.lang.t("消去", "Clear")).clicked() {
-                self.notices.clear();
-            }
-        });
-        for n in &self.notices {
-            let color = if n.error {
-                Color32::from_rgb(200, 30, 30)
-            } else {
-                Color32::from_rgb(180, 110, 0)
-            };
-            ui.colored_label(color, &n.text);
-        }
-    }
 }
 
 impl eframe::App for Viewer {
@@ -1020,86 +599,4 @@ impl eframe::App for Viewer {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, settings::KEY, &self.settings());
     }
-}
-
-/// Frame times while the map is dragged (the interval between frames, painting continuously,
-/// and the time to build the UI), summarised on stderr every 30 such frames; the start-up and
-/// the end of loading are logged once: how the viewer's speed is measured under Xvfb
-/// (bench/run.sh).
-#[derive(Default)]
-struct FrameStats {
-    intervals_ms: Vec<f64>,
-    build_ms: Vec<f64>,
-    first_frame_logged: bool,
-    loads_logged: bool,
-}
-
-impl FrameStats {
-    fn record(&mut self, ctx: &egui::Context, build: std::time::Duration, loading: bool) {
-        if !self.first_frame_logged {
-            self.first_frame_logged = true;
-            eprintln!(
-                "frame-stats: first frame built {:.1} ms after start",
-                process_uptime_ms()
-            );
-        }
-        if !loading && !self.loads_logged {
-            self.loads_logged = true;
-            eprintln!(
-                "frame-stats: layers loaded {:.1} ms after start",
-                process_uptime_ms()
-            );
-        }
-        let (dt, dragging) = ctx.input(|i| (i.unstable_dt, i.pointer.primary_down()));
-        if !dragging {
-            return;
-        }
-        self.intervals_ms.push(dt as f64 * 1000.0);
-        self.build_ms.push(build.as_secs_f64() * 1000.0);
-        if self.intervals_ms.len() == 30 {
-            let median = |v: &mut Vec<f64>| {
-                v.sort_by(f64::total_cmp);
-                (v[v.len() / 2], v[v.len() * 95 / 100])
-            };
-            let (dt, dt95) = median(&mut self.intervals_ms);
-            let (b, b95) = median(&mut self.build_ms);
-            eprintln!(
-                "frame-stats: drag frames: interval median {dt:.1} ms (p95 {dt95:.1}); UI build median {b:.1} ms (p95 {b95:.1})"
-            );
-            self.intervals_ms.clear();
-            self.build_ms.clear();
-        }
-    }
-}
-
-/// Milliseconds since the process started (Linux: from /proc/self/stat), for start-up timing.
-fn process_uptime_ms() -> f64 {
-    let read = || -> Option<f64> {
-        let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-        let start_ticks: f64 = stat
-            .rsplit(')')
-            .next()?
-            .split_whitespace()
-            .nth(19)?
-            .parse()
-            .ok()?;
-        let uptime: f64 = std::fs::read_to_string("/proc/uptime")
-            .ok()?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()?;
-        Some((uptime - start_ticks / 100.0) * 1000.0)
-    };
-    read().unwrap_or(f64::NAN)
-}
-
-/// The position and layer of the layer named `name` (file stem), if the viewer has it.
-pub fn layer_named<'a>(viewer: &'a Viewer, name: &str) -> Option<(usize, &'a Layer)> {
-    viewer
-        .layers
-        .iter()
-        .enumerate()
-        .find(|(_, l)| l.layer.name == name)
-        .map(|(i, l)| (i, l.layer.as_ref()))
 }

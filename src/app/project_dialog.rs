@@ -16,7 +16,7 @@ pub enum Mode {
     MapImage,
     /// The site sheet of a feature of the sites layer.
     Sheet {
-        layer: usize,
+        layer: super::LayerId,
         feature: usize,
     },
 }

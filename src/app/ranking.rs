@@ -3,20 +3,15 @@
 //! sites the layer's filter removes are listed apart, with the WHERE terms each misses. A row
 //! selects its site on the map.
 
-use super::Command;
 use super::i18n::Lang;
-use super::layers::MapLayer;
+use super::map_layer::MapLayer;
+use super::{Command, Document, Edit, LayerId};
 use crate::analysis::rank::{Criterion, Score, Weights, order, score};
 use crate::analysis::site::{JSIC_DIVISIONS, SiteMetrics, field_label};
-use crate::embedded::Role;
 use crate::filter::expr::and_terms;
 
 #[derive(Default)]
 pub struct RankingPanel {
-    pub open: bool,
-    pub weights: Weights,
-    /// Metrics of the sites layer's features, computed when the project loads.
-    pub metrics: Vec<Option<SiteMetrics>>,
     /// Sites chosen for the side-by-side comparison (at most [`MAX_COMPARED`]).
     pub compare: Vec<usize>,
     /// What the list shows, made again only when the weights or the layer's filter change.
@@ -26,6 +21,8 @@ pub struct RankingPanel {
 /// Scores, order and reasons for one set of weights and one filter.
 struct Ranked {
     weights: Weights,
+    /// The sites layer and its generation (its filter) when ranked.
+    sites: (LayerId, u64),
     filter: Option<String>,
     scores: Vec<Option<Score>>,
     /// Passing sites, best first.
@@ -64,6 +61,7 @@ impl Ranked {
             .collect();
         Ranked {
             weights: weights.clone(),
+            sites: (sites.id(), sites.generation()),
             filter: filter.map(|f| f.text.clone()),
             scores,
             order,
@@ -101,65 +99,58 @@ fn label(c: Criterion, lang: Lang) -> &'static str {
 }
 
 impl RankingPanel {
-    pub fn ui(
-        &mut self,
-        ctx: &egui::Context,
-        layers: &[MapLayer],
-        lang: Lang,
-        commands: &mut Vec<Command>,
-    ) {
-        if !self.open {
-            return;
-        }
-        let Some(site_layer) = layers.iter().position(|l| l.role == Some(Role::Site)) else {
+    /// The weights, then the ranked list (in the dock's ranking tab).
+    pub fn ui(&mut self, ui: &mut egui::Ui, doc: &Document, commands: &mut Vec<Command>) {
+        let lang = doc.lang;
+        let Some((sites, metrics)) = doc.site_metrics() else {
+            ui.weak(lang.t(
+                "用地レイヤ（role = \"sites\"）がありません",
+                "No sites layer (role = \"sites\")",
+            ));
             return;
         };
-        let sites = &layers[site_layer];
-        let mut open = self.open;
-        egui::Window::new(lang.t("用地の評価", "Site ranking"))
-            .open(&mut open)
-            .default_size([520.0, 480.0])
-            .show(ctx, |ui| {
-                ui.weak(lang.t(
-                    "各基準を 0〜1 で採点し、重みづけ平均 ×100 が総合点です",
-                    "Each criterion scores 0–1; the score is their weighted mean ×100",
-                ));
-                egui::Grid::new("weights").num_columns(2).show(ui, |ui| {
-                    for c in Criterion::ALL {
-                        let w = &mut self.weights.weights[c as usize];
-                        ui.label(format!("{w:.1}"));
-                        ui.add(
-                            egui::Slider::new(w, 0.0..=5.0)
-                                .step_by(0.5)
-                                .show_value(false)
-                                .text(label(c, lang)),
-                        );
-                        ui.end_row();
-                    }
-                    ui.label("");
-                    let current = JSIC_DIVISIONS
-                        .iter()
-                        .find(|i| i.0 == self.weights.industry)
-                        .map_or(self.weights.industry.clone(), |i| {
-                            format!("{} {}", i.0, lang.t(i.1, i.2))
-                        });
-                    egui::ComboBox::from_label(lang.t("業種", "Industry"))
-                        .selected_text(current)
-                        .show_ui(ui, |ui| {
-                            for (code, ja, en) in JSIC_DIVISIONS {
-                                ui.selectable_value(
-                                    &mut self.weights.industry,
-                                    code.to_string(),
-                                    format!("{code} {}", lang.t(ja, en)),
-                                );
-                            }
-                        });
-                    ui.end_row();
+        ui.weak(lang.t(
+            "各基準を 0〜1 で採点し、重みづけ平均 ×100 が総合点です",
+            "Each criterion scores 0–1; the score is their weighted mean ×100",
+        ));
+        let mut weights = doc.weights.clone();
+        egui::Grid::new("weights").num_columns(2).show(ui, |ui| {
+            for c in Criterion::ALL {
+                let w = &mut weights.weights[c as usize];
+                ui.label(format!("{w:.1}"));
+                ui.add(
+                    egui::Slider::new(w, 0.0..=5.0)
+                        .step_by(0.5)
+                        .show_value(false)
+                        .text(label(c, lang)),
+                );
+                ui.end_row();
+            }
+            ui.label("");
+            let current = JSIC_DIVISIONS
+                .iter()
+                .find(|i| i.0 == weights.industry)
+                .map_or(weights.industry.clone(), |i| {
+                    format!("{} {}", i.0, lang.t(i.1, i.2))
                 });
-                ui.separator();
-                self.list_ui(ui, site_layer, sites, lang, commands);
-            });
-        self.open = open;
+            egui::ComboBox::from_label(lang.t("業種", "Industry"))
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    for (code, ja, en) in JSIC_DIVISIONS {
+                        ui.selectable_value(
+                            &mut weights.industry,
+                            code.to_string(),
+                            format!("{code} {}", lang.t(ja, en)),
+                        );
+                    }
+                });
+            ui.end_row();
+        });
+        if weights != doc.weights {
+            commands.push(Edit::SetWeights(weights.clone()).into());
+        }
+        ui.separator();
+        self.list_ui(ui, sites, metrics, &weights, lang, commands);
     }
 
     fn compare_ui(&self, ui: &mut egui::Ui, sites: &MapLayer, ranked: &Ranked, lang: Lang) {
@@ -202,15 +193,16 @@ impl RankingPanel {
     fn list_ui(
         &mut self,
         ui: &mut egui::Ui,
-        site_layer: usize,
         sites: &MapLayer,
+        metrics: &[Option<SiteMetrics>],
+        weights: &Weights,
         lang: Lang,
         commands: &mut Vec<Command>,
     ) {
-        let filter_text = sites.filter.as_ref().map(|f| &f.text);
+        let key = (sites.id(), sites.generation());
         let ranked = match self.ranked.take() {
-            Some(r) if r.weights == self.weights && r.filter.as_ref() == filter_text => r,
-            _ => Ranked::new(&self.metrics, &self.weights, sites),
+            Some(r) if r.weights == *weights && r.sites == key => r,
+            _ => Ranked::new(metrics, weights, sites),
         };
         self.compare.retain(|&id| id < ranked.scores.len());
         egui::ScrollArea::vertical().show(ui, |ui| {
@@ -233,11 +225,14 @@ impl RankingPanel {
                         };
                         ui.label((rank + 1).to_string());
                         if ui.link(site_name(sites, id)).clicked() {
-                            commands.push(Command::Select {
-                                layer: site_layer,
-                                feature: id,
-                                zoom: true,
-                            });
+                            commands.push(
+                                Edit::Select {
+                                    layer: sites.id(),
+                                    feature: id,
+                                    zoom: true,
+                                }
+                                .into(),
+                            );
                         }
                         ui.label(format!("{:.1}", s.total));
                         ui.label(s.breakdown());

@@ -8,84 +8,102 @@ use eframe::egui;
 use egui::{Color32, Pos2, Rect, Vec2};
 
 use super::raster::{Canvas, Headless};
-use super::{Lang, MapLayer, MapView, Viewer, map};
+use super::{Document, Lang, MapLayer, MapView, map};
 use crate::cli::RenderArgs;
 use crate::model::Envelope;
 use crate::write::{WriteError, atomic_write};
 
-/// Draws the map of `layers` showing `extent` (or following `view`) with the legend.
-/// `decorations`: notices and credits on the map (see [`map::map_ui`]) and the legend.
+/// Draws the map of `doc` showing `extent` (or following `view`), `highlight` in the
+/// highlight colour. `notices`: the 参考図 notice and the sample banner on the map (a map
+/// image; a sheet prints its own).
 pub fn map_image_ui(
     ui: &mut egui::Ui,
     view: &mut Option<MapView>,
     extent: Envelope,
-    layers: &[MapLayer],
-    selection: Option<&super::Selection>,
-    decorations: bool,
-    lang: Lang,
+    doc: &Document,
+    highlight: Option<&super::Selection>,
+    notices: bool,
 ) {
     let mut commands = Vec::new();
-    let rect = ui.available_rect_before_wrap();
     map::map_ui(
         ui,
         view,
         Some(extent),
-        layers,
-        selection,
+        doc,
+        highlight,
         map::Extras {
-            decorations,
+            notices,
+            credits: false,
             drawing: None,
             basemap: None,
             layer_image: None,
         },
         &mut commands,
     );
-    if decorations && let Some(v) = view {
-        legend(ui.painter(), rect, layers, v.envelope(rect), lang);
-    }
 }
 
-/// A legend box at the map's lower left: the symbol and title of each layer shown in `view`; a
-/// zoning layer's zones by colour.
-pub fn legend(painter: &egui::Painter, map: Rect, layers: &[MapLayer], view: Envelope, lang: Lang) {
-    let font = egui::FontId::proportional(11.0);
-    let mut rows = legend_rows(layers, view, lang);
-    // Room for what fits between the notices and the scale bar.
-    let row_h = 15.0;
-    let room = ((map.height() - 130.0) / row_h).floor().max(2.0) as usize;
-    if rows.len() > room {
-        rows.truncate(room - 1);
-        rows.push((Swatch::None, "…".into()));
-    }
-    if rows.is_empty() {
-        return;
-    }
-    let galleys: Vec<_> = rows
-        .iter()
-        .map(|(_, t)| painter.layout_no_wrap(t.clone(), font.clone(), Color32::from_gray(30)))
-        .collect();
-    let width = galleys.iter().map(|g| g.size().x).fold(0.0, f32::max) + 30.0;
-    let height = row_h * rows.len() as f32 + 20.0;
-    // Above the scale bar.
-    let top_left = Pos2::new(map.left() + 8.0, map.bottom() - height - 36.0);
-    let frame = Rect::from_min_size(top_left, Vec2::new(width, height));
-    painter.rect_filled(frame, 3.0, Color32::from_white_alpha(225));
-    painter.text(
-        top_left + Vec2::new(6.0, 3.0),
-        egui::Align2::LEFT_TOP,
-        lang.t("凡例", "Legend"),
-        egui::FontId::proportional(11.0),
-        Color32::from_gray(30),
+/// The width of the column beside a map image that holds its legend and credits.
+fn side_width(image_width: f32) -> f32 {
+    (image_width * 0.28).clamp(140.0, 260.0)
+}
+
+/// A map image's layout: the map, and beside it on the right the legend over the credits, so
+/// neither covers the data.
+fn map_with_legend_ui(
+    ui: &mut egui::Ui,
+    view: &mut Option<MapView>,
+    extent: Envelope,
+    doc: &Document,
+) {
+    let full = ui.max_rect();
+    let side = side_width(full.width());
+    let map_rect = Rect::from_min_max(full.min, Pos2::new(full.right() - side, full.bottom()));
+    let side_rect = Rect::from_min_max(Pos2::new(map_rect.right(), full.top()), full.max);
+    let mut map_child = ui.new_child(egui::UiBuilder::new().max_rect(map_rect));
+    map_image_ui(
+        &mut map_child,
+        view,
+        extent,
+        doc,
+        doc.selection.as_ref(),
+        true,
     );
-    for (i, ((swatch, _), galley)) in rows.iter().zip(galleys).enumerate() {
-        let y = top_left.y + 18.0 + i as f32 * row_h;
-        let symbol = Rect::from_min_size(Pos2::new(top_left.x + 6.0, y + 2.0), Vec2::splat(10.0));
-        swatch.paint(painter, symbol);
-        painter.galley(
-            Pos2::new(top_left.x + 22.0, y),
-            galley,
-            Color32::from_gray(30),
+    ui.painter().rect_filled(side_rect, 0.0, Color32::WHITE);
+    ui.painter().line_segment(
+        [side_rect.left_top(), side_rect.left_bottom()],
+        egui::Stroke::new(1.0, Color32::from_gray(150)),
+    );
+    let Some(v) = view else { return };
+    let env = v.envelope(map_rect);
+    let lang = doc.lang;
+    let mut side_ui = ui.new_child(egui::UiBuilder::new().max_rect(side_rect.shrink(8.0)));
+    side_ui.spacing_mut().item_spacing.y = 1.0;
+    side_ui.label(
+        egui::RichText::new(lang.t("凡例", "Legend"))
+            .size(12.0)
+            .strong()
+            .color(Color32::from_gray(20)),
+    );
+    legend_ui(&mut side_ui, doc.layers(), env, lang, 11.0);
+    let credits = map::credits(doc.layers(), env, None);
+    if !credits.is_empty() {
+        side_ui.add_space(6.0);
+        side_ui.label(
+            egui::RichText::new(lang.t("出典", "Credits"))
+                .size(11.0)
+                .strong()
+                .color(Color32::from_gray(20)),
         );
+        for c in credits {
+            side_ui.add(
+                egui::Label::new(
+                    egui::RichText::new(c)
+                        .size(9.0)
+                        .color(Color32::from_gray(60)),
+                )
+                .wrap(),
+            );
+        }
     }
 }
 
@@ -198,10 +216,10 @@ impl Swatch {
     }
 }
 
-/// Paints the viewer's visible layers over `extent` (or as `view` shows them) into an image of
-/// `size_px` pixels.
+/// Paints the document's visible layers over `extent` (or as `view` shows them) into an image
+/// of `size_px` pixels, with the legend and credits beside the map.
 pub fn render_map(
-    viewer: &Viewer,
+    doc: &Document,
     view: Option<MapView>,
     extent: Envelope,
     size_px: [u32; 2],
@@ -210,17 +228,28 @@ pub fn render_map(
     let size = Vec2::new(size_px[0] as f32 / ppp, size_px[1] as f32 / ppp);
     let mut view = view;
     let (canvas, _) = super::raster::paint_ui(size, ppp, |ui| {
-        map_image_ui(
-            ui,
-            &mut view,
-            extent,
-            &viewer.layers,
-            viewer.selection.as_ref(),
-            true,
-            viewer.lang,
-        );
+        map_with_legend_ui(ui, &mut view, extent, doc);
     });
     canvas
+}
+
+/// Writes the map as the window shows it in `rect` (the legend column added beside it) as a
+/// PNG at twice the screen resolution.
+pub fn write_view(
+    doc: &Document,
+    view: MapView,
+    rect: Rect,
+    path: &Path,
+) -> Result<(), WriteError> {
+    let ppp = 2.0;
+    let side = side_width(rect.width());
+    let size = [
+        ((rect.width() + side) * ppp).round() as u32,
+        (rect.height() * ppp).round() as u32,
+    ];
+    let extent = view.envelope(rect);
+    let canvas = render_map(doc, Some(view), extent, size, ppp);
+    write_png(&canvas, path)
 }
 
 /// Writes a canvas as PNG, atomically.
@@ -231,31 +260,31 @@ pub fn write_png(canvas: &Canvas, path: &Path) -> Result<(), WriteError> {
 /// `sitelens render`: the Hino project (or a project file) plus FILES, drawn to a PNG.
 pub fn run(args: &RenderArgs) -> anyhow::Result<String> {
     use anyhow::Context as _;
-    let viewer = viewer_for(&args.files)?;
+    let mut doc = document_for(&args.files)?;
+    doc.lang = if args.lang == "en" {
+        Lang::En
+    } else {
+        Lang::Ja
+    };
     let extent = match &args.bbox {
         Some(b) => {
             crate::filter::BboxFilter::parse(b, args.bbox_crs.as_deref())
                 .map_err(anyhow::Error::msg)?
                 .envelope
         }
-        None => viewer
-            .initial_extent()
+        None => doc
+            .zoom_request
+            .or_else(|| doc.home_extent())
             .context("nothing to draw: no layer has a known CRS")?,
     };
     let [w, h] = args.size.0;
-    let mut viewer = viewer;
-    viewer.lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
     if let Some(n) = args.bench {
-        return Ok(bench(&viewer, extent, [w, h], args.scale, n));
+        return Ok(bench(&doc, extent, [w, h], args.scale, n));
     }
-    let canvas = render_map(&viewer, None, extent, [w, h], args.scale);
+    let canvas = render_map(&doc, None, extent, [w, h], args.scale);
     write_png(&canvas, &args.output)?;
     let mut notes = String::new();
-    for n in &viewer.notices {
+    for n in &doc.notices {
         notes.push_str(&format!(
             "\n{}: {}",
             if n.error { "error" } else { "note" },
@@ -265,39 +294,35 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<String> {
     Ok(format!(
         "wrote {} ({w}×{h} px, {} layers){notes}",
         args.output.display(),
-        viewer.layers.iter().filter(|l| l.visible).count()
+        doc.layers().iter().filter(|l| l.visible).count()
     ))
 }
 
-/// The viewer's layers for a render: a project file if one is given, else the Hino project;
-/// other files on top (loaded in the background threads, waited for).
-pub fn viewer_for(files: &[PathBuf]) -> anyhow::Result<Viewer> {
-    let mut viewer = Viewer::new();
-    let (projects, layers): (Vec<PathBuf>, Vec<PathBuf>) = files
-        .iter()
-        .cloned()
-        .partition(|p| super::loading::is_project(p));
-    if projects.len() > 1 {
-        anyhow::bail!("give at most one project file");
+/// The document a command draws: the project file if one is given (and nothing else), else the
+/// Hino project; the other files on top. A file that does not load is an error.
+pub fn document_for(files: &[PathBuf]) -> anyhow::Result<Document> {
+    let (projects, layers): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        files.iter().partition(|p| super::loading::is_project(p));
+    let mut doc = match projects.as_slice() {
+        [] => Document::hino(),
+        [p] => {
+            let project = crate::project::Project::read(p)?;
+            let loaded = project.load();
+            Document::of_project(project, loaded)
+        }
+        _ => anyhow::bail!("give at most one project file"),
+    };
+    for path in layers {
+        let layer = crate::io::load(path, &Default::default())?;
+        doc.add_opened(path, layer, true, true);
     }
-    for p in projects {
-        let project = crate::project::Project::read(&p)?;
-        let loaded = project.load();
-        viewer.install_project(project, loaded);
-    }
-    let failed = viewer.notices.len();
-    viewer.open(layers, Default::default(), None);
-    viewer.wait_for_loads();
-    if let Some(e) = viewer.notices[failed..].iter().find(|n| n.error) {
-        anyhow::bail!("{}", e.text);
-    }
-    Ok(viewer)
+    Ok(doc)
 }
 
 /// Paints `frames` frames panning across and zooming in, and reports median timings: as the
 /// window does (the layers' image moved or scaled; a redraw once the view rests) and drawing
 /// everything every frame (as map images and sheets do).
-fn bench(viewer: &Viewer, extent: Envelope, size_px: [u32; 2], ppp: f32, frames: usize) -> String {
+fn bench(doc: &Document, extent: Envelope, size_px: [u32; 2], ppp: f32, frames: usize) -> String {
     use super::layer_image::{LayerImage, Policy};
     use std::time::Duration;
     let size = Vec2::new(size_px[0] as f32 / ppp, size_px[1] as f32 / ppp);
@@ -346,10 +371,11 @@ fn bench(viewer: &Viewer, extent: Envelope, size_px: [u32; 2], ppp: f32, frames:
                     ui,
                     &mut view,
                     Some(extent),
-                    &viewer.layers,
+                    doc,
                     None,
                     map::Extras {
-                        decorations: true,
+                        notices: true,
+                        credits: true,
                         drawing: None,
                         basemap: None,
                         layer_image: policy.is_some().then_some(&mut image),

@@ -15,7 +15,7 @@ use super::identify::group;
 use super::pdf::{Page, text_runs, write_pdf};
 use super::raster::paint_ui;
 use super::render::{legend_ui, map_image_ui};
-use super::{Lang, MapView, Selection, Viewer};
+use super::{Document, Lang, LayerId, MapView, Selection};
 use crate::analysis::incentives::PROGRAMMES_FIELD;
 use crate::analysis::site::{JSIC_DIVISIONS, METRIC_FIELDS, field_label};
 use crate::cli::SheetArgs;
@@ -63,10 +63,10 @@ pub fn find_sites(layer: &Layer, ids: &[String]) -> Result<Vec<usize>> {
 }
 
 /// Paints the sheet of feature `feature` of layer `layer`.
-pub fn render_sheet(viewer: &Viewer, layer: usize, feature: usize, profile: Profile) -> Page {
+pub fn render_sheet(doc: &Document, layer: LayerId, feature: usize, profile: Profile) -> Page {
     let mut view = None;
     let (canvas, shapes) = paint_ui(A4, PIXELS_PER_POINT, |ui| {
-        sheet_ui(ui, viewer, layer, feature, profile, &mut view);
+        sheet_ui(ui, doc, layer, feature, profile, &mut view);
     });
     Page {
         canvas,
@@ -78,8 +78,8 @@ pub fn render_sheet(viewer: &Viewer, layer: usize, feature: usize, profile: Prof
 /// Writes the sheets of `sites` (features of layer `layer`): PDF with one page each, or PNG of
 /// one.
 pub fn write_sheets(
-    viewer: &Viewer,
-    layer: usize,
+    doc: &Document,
+    layer: LayerId,
     sites: &[usize],
     profile: Profile,
     path: &Path,
@@ -102,33 +102,45 @@ pub fn write_sheets(
     }
     let pages: Vec<Page> = sites
         .iter()
-        .map(|&s| render_sheet(viewer, layer, s, profile))
+        .map(|&s| render_sheet(doc, layer, s, profile))
         .collect();
     if png {
         atomic_write(path, &[], |w| pages[0].canvas.write_png(w))?;
     } else {
-        let title = format!("{} — {}", viewer.project.name, viewer.layers[layer].title);
+        let title = match doc.layer(layer) {
+            Some(l) => format!("{} — {}", doc.project.name, l.title),
+            None => doc.project.name.clone(),
+        };
         atomic_write(path, &[], |w| write_pdf(&pages, &title, w))?;
     }
     Ok(())
 }
 
+/// What names a site in a sheet's file name: its `site_id`, `id` or `名称`.
+pub fn site_key(layer: &Layer, feature: usize) -> Option<String> {
+    ["site_id", "id", "名称"]
+        .iter()
+        .find_map(|k| layer.value(feature, k).filter(|v| !v.is_null()))
+        .map(|v| v.to_string())
+}
+
 /// `sitelens sheet`.
 pub fn run(args: &SheetArgs) -> Result<String> {
     let files: Vec<PathBuf> = args.project.iter().cloned().collect();
-    let mut viewer = super::render::viewer_for(&files)?;
-    viewer.lang = if args.lang == "en" {
+    let mut doc = super::render::document_for(&files)?;
+    doc.lang = if args.lang == "en" {
         Lang::En
     } else {
         Lang::Ja
     };
-    let layer = viewer
-        .layers
-        .iter()
-        .position(|l| l.role == Some(Role::Site))
+    let sites_layer = doc
+        .with_role(Role::Site)
         .context("the project has no layer with role = \"sites\"")?;
-    let sites = find_sites(&viewer.layers[layer].layer, &args.site)?;
-    write_sheets(&viewer, layer, &sites, args.profile, &args.output)?;
+    let (layer, sites) = (
+        sites_layer.id(),
+        find_sites(&sites_layer.layer, &args.site)?,
+    );
+    write_sheets(&doc, layer, &sites, args.profile, &args.output)?;
     Ok(format!(
         "wrote {} ({} sheet{}, {} profile)",
         args.output.display(),
@@ -185,14 +197,16 @@ fn industries(codes: &str, lang: Lang) -> String {
 /// The sheet's layout, in A4 points.
 pub fn sheet_ui(
     ui: &mut egui::Ui,
-    viewer: &Viewer,
-    layer_index: usize,
+    doc: &Document,
+    layer_id: LayerId,
     feature: usize,
     profile: Profile,
     view: &mut Option<MapView>,
 ) {
-    let lang = viewer.lang;
-    let map_layer = &viewer.layers[layer_index];
+    let lang = doc.lang;
+    let Some(map_layer) = doc.layer(layer_id) else {
+        return;
+    };
     let layer = &map_layer.layer;
     let Some(f) = layer.features.get(feature) else {
         return;
@@ -227,7 +241,7 @@ pub fn sheet_ui(
             sub.push(t);
         }
     }
-    sub.push(viewer.project.name.clone());
+    sub.push(doc.project.name.clone());
     ui.label(RichText::new(sub.join("　·　")).size(9.5).color(grey));
     if layer.meta.sample {
         ui.label(
@@ -256,19 +270,11 @@ pub fn sheet_ui(
         let (map_rect, _) = ui.allocate_exact_size(map_size, egui::Sense::hover());
         if let Some(extent) = extent {
             let selection = Selection {
-                layer: layer_index,
+                layer: layer_id,
                 features: BTreeSet::from([feature]),
             };
             let mut map_ui = ui.new_child(egui::UiBuilder::new().max_rect(map_rect));
-            map_image_ui(
-                &mut map_ui,
-                view,
-                extent,
-                &viewer.layers,
-                Some(&selection),
-                false,
-                lang,
-            );
+            map_image_ui(&mut map_ui, view, extent, doc, Some(&selection), false);
         }
         ui.painter().rect_stroke(
             map_rect,
@@ -283,9 +289,9 @@ pub fn sheet_ui(
             heading(ui, lang.t("凡例", "Legend"));
             if let Some(v) = view {
                 let env = v.envelope(map_rect);
-                legend_ui(ui, &viewer.layers, env, lang, 9.0);
-                shown_in_view = viewer
-                    .layers
+                legend_ui(ui, doc.layers(), env, lang, 9.0);
+                shown_in_view = doc
+                    .layers()
                     .iter()
                     .filter(|l| super::map::shown(l, env))
                     .collect();
@@ -372,7 +378,7 @@ pub fn sheet_ui(
         )
         .to_string(),
     ]);
-    let as_of = viewer.project.as_of.as_deref().unwrap_or("—");
+    let as_of = doc.project.as_of.as_deref().unwrap_or("—");
     footer.push(format!(
         "{} {as_of}　·　{} {}　·　sitelens {}",
         lang.t("データ時点", "Data as of"),

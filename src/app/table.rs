@@ -4,7 +4,7 @@
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
-use super::{Command, Lang, MapLayer, Selection};
+use super::{Command, Edit, Lang, LayerId, MapLayer, Selection};
 use crate::model::Value;
 
 /// Sorting by a column: (column, ascending).
@@ -15,20 +15,17 @@ type Sort = Option<(usize, bool)>;
 pub struct TableState {
     sort: Sort,
     order: Vec<usize>,
-    /// (layer, feature count, sort) the cached order was made for.
-    key: Option<(usize, usize, Sort)>,
+    /// (layer, its generation, sort) the cached order was made for: a new filter is a new
+    /// generation.
+    key: Option<(LayerId, u64, Sort)>,
     /// The selection last scrolled to, so a new selection (from the map) scrolls once.
-    shown_selection: Option<(usize, usize)>,
+    shown_selection: Option<(LayerId, usize)>,
 }
 
 impl TableState {
-    fn order_for(&mut self, layer_index: usize, map_layer: &MapLayer) -> &[usize] {
+    fn order_for(&mut self, map_layer: &MapLayer) -> &[usize] {
         let layer = &map_layer.layer;
-        let shown = map_layer
-            .filter
-            .as_ref()
-            .map_or(layer.features.len(), |f| f.ids.len());
-        let key = (layer_index, shown, self.sort);
+        let key = (map_layer.id(), map_layer.generation(), self.sort);
         if self.key != Some(key) {
             self.order = match &map_layer.filter {
                 Some(f) => f.ids.clone(),
@@ -49,15 +46,15 @@ impl TableState {
     pub fn table_ui(
         &mut self,
         ui: &mut egui::Ui,
-        layer_index: usize,
         map_layer: &MapLayer,
         selection: Option<&Selection>,
         lang: Lang,
         commands: &mut Vec<Command>,
     ) {
         let layer = &map_layer.layer;
+        let layer_id = map_layer.id();
         let selected: Vec<usize> = selection
-            .filter(|s| s.layer == layer_index)
+            .filter(|s| s.layer == layer_id)
             .map(|s| s.features.iter().copied().collect())
             .unwrap_or_default();
         ui.horizontal(|ui| {
@@ -72,29 +69,29 @@ impl TableState {
                 .clicked()
                 && let Some(&f) = selected.first()
             {
-                commands.push(Command::Select {
-                    layer: layer_index,
-                    feature: f,
-                    zoom: true,
-                });
+                commands.push(
+                    Edit::Select {
+                        layer: layer_id,
+                        feature: f,
+                        zoom: true,
+                    }
+                    .into(),
+                );
             }
             if ui.button(lang.t("閉じる", "Close")).clicked() {
                 commands.push(Command::ShowTable(None));
             }
         });
-        let first = selected.first().map(|&f| (layer_index, f));
+        let first = selected.first().map(|&f| (layer_id, f));
         let scroll_to = if first != self.shown_selection {
             first.map(|(_, f)| f)
         } else {
             None
         };
         self.shown_selection = first;
-        let scroll_row = scroll_to.and_then(|f| {
-            self.order_for(layer_index, map_layer)
-                .iter()
-                .position(|&i| i == f)
-        });
-        let order = self.order_for(layer_index, map_layer).to_vec();
+        let scroll_row =
+            scroll_to.and_then(|f| self.order_for(map_layer).iter().position(|&i| i == f));
+        let order = self.order_for(map_layer).to_vec();
         let mut builder = TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -144,11 +141,14 @@ impl TableState {
                         });
                     }
                     if row.response().clicked() {
-                        commands.push(Command::Select {
-                            layer: layer_index,
-                            feature: id,
-                            zoom: false,
-                        });
+                        commands.push(
+                            Edit::Select {
+                                layer: layer_id,
+                                feature: id,
+                                zoom: false,
+                            }
+                            .into(),
+                        );
                     }
                 });
             });

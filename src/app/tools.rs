@@ -7,7 +7,7 @@ use egui::{Color32, Pos2, Rect, Stroke, Vec2};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
 use super::identify::group;
-use super::{Command, Lang, MapLayer, MapView};
+use super::{Command, Document, Edit, Lang, LayerId, MapView};
 use crate::analysis::measure::Measures;
 use crate::analysis::site::SiteMetrics;
 
@@ -35,8 +35,8 @@ pub struct Drawing {
     pub finished: bool,
     /// Where a box drag started.
     pub drag_start: Option<Coord<f64>>,
-    /// The layer selections go to (index in the viewer's layers).
-    pub target: Option<usize>,
+    /// The layer selections go to.
+    pub target: Option<LayerId>,
     /// Site metrics of the drawn area, once asked for.
     pub metrics: Option<Result<SiteMetrics, String>>,
 }
@@ -137,7 +137,7 @@ impl Drawing {
 
     fn select(&self, commands: &mut Vec<Command>) {
         if let (Some(layer), Some(area)) = (self.target, self.selection_polygon()) {
-            commands.push(Command::SelectWithin { layer, area });
+            commands.push(Edit::SelectWithin { layer, area }.into());
         }
     }
 
@@ -236,10 +236,10 @@ pub fn area_text(m2: f64) -> String {
 pub fn tools_ui(
     ui: &mut egui::Ui,
     drawing: &mut Drawing,
-    layers: &[MapLayer],
-    lang: Lang,
+    doc: &Document,
     commands: &mut Vec<Command>,
 ) {
+    let lang = doc.lang;
     ui.horizontal_wrapped(|ui| {
         let mut tool = drawing.tool;
         ui.selectable_value(&mut tool, Tool::Identify, lang.t("情報", "Identify"));
@@ -260,17 +260,13 @@ pub fn tools_ui(
         }
         if matches!(tool, Tool::SelectBox | Tool::SelectPolygon) {
             ui.separator();
-            let title = drawing
-                .target
-                .and_then(|t| layers.get(t))
-                .map_or(lang.t("（選ぶ）", "(choose)"), |l| l.title.as_str());
-            egui::ComboBox::new("select-target", lang.t("が対象", "to select from"))
-                .selected_text(title)
-                .show_ui(ui, |ui| {
-                    for (i, l) in layers.iter().enumerate().rev() {
-                        ui.selectable_value(&mut drawing.target, Some(i), &l.title);
-                    }
-                });
+            super::layers_panel::layer_choice(
+                ui,
+                "select-target",
+                lang.t("選択するレイヤ", "Select from"),
+                doc,
+                &mut drawing.target,
+            );
         }
         match tool {
             Tool::Identify => {}

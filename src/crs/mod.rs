@@ -5,7 +5,7 @@
 //! compiles PROJ from source (minutes on two cores, and a binary that must carry its own proj.db).
 
 mod proj_ffi;
-mod zones;
+pub mod zones;
 
 pub use proj_ffi::{Described, describe};
 pub use zones::{ZoneSuggestion, plane_rectangular_epsg, suggest_zones};

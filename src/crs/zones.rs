@@ -35,6 +35,63 @@ const ROMAN: [&str; 19] = [
     "XVI", "XVII", "XVIII", "XIX",
 ];
 
+/// Roman numeral of zone `zone` (1–19), as zones are named ("IX").
+pub fn roman(zone: u32) -> &'static str {
+    ROMAN.get(zone as usize - 1).copied().unwrap_or("?")
+}
+
+/// The zone (1–19) of a plane-rectangular EPSG code on any of the three datums.
+pub fn zone_of_epsg(epsg: u32) -> Option<u32> {
+    [Datum::Jgd2011, Datum::Jgd2000, Datum::Tokyo]
+        .into_iter()
+        .find_map(|d| {
+            let first = plane_rectangular_epsg(d, 1)?;
+            (first..first + 19)
+                .contains(&epsg)
+                .then(|| epsg - first + 1)
+        })
+}
+
+/// Origins of zones I–XIX in degrees (lon, lat): the projections' natural origins, from the
+/// EPSG registry (国土交通省告示第九号, 平成十四年).
+const ORIGINS: [(f64, f64); 19] = [
+    (129.5, 33.0),
+    (131.0, 33.0),
+    (132.0 + 10.0 / 60.0, 36.0),
+    (133.5, 33.0),
+    (134.0 + 20.0 / 60.0, 36.0),
+    (136.0, 36.0),
+    (137.0 + 10.0 / 60.0, 36.0),
+    (138.5, 36.0),
+    (139.0 + 50.0 / 60.0, 36.0),
+    (140.0 + 50.0 / 60.0, 40.0),
+    (140.25, 44.0),
+    (142.25, 44.0),
+    (144.25, 44.0),
+    (142.0, 26.0),
+    (127.5, 26.0),
+    (124.0, 26.0),
+    (131.0, 26.0),
+    (136.0, 20.0),
+    (154.0, 26.0),
+];
+
+/// The plane-rectangular zone a lon/lat point lies in, for showing coordinates: the zone whose
+/// origin is nearest (ground distance), within Japan's extent. Zones are assigned by
+/// prefecture, so this is the zone of most of each prefecture but can name the neighbouring
+/// zone within some tens of km of a prefectural border (Kobe reads VI, officially V); a layer's
+/// own zone should be preferred where there is one.
+pub fn zone_at(lon: f64, lat: f64) -> Option<u32> {
+    if !(122.0..=154.5).contains(&lon) || !(20.0..=46.0).contains(&lat) {
+        return None;
+    }
+    let k = lat.to_radians().cos();
+    let distance = |(x, y): (f64, f64)| ((lon - x) * k).hypot(lat - y);
+    (1..=19u32).min_by(|&a, &b| {
+        distance(ORIGINS[a as usize - 1]).total_cmp(&distance(ORIGINS[b as usize - 1]))
+    })
+}
+
 /// A plane-rectangular zone the coordinates of a CRS-less layer would fit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ZoneSuggestion {
@@ -133,5 +190,34 @@ mod tests {
         assert_eq!(ix.also, [2451, 30169]);
         // Far-away coordinates fit no zone.
         assert!(suggest_zones(Envelope::new(3e6, 3e6, 3.1e6, 3.1e6)).is_empty());
+    }
+
+    #[test]
+    fn zone_at_names_the_zone_of_prefectural_capitals() {
+        // (lon, lat, zone): the zone each prefecture is assigned (国土交通省告示第九号).
+        let capitals = [
+            (139.69, 35.69, 9),  // Tokyo
+            (139.39, 35.67, 9),  // Hino
+            (134.24, 35.50, 5),  // Tottori
+            (141.35, 43.06, 12), // Sapporo
+            (127.68, 26.21, 15), // Naha
+            (135.50, 34.69, 6),  // Osaka
+            (136.91, 35.18, 7),  // Nagoya
+            (130.40, 33.59, 2),  // Fukuoka
+            (129.87, 32.74, 1),  // Nagasaki
+            (139.02, 37.92, 8),  // Niigata
+            (140.87, 38.27, 10), // Sendai
+            (132.46, 34.40, 3),  // Hiroshima
+            (134.04, 34.34, 4),  // Takamatsu
+        ];
+        for (lon, lat, zone) in capitals {
+            assert_eq!(zone_at(lon, lat), Some(zone), "{lon} {lat}");
+        }
+        assert_eq!(zone_at(2.35, 48.85), None);
+        assert_eq!(zone_of_epsg(6677), Some(9));
+        assert_eq!(zone_of_epsg(2447), Some(5));
+        assert_eq!(zone_of_epsg(30179), Some(19));
+        assert_eq!(zone_of_epsg(4326), None);
+        assert_eq!(roman(5), "V");
     }
 }

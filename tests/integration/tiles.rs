@@ -70,7 +70,7 @@ fn viewer_with_tiles(port: u16, cache: &std::path::Path) -> Harness<'static, Vie
     for _ in 0..500 {
         h.step();
         let loading = h.state().basemap.as_ref().unwrap().loading();
-        if loading == 0 && h.state().view.is_some() {
+        if loading == 0 && h.state().doc.view.is_some() {
             h.step();
             if h.state().basemap.as_ref().unwrap().loading() == 0 {
                 break;
@@ -116,9 +116,9 @@ fn tiles_come_from_a_local_server_then_from_the_cache() {
     let mut again = viewer_with_tiles(dead, cache.path());
     assert!(tile_pixels(&mut again) > 20_000, "tiles from the cache");
     assert!(
-        again.state().notices.iter().all(|n| !n.error),
+        again.state().doc.notices.iter().all(|n| !n.error),
         "{:?}",
-        again.state().notices
+        again.state().doc.notices
     );
 }
 
@@ -134,11 +134,12 @@ fn an_unreachable_server_is_reported_and_the_map_still_works() {
     assert_eq!(tile_pixels(&mut h), 0);
     assert!(
         h.state()
+            .doc
             .notices
             .iter()
             .any(|n| n.error && n.text.contains(&format!("127.0.0.1:{dead}"))),
         "{:?}",
-        h.state().notices
+        h.state().doc.notices
     );
     // Layers still draw: the city boundary's red.
     let image = h.render().unwrap();

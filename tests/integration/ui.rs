@@ -5,10 +5,15 @@ use egui::{Event, Modifiers, PointerButton, Pos2, Vec2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use geo_types::{Coord, Geometry};
-use sitelens::app::{Lang, Viewer, install_fonts, layer_named};
+use sitelens::app::{Command, DockTab, Edit, Lang, LayerId, Viewer, install_fonts};
 use sitelens::model::Value;
 
 use crate::corpus;
+
+/// The id and data of the layer named `name` (file stem), if the viewer has it.
+fn layer_named<'a>(v: &'a Viewer, name: &str) -> Option<(LayerId, &'a sitelens::model::Layer)> {
+    v.doc.layer_named(name).map(|l| (l.id(), l.layer.as_ref()))
+}
 
 pub fn harness(viewer: Viewer) -> Harness<'static, Viewer> {
     let mut fonts_installed = false;
@@ -92,7 +97,8 @@ fn click_button(h: &mut Harness<'_, Viewer>, label: &str) {
 /// Where a lon/lat point is on screen now.
 fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
     let v = h.state();
-    v.view
+    v.doc
+        .view
         .expect("map drawn")
         .screen_from_world(v.map_rect.expect("map drawn"), c)
 }
@@ -100,13 +106,13 @@ fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
 #[test]
 fn starts_on_hino_and_toggles_a_layer() {
     let mut h = harness(Viewer::new());
-    assert_eq!(h.state().layers.len(), sitelens::embedded::HINO.len());
+    assert_eq!(h.state().doc.layers().len(), sitelens::embedded::HINO.len());
     h.get_by_label("レイヤ");
     let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
-    assert!(h.state().layers[stations].visible);
-    h.get_by_label("駅 Stations").click();
+    assert!(h.state().doc.layer(stations).unwrap().visible);
+    h.get_by_label("表示 駅 Stations").click();
     h.run();
-    assert!(!h.state().layers[stations].visible);
+    assert!(!h.state().doc.layer(stations).unwrap().visible);
 }
 
 #[test]
@@ -126,7 +132,7 @@ fn clicking_a_shelter_identifies_it() {
     let pos = screen(&h, name.0);
     click_at(&mut h, pos);
     // The top layer wins: the evacuation shelters are drawn above everything else.
-    assert_eq!(h.state().identified(), Some((shelters, target)));
+    assert_eq!(h.state().doc.identified(), Some((shelters, target)));
     h.get_by_label("地物情報");
     h.get_by_label("施設・場所名");
     h.get_by_label(&name.1);
@@ -134,12 +140,12 @@ fn clicking_a_shelter_identifies_it() {
     let rect = h.state().map_rect.unwrap();
     click_at(&mut h, rect.left_top() + Vec2::new(30.0, 60.0));
     let (neighbours, _) = layer_named(h.state(), "neighbours_n03_2021_simplified").unwrap();
-    assert_eq!(h.state().identified().map(|(l, _)| l), Some(neighbours));
+    assert_eq!(h.state().doc.identified().map(|(l, _)| l), Some(neighbours));
     h.get_by_label("N03_004");
     // The panel's close button clears it.
     h.get_by_label("閉じる").click();
     h.run();
-    assert_eq!(h.state().identified(), None);
+    assert_eq!(h.state().doc.identified(), None);
 }
 
 #[test]
@@ -148,25 +154,25 @@ fn opened_file_loads_in_background_and_table_selects_on_map() {
     let (bg, _) = layer_named(&viewer, "blockgroups").unwrap();
     let mut h = harness(viewer);
     h.get_by_label("blockgroups");
-    // Open its table from the layer list, then pick a row.
-    let buttons = h.get_all_by_label("テーブル").count();
-    assert_eq!(buttons, sitelens::embedded::HINO.len() + 1);
-    h.state_mut()
-        .command(sitelens::app::Command::ShowTable(Some(bg)));
-    h.step();
+    // The layer's actions show under its row once it is selected: open its table there, then
+    // pick a row.
+    assert!(h.query_by_label("テーブル").is_none());
+    h.get_by_label("blockgroups").click();
     h.run();
+    assert_eq!(h.state().layers_panel.selected, Some(bg));
+    click_button(&mut h, "テーブル");
+    assert_eq!(h.state().table_layer, Some(bg));
     h.get_by_label("BKG_KEY");
     h.get_by_label("060750601001").click();
     h.run();
-    assert_eq!(h.state().identified(), Some((bg, 3)));
+    assert_eq!(h.state().doc.identified(), Some((bg, 3)));
     h.get_by_label("地物情報");
 }
 
 #[test]
 fn language_switches_to_english() {
     let mut h = harness(Viewer::new());
-    h.state_mut()
-        .command(sitelens::app::Command::SetLang(Lang::En));
+    h.state_mut().command(Edit::SetLang(Lang::En).into());
     h.step();
     h.run();
     h.get_by_label("Layers");
@@ -181,8 +187,8 @@ fn bad_file_shows_an_error_and_the_app_keeps_working() {
     let viewer = viewer_with(vec![bad]);
     let mut h = harness(viewer);
     h.get_by_label_contains("broken.geojson");
-    assert_eq!(h.state().layers.len(), sitelens::embedded::HINO.len());
-    h.get_by_label("駅 Stations").click();
+    assert_eq!(h.state().doc.layers().len(), sitelens::embedded::HINO.len());
+    h.get_by_label("表示 駅 Stations").click();
     h.run();
 }
 
@@ -200,14 +206,17 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     let expected = passing(layer, "\"施設・場所名\" LIKE '%小学校%'");
     assert!(expected > 5 && expected < 57, "{expected}");
 
-    h.state_mut()
-        .command(sitelens::app::Command::EditFilter(shelters));
+    h.state_mut().command(Command::EditFilter(shelters));
     h.step();
     h.run();
     assert_eq!(h.state().filter_panel.layer, Some(shelters));
     // Pick: 施設・場所名 contains 小学校.
     click_button(&mut h, "＋ 条件を追加");
-    let name_field = h.state().layers[shelters]
+    let name_field = h
+        .state()
+        .doc
+        .layer(shelters)
+        .unwrap()
         .layer
         .field_index("施設・場所名")
         .unwrap();
@@ -219,7 +228,11 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
         c.value = "小学校".into();
     }
     click_button(&mut h, "適用");
-    let f = h.state().layers[shelters]
+    let f = h
+        .state()
+        .doc
+        .layer(shelters)
+        .unwrap()
         .filter
         .clone()
         .unwrap_or_else(|| {
@@ -236,7 +249,11 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     // Inside the city only: the one shelter outside Hino drops out (data/hino/SOURCES.md).
     h.state_mut().filter_panel.within_city = true;
     click_button(&mut h, "適用");
-    let within = h.state().layers[shelters]
+    let within = h
+        .state()
+        .doc
+        .layer(shelters)
+        .unwrap()
         .filter
         .as_ref()
         .unwrap()
@@ -247,8 +264,7 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     // Export what passes, public profile.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("schools.geojson");
-    h.state_mut()
-        .command(sitelens::app::Command::OpenExport(Some(shelters)));
+    h.state_mut().command(Command::OpenExport(Some(shelters)));
     h.step();
     h.run();
     h.state_mut().export_dialog.path = out.display().to_string();
@@ -284,10 +300,14 @@ fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
     let mut viewer = viewer_with(vec![fixture]);
     // Without the project's own (sample) zoning, so the legend and colours are the fixture's.
     let (sample, _) = layer_named(&viewer, "zoning_fictional").unwrap();
-    viewer.command(sitelens::app::Command::RemoveLayer(sample));
+    viewer.command(Edit::Remove(sample).into());
     let mut h = harness(viewer);
     let (zoning, _) = layer_named(h.state(), "zoning_a29_fictional").unwrap();
-    let z = h.state().layers[zoning]
+    let z = h
+        .state()
+        .doc
+        .layer(zoning)
+        .unwrap()
         .zoning
         .as_ref()
         .expect("recognised as zoning");
@@ -309,13 +329,12 @@ fn zoning_layer_gets_the_palette_legend_and_reference_notice() {
 fn settings_bring_back_language_view_files_and_hidden_layers() {
     let viewer = viewer_with(vec![corpus("pyshp/tests/shapefiles/blockgroups.shp")]);
     let mut h = harness(viewer);
-    h.state_mut()
-        .command(sitelens::app::Command::SetLang(Lang::En));
+    h.state_mut().command(Edit::SetLang(Lang::En).into());
     let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
     h.state_mut()
-        .command(sitelens::app::Command::SetVisible(stations, false));
-    let home = h.state().home_extent().unwrap();
-    h.state_mut().command(sitelens::app::Command::ZoomTo(home));
+        .command(Edit::SetVisible(stations, false).into());
+    let home = h.state().doc.home_extent().unwrap();
+    h.state_mut().command(Edit::ZoomTo(home).into());
     h.step();
     h.run();
     let saved = h.state().settings();
@@ -325,13 +344,13 @@ fn settings_bring_back_language_view_files_and_hidden_layers() {
     let mut next = Viewer::new();
     next.restore(serde_json::from_str(&text).unwrap());
     next.wait_for_loads();
-    assert_eq!(next.lang, Lang::En);
+    assert_eq!(next.doc.lang, Lang::En);
     assert!(layer_named(&next, "blockgroups").is_some());
     let (stations, _) = layer_named(&next, "stations_n02_2023").unwrap();
-    assert!(!next.layers[stations].visible);
+    assert!(!next.doc.layer(stations).unwrap().visible);
     let h = harness(next);
     assert_eq!(
-        h.state().view,
+        h.state().doc.view,
         saved.view,
         "the reopened file does not move the view"
     );
@@ -349,20 +368,26 @@ fn viewer_public_export_keeps_internal_fields_out() {
     let viewer = viewer_with(vec![sites]);
     let mut h = harness(viewer);
     let (layer, _) = layer_named(h.state(), "sites").unwrap();
-    h.state_mut()
-        .command(sitelens::app::Command::EditFilter(layer));
+    h.state_mut().command(Command::EditFilter(layer));
     h.step();
     h.run();
     h.state_mut().filter_panel.typed = true;
     h.state_mut().filter_panel.sql = "\"所有者\" LIKE '日野%' OR \"売却価格\" < 100000000".into();
     click_button(&mut h, "適用");
     assert_eq!(
-        h.state().layers[layer].filter.as_ref().unwrap().ids.len(),
+        h.state()
+            .doc
+            .layer(layer)
+            .unwrap()
+            .filter
+            .as_ref()
+            .unwrap()
+            .ids
+            .len(),
         2
     );
     let out = dir.path().join("public.geojson");
-    h.state_mut()
-        .command(sitelens::app::Command::OpenExport(Some(layer)));
+    h.state_mut().command(Command::OpenExport(Some(layer)));
     h.step();
     h.run();
     h.state_mut().export_dialog.path = out.display().to_string();
@@ -386,13 +411,13 @@ fn viewer_public_export_keeps_internal_fields_out() {
 #[test]
 fn ranking_window_ranks_sites_and_selects_one() {
     let mut viewer = Viewer::new();
-    viewer.ranking.open = true;
+    viewer.dock.show(DockTab::Ranking);
     // Only the IC distance counts: the best site is the one nearest to an interchange.
-    viewer.ranking.weights = "ic=1".parse().unwrap();
+    viewer.doc.weights = "ic=1".parse().unwrap();
     let mut h = harness(viewer);
     h.get_by_label("用地の評価");
     let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
-    let layer = &h.state().layers[sites].layer;
+    let layer = &h.state().doc.layer(sites).unwrap().layer;
     let nearest = (0..layer.features.len())
         .min_by(|&a, &b| {
             let d = |i| layer.value(i, "ic_m").and_then(|v| v.as_f64()).unwrap();
@@ -415,8 +440,15 @@ fn ranking_window_ranks_sites_and_selects_one() {
     assert_eq!(first, name);
     h.get_by_label(&name).click();
     h.run();
-    assert_eq!(h.state().identified(), Some((sites, nearest)));
+    assert_eq!(h.state().doc.identified(), Some((sites, nearest)));
+    // The dock stays on the ranking while its rows are browsed; its identify tab shows the site,
+    // metrics as fields.
+    assert_eq!(h.state().dock.tab, DockTab::Ranking);
+    h.get_by_label("地物情報").click();
+    h.run();
     h.get_by_label("ICまでの距離 (m)");
+    h.get_by_label("用地の評価").click();
+    h.run();
     // Compare: four sites side by side, and no fifth.
     fn sorted<'t>(h: &'t Harness<'_, Viewer>) -> Vec<egui_kittest::Node<'t>> {
         let mut buttons: Vec<_> = h.query_all_by_label("比較").collect();
@@ -432,21 +464,21 @@ fn ranking_window_ranks_sites_and_selects_one() {
     }
     assert_eq!(h.state().ranking.compare.len(), 4);
     assert_eq!(h.state().ranking.compare[0], nearest);
-    // Labelled as in the identify panel, which shows the selected site too.
-    assert_eq!(h.query_all_by_label("ICまでの距離 (m)").count(), 2);
+    // Labelled as in the identify panel.
+    assert_eq!(h.query_all_by_label("ICまでの距離 (m)").count(), 1);
     // A filter on the sites: those it removes are listed with the term they miss.
-    let layer = &h.state().layers[sites].layer;
-    let passes: Vec<bool> = (0..layer.features.len())
-        .map(|i| layer.value(i, "area_ha").and_then(|v| v.as_f64()).unwrap() >= 1.0)
-        .collect();
-    let excluded = passes.iter().filter(|p| !**p).count();
-    h.state_mut().layers[sites].filter = Some(sitelens::app::layers::LayerFilter {
-        text: "where area_ha >= 1".into(),
+    let layer = &h.state().doc.layer(sites).unwrap().layer;
+    let excluded = (0..layer.features.len())
+        .filter(|&i| layer.value(i, "area_ha").and_then(|v| v.as_f64()).unwrap() < 1.0)
+        .count();
+    assert!(excluded > 0);
+    let filter = sitelens::filter::Filter {
         where_text: Some("area_ha >= 1".into()),
-        ids: (0..passes.len()).filter(|&i| passes[i]).collect(),
-        passes,
-        fields_read: vec!["area_ha".into()],
-    });
+        ..Default::default()
+    };
+    h.state_mut()
+        .command(Edit::Filter(sites, Some(std::sync::Arc::new(filter))).into());
+    h.step();
     h.run();
     h.get_by_label_contains("件はフィルタで除外");
     assert_eq!(
@@ -463,14 +495,17 @@ fn clicking_inside_the_city_does_not_pick_its_outline() {
     let (boundary, _) = layer_named(&viewer, "hino_boundary_n03").unwrap();
     let (zoning, _) = layer_named(&viewer, "zoning_fictional").unwrap();
     // Hino city hall, well inside the city.
-    viewer.command(sitelens::app::Command::IdentifyAt {
-        lon: 139.3950,
-        lat: 35.6713,
-        tolerance_m: 5.0,
-    });
+    viewer.command(
+        Edit::IdentifyAt {
+            lon: 139.3950,
+            lat: 35.6713,
+            tolerance_m: 5.0,
+        }
+        .into(),
+    );
     let mut h = harness(viewer);
     h.run();
-    let (layer, _) = h.state().identified().expect("something is there");
+    let (layer, _) = h.state().doc.identified().expect("something is there");
     assert_ne!(layer, boundary);
     assert_eq!(layer, zoning);
 }
@@ -494,16 +529,23 @@ fn opens_a_project_and_saves_what_is_shown() {
     viewer.open(vec![path.clone()], Default::default(), None);
     viewer.wait_for_loads();
     let mut h = harness(viewer);
-    assert_eq!(h.state().layers.len(), 3);
+    assert_eq!(h.state().doc.layers().len(), 3);
     let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
-    assert_eq!(h.state().layers[sites].style.fill, egui::Color32::RED);
-    assert_eq!(h.state().ranking.metrics.len(), 30, "metrics computed");
+    assert_eq!(
+        h.state().doc.layer(sites).unwrap().style.fill,
+        egui::Color32::RED
+    );
+    assert_eq!(
+        h.state().doc.site_metrics().unwrap().1.len(),
+        30,
+        "metrics computed"
+    );
     // Red sites are on the map.
     let (red, _) = map_pixels_of(&mut h, [255, 0, 0], [8, 8, 8]);
     assert!(red > 50, "{red} red pixels");
 
     // Hide the stations, then File ▸ Save project… to a new file.
-    h.get_by_label("駅 Stations").click();
+    h.get_by_label("表示 駅 Stations").click();
     h.run();
     h.get_by_label("ファイル").click();
     h.run();
@@ -532,11 +574,14 @@ fn identify_panel_writes_a_site_sheet_and_the_map_exports_as_an_image() {
     let s05 = (0..layer.features.len())
         .find(|&i| layer.value(i, "site_id").map(|v| v.to_string()).as_deref() == Some("S-05"))
         .unwrap();
-    h.state_mut().command(sitelens::app::Command::Select {
-        layer: sites,
-        feature: s05,
-        zoom: false,
-    });
+    h.state_mut().command(
+        Edit::Select {
+            layer: sites,
+            feature: s05,
+            zoom: false,
+        }
+        .into(),
+    );
     h.run();
     h.get_by_label("用地シート…").click();
     h.run();
@@ -634,7 +679,7 @@ fn distance_tool_measures_geodesically() {
     assert!(d.finished);
     assert_eq!(d.points.len(), 2);
     // The clicks land within a pixel of the intended places; allow for that.
-    let metres_per_point = h.state().view.unwrap().metres_per_point();
+    let metres_per_point = h.state().doc.view.unwrap().metres_per_point();
     let text = d.measure_text(Lang::Ja).unwrap();
     let km: f64 = text.trim_end_matches(" km").parse().unwrap();
     assert!(
@@ -653,14 +698,14 @@ fn distance_tool_measures_geodesically() {
 fn drawn_area_gets_site_metrics_and_box_selects_sites() {
     let mut h = harness(Viewer::new());
     let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
-    let layer = h.state().layers[sites].layer.clone();
+    let layer = h.state().doc.layer(sites).unwrap().layer.clone();
     let s10 = (0..layer.features.len())
         .find(|&i| layer.value(i, "site_id").map(|v| v.to_string()).as_deref() == Some("S-10"))
         .unwrap();
     let env =
         sitelens::model::Envelope::of(layer.features[s10].geometry.as_ref().unwrap()).unwrap();
     // Zoom to the site so a drawn square around it is many pixels wide.
-    h.state_mut().command(sitelens::app::Command::ZoomTo(env));
+    h.state_mut().command(Edit::ZoomTo(env).into());
     h.run();
     h.get_by_label("面積・区域").click();
     h.run();
@@ -716,8 +761,8 @@ fn drawn_area_gets_site_metrics_and_box_selects_sites() {
     h.key_press(egui::Key::Escape);
     h.get_by_label("矩形で選択").click();
     h.run();
-    let home = h.state().home_extent().unwrap();
-    h.state_mut().command(sitelens::app::Command::ZoomTo(home));
+    let home = h.state().doc.home_extent().unwrap();
+    h.state_mut().command(Edit::ZoomTo(home).into());
     h.run();
     let (a, b) = (
         Coord {
@@ -731,12 +776,12 @@ fn drawn_area_gets_site_metrics_and_box_selects_sites() {
     );
     let (pa, pb) = (screen(&h, a), screen(&h, b));
     drag(&mut h, pa, pb);
-    let selection = h.state().selection.clone().expect("something selected");
+    let selection = h.state().doc.selection.clone().expect("something selected");
     assert_eq!(selection.layer, sites);
     // The box is where the drag went (within a pixel), and the sites whose shapes (rotated
     // rectangles) touch it are the selection.
     let drawn = &h.state().drawing.points;
-    let tolerance = 1.5 * h.state().view.unwrap().metres_per_point() / 111_320.0;
+    let tolerance = 1.5 * h.state().doc.view.unwrap().metres_per_point() / 111_320.0;
     assert!((drawn[0].x - a.x).abs() < tolerance && (drawn[2].y - b.y).abs() < tolerance);
     let rect = geo_types::Rect::new(drawn[0], drawn[2]).to_polygon();
     let expected: std::collections::BTreeSet<usize> = (0..layer.features.len())
@@ -757,15 +802,18 @@ fn drawn_area_gets_site_metrics_and_box_selects_sites() {
 fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
     let mut h = harness(Viewer::new());
     let (ents, _) = layer_named(h.state(), "enterprises_fictional").unwrap();
-    // Open the enterprises' style editor (the top layer: its Style button comes first).
-    h.get_all_by_label("スタイル").next().unwrap().click();
+    // Open the enterprises' style editor from the layer's context menu.
+    h.get_by_label("企業（架空） Enterprises (fictional sample)")
+        .click_secondary();
     h.run();
-    assert_eq!(h.state().style_open, Some(ents));
+    h.get_by_label("スタイル").click();
+    h.run();
+    assert_eq!(h.state().layers_panel.style_open, Some(ents));
     h.get_by_label("値で色分け");
     // Colour by industry, labels off, half opacity (what the editor's widgets send).
     let mut r = {
-        let l = &h.state().layers[ents];
-        sitelens::app::layers::Restyle {
+        let l = &h.state().doc.layer(ents).unwrap();
+        sitelens::app::Restyle {
             style: l.style,
             opacity: 0.5,
             label: None,
@@ -773,10 +821,9 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
         }
     };
     r.style.point_radius = 6.0;
-    h.state_mut()
-        .command(sitelens::app::Command::Restyle(ents, r));
+    h.state_mut().command(Edit::Restyle(ents, r).into());
     h.run();
-    let l = &h.state().layers[ents];
+    let l = &h.state().doc.layer(ents).unwrap();
     let k = l.categories.as_ref().expect("categories");
     assert_eq!(k.field, "業種コード");
     let total: usize = k.classes.iter().map(|c| c.2).sum();
@@ -797,8 +844,7 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
     // Saved and reopened, the project keeps the look.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("styled.toml");
-    h.state_mut()
-        .command(sitelens::app::Command::SaveProject(path.clone()));
+    h.state_mut().command(Command::SaveProject(path.clone()));
     h.run();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("categorize = \"業種コード\""), "{text}");
@@ -807,7 +853,7 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
     again.open(vec![path], Default::default(), None);
     again.wait_for_loads();
     let (i, _) = layer_named(&again, "enterprises_fictional").unwrap();
-    let l = &again.layers[i];
+    let l = &again.doc.layer(i).unwrap();
     assert_eq!(l.opacity, 0.5);
     assert_eq!(l.style.point_radius, 6.0);
     assert_eq!(
@@ -817,7 +863,10 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
     assert_eq!(l.label, None);
     // Sites keep their default labels.
     let (s, _) = layer_named(&again, "sites_fictional").unwrap();
-    assert_eq!(again.layers[s].label.as_deref(), Some("site_id"));
+    assert_eq!(
+        again.doc.layer(s).unwrap().label.as_deref(),
+        Some("site_id")
+    );
 }
 
 /// Runs frames until `done` holds (a background thread answers), at most 10 s.
@@ -877,8 +926,7 @@ fn browse_buttons_fill_paths_from_the_desktop_dialog() {
     let (bg, _) = layer_named(h.state(), "blockgroups").unwrap();
 
     // Export ▸ Browse…: asked starting from the typed path, the answer (.csv) is written.
-    h.state_mut()
-        .command(sitelens::app::Command::OpenExport(Some(bg)));
+    h.state_mut().command(Command::OpenExport(Some(bg)));
     h.step();
     h.run();
     click_button(&mut h, "参照…");
@@ -911,8 +959,7 @@ fn a_numeric_range_is_picked_on_the_fields_histogram() {
     let field = layer.field_index("area_ha").unwrap();
     let expected = passing(layer, "area_ha >= 1 AND area_ha <= 5");
     assert!(expected > 3 && expected < 30, "{expected}");
-    h.state_mut()
-        .command(sitelens::app::Command::EditFilter(sites));
+    h.state_mut().command(Command::EditFilter(sites));
     h.step();
     h.run();
     click_button(&mut h, "＋ 条件を追加");
@@ -927,7 +974,14 @@ fn a_numeric_range_is_picked_on_the_fields_histogram() {
     // The histogram's count before applying, then the filter's.
     h.get_by_label(&format!("{expected} 件が範囲内"));
     click_button(&mut h, "適用");
-    let f = h.state().layers[sites].filter.clone().expect("applied");
+    let f = h
+        .state()
+        .doc
+        .layer(sites)
+        .unwrap()
+        .filter
+        .clone()
+        .expect("applied");
     assert_eq!(f.ids.len(), expected);
     assert!(
         f.text.contains("\"area_ha\" >= 1 AND \"area_ha\" <= 5"),

@@ -1,0 +1,133 @@
+//! The side dock right of the map: identify, filter and ranking as tabs in one resizable
+//! panel, collapsible to a strip of buttons, never wider than a quarter of the window (with the
+//! layers panel, the map keeps at least half the width).
+
+use eframe::egui;
+
+use super::{Command, Lang, Viewer, identify};
+
+/// The dock's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DockTab {
+    #[default]
+    Identify,
+    Filter,
+    Ranking,
+}
+
+impl DockTab {
+    const ALL: [DockTab; 3] = [DockTab::Identify, DockTab::Filter, DockTab::Ranking];
+
+    fn title(self, lang: Lang) -> &'static str {
+        match self {
+            DockTab::Identify => lang.t("地物情報", "Identify"),
+            DockTab::Filter => lang.t("フィルタ", "Filter"),
+            DockTab::Ranking => lang.t("用地の評価", "Site ranking"),
+        }
+    }
+
+    fn icon(self) -> &'static str {
+        match self {
+            DockTab::Identify => "ⓘ",
+            DockTab::Filter => "▽",
+            DockTab::Ranking => "★",
+        }
+    }
+}
+
+/// Whether the dock is open and on which tab.
+#[derive(Debug, Default)]
+pub struct Dock {
+    pub open: bool,
+    pub tab: DockTab,
+}
+
+impl Dock {
+    /// Opens the dock on `tab`.
+    pub fn show(&mut self, tab: DockTab) {
+        self.open = true;
+        self.tab = tab;
+    }
+
+    /// A feature was identified: show it, unless the ranking is being browsed (its rows select
+    /// sites, and the list should stay).
+    pub fn identified(&mut self) {
+        if !(self.open && self.tab == DockTab::Ranking) {
+            self.show(DockTab::Identify);
+        }
+    }
+}
+
+/// The dock, or its collapsed strip.
+pub fn dock_ui(viewer: &mut Viewer, ui: &mut egui::Ui, max_width: f32) {
+    let lang = viewer.doc.lang;
+    if !viewer.dock.open {
+        egui::Panel::right("dock-strip")
+            .exact_size(30.0)
+            .resizable(false)
+            .show(ui, |ui| {
+                for tab in DockTab::ALL {
+                    if ui
+                        .button(tab.icon())
+                        .on_hover_text(tab.title(lang))
+                        .clicked()
+                    {
+                        viewer.dock.show(tab);
+                    }
+                }
+            });
+        return;
+    }
+    egui::Panel::right("dock")
+        .default_size(300.0)
+        .size_range(220.0..=max_width.max(220.0))
+        .resizable(true)
+        .show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for tab in DockTab::ALL {
+                    ui.selectable_value(&mut viewer.dock.tab, tab, tab.title(lang));
+                }
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui
+                        .small_button("»")
+                        .on_hover_text(lang.t("たたむ", "Collapse"))
+                        .clicked()
+                    {
+                        viewer.dock.open = false;
+                    }
+                });
+            });
+            ui.separator();
+            egui::ScrollArea::vertical()
+                .auto_shrink([false, false])
+                .show(ui, |ui| tab_ui(viewer, ui));
+        });
+}
+
+fn tab_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
+    let doc = &viewer.doc;
+    let commands = &mut viewer.commands;
+    match viewer.dock.tab {
+        DockTab::Identify => match doc
+            .identified()
+            .and_then(|(id, f)| Some((doc.layer(id)?, f)))
+        {
+            Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
+            None => {
+                ui.weak(doc.lang.t(
+                    "地図上の地物をクリックすると属性を表示します",
+                    "Click a feature on the map to see its attributes",
+                ));
+            }
+        },
+        DockTab::Filter => viewer.filter_panel.ui(ui, doc, commands),
+        DockTab::Ranking => viewer.ranking.ui(ui, doc, commands),
+    }
+}
+
+/// Commands that open a tab.
+impl From<DockTab> for Command {
+    fn from(tab: DockTab) -> Self {
+        Command::ShowDock(tab)
+    }
+}
