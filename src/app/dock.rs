@@ -83,45 +83,51 @@ pub fn dock_ui(viewer: &mut Viewer, ui: &mut egui::Ui, max_width: f32) {
         .size_range(220.0..=max_width.max(220.0))
         .resizable(true)
         .show(ui, |ui| {
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
+                if ui
+                    .small_button("»")
+                    .on_hover_text(lang.t("たたむ", "Collapse"))
+                    .clicked()
+                {
+                    viewer.dock.open = false;
+                }
                 for tab in DockTab::ALL {
                     ui.selectable_value(&mut viewer.dock.tab, tab, tab.title(lang));
                 }
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui
-                        .small_button("»")
-                        .on_hover_text(lang.t("たたむ", "Collapse"))
-                        .clicked()
-                    {
-                        viewer.dock.open = false;
-                    }
-                });
             });
             ui.separator();
-            egui::ScrollArea::vertical()
-                .auto_shrink([false, false])
-                .show(ui, |ui| tab_ui(viewer, ui));
+            tab_ui(viewer, ui);
         });
 }
 
 fn tab_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
     let doc = &viewer.doc;
     let commands = &mut viewer.commands;
+    // Identify and filter wrap at the dock's width and scroll down; the ranking's wide table
+    // scrolls sideways too, rather than widening the dock over the map.
     match viewer.dock.tab {
-        DockTab::Identify => match doc
-            .identified()
-            .and_then(|(id, f)| Some((doc.layer(id)?, f)))
-        {
-            Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
-            None => {
-                ui.weak(doc.lang.t(
-                    "地図上の地物をクリックすると属性を表示します",
-                    "Click a feature on the map to see its attributes",
-                ));
-            }
-        },
-        DockTab::Filter => viewer.filter_panel.ui(ui, doc, commands),
-        DockTab::Ranking => viewer.ranking.ui(ui, doc, commands),
+        DockTab::Identify => {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                match doc
+                    .identified()
+                    .and_then(|(id, f)| Some((doc.layer(id)?, f)))
+                {
+                    Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
+                    None => {
+                        ui.weak(doc.lang.t(
+                            "地図上の地物をクリックすると属性を表示します",
+                            "Click a feature on the map to see its attributes",
+                        ));
+                    }
+                }
+            });
+        }
+        DockTab::Filter => {
+            egui::ScrollArea::vertical().show(ui, |ui| viewer.filter_panel.ui(ui, doc, commands));
+        }
+        DockTab::Ranking => {
+            egui::ScrollArea::both().show(ui, |ui| viewer.ranking.ui(ui, doc, commands));
+        }
     }
 }
 

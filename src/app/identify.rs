@@ -19,18 +19,13 @@ pub fn identify_ui(
         return;
     };
     ui.horizontal(|ui| {
-        ui.heading(lang.t("地物情報", "Identify"));
+        ui.strong(&map_layer.title);
         if ui.small_button(lang.t("閉じる", "Close")).clicked() {
             commands.push(Edit::ClearSelection.into());
         }
     });
-    ui.label(format!(
-        "{} — {} {}",
-        map_layer.title,
-        lang.t("レコード", "record"),
-        f.record
-    ));
-    ui.horizontal(|ui| {
+    ui.label(format!("{} {}", lang.t("レコード", "record"), f.record));
+    ui.horizontal_wrapped(|ui| {
         if ui
             .button(lang.t("地物へズーム", "Zoom to feature"))
             .clicked()
@@ -107,30 +102,29 @@ pub fn identify_ui(
         ));
         ui.separator();
     }
-    egui::ScrollArea::vertical()
-        .id_salt("attributes")
+    // Values wrap within the dock's width (a site's programmes are a long line).
+    let value_width = (ui.available_width() - 130.0).max(80.0);
+    egui::Grid::new("attributes")
+        .num_columns(2)
+        .striped(true)
+        .max_col_width(value_width)
         .show(ui, |ui| {
-            egui::Grid::new("attributes")
-                .num_columns(2)
-                .striped(true)
-                .show(ui, |ui| {
-                    for (field, value) in layer.fields.iter().zip(&f.values) {
-                        match crate::analysis::site::field_label(&field.name) {
-                            // A computed site metric: its meaning in words, the field in grey.
-                            Some((ja, en)) => {
-                                ui.strong(lang.t(ja, en)).on_hover_text(&field.name);
-                            }
-                            None => {
-                                ui.strong(&field.name);
-                            }
-                        }
-                        match value {
-                            Value::Null => ui.weak("NULL"),
-                            v => ui.label(v.to_string()),
-                        };
-                        ui.end_row();
+            for (field, value) in layer.fields.iter().zip(&f.values) {
+                match crate::analysis::site::field_label(&field.name) {
+                    // A computed site metric: its meaning in words, the field in grey.
+                    Some((ja, en)) => {
+                        ui.strong(lang.t(ja, en)).on_hover_text(&field.name);
                     }
-                });
+                    None => {
+                        ui.strong(&field.name);
+                    }
+                }
+                match value {
+                    Value::Null => ui.weak("NULL"),
+                    v => ui.add(egui::Label::new(v.to_string()).wrap()),
+                };
+                ui.end_row();
+            }
         });
 }
 

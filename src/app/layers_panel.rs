@@ -131,31 +131,39 @@ impl LayersPanel {
                 commands.push(Edit::SetVisible(id, visible).into());
             }
             swatch(ui, l.style.swatch(), 14.0);
-            let name = ui.selectable_label(selected, &l.title);
-            if name.clicked() {
-                self.selected = if selected { None } else { Some(id) };
-            }
-            name.context_menu(|ui| self.actions_ui(ui, l, lang, commands));
-            match &l.filter {
-                Some(f) => ui.weak(format!("{}/{}", f.ids.len(), l.layer.features.len())),
-                None => ui.weak(l.layer.features.len().to_string()),
-            };
-            if !l.layer.warnings.is_empty() {
-                ui.colored_label(
-                    Color32::from_rgb(200, 120, 0),
-                    format!("※{}", l.layer.warnings.len()),
-                )
-                .on_hover_text(lang.t(
-                    "警告（プロパティで一覧）",
-                    "warnings (listed in Properties)",
-                ));
-            }
-            if !l.layer.source.crs.known {
-                ui.colored_label(
-                    Color32::from_rgb(200, 30, 30),
-                    lang.t("座標系不明", "CRS unknown"),
-                );
-            }
+            // Badges and the count at the right end, the title in what is left, cut with "…"
+            // (the full title on hover) rather than widening the panel over the map.
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if !l.layer.source.crs.known {
+                    ui.colored_label(
+                        Color32::from_rgb(200, 30, 30),
+                        lang.t("座標系不明", "CRS unknown"),
+                    );
+                }
+                if !l.layer.warnings.is_empty() {
+                    ui.colored_label(
+                        Color32::from_rgb(200, 120, 0),
+                        format!("※{}", l.layer.warnings.len()),
+                    )
+                    .on_hover_text(lang.t(
+                        "警告（プロパティで一覧）",
+                        "warnings (listed in Properties)",
+                    ));
+                }
+                match &l.filter {
+                    Some(f) => ui.weak(format!("{}/{}", f.ids.len(), l.layer.features.len())),
+                    None => ui.weak(l.layer.features.len().to_string()),
+                };
+                ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
+                    let name = ui
+                        .add(egui::Button::selectable(selected, &l.title).truncate())
+                        .on_hover_text(&l.title);
+                    if name.clicked() {
+                        self.selected = if selected { None } else { Some(id) };
+                    }
+                    name.context_menu(|ui| self.actions_ui(ui, l, lang, commands));
+                });
+            });
         });
         // Dropping a layer on this row puts it where this one is in the drawing order.
         let response = row.response;

@@ -511,9 +511,9 @@ impl Viewer {
         // The side panels together leave the map at least half the window's width.
         let width = ui.available_width();
         egui::Panel::top("menu").show(ui, |ui| menu::menu_ui(self, ui));
-        egui::Panel::left("layers")
+        let layers_width = egui::Panel::left("layers")
             .default_size(270.0)
-            .size_range(180.0..=(width * 0.25).max(180.0))
+            .size_range(180.0..=(width * 0.3).max(180.0))
             .resizable(true)
             .show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
@@ -521,8 +521,11 @@ impl Viewer {
                         .ui(ui, &self.doc, &self.loader.pending, &mut self.commands);
                     menu::notices_ui(&mut self.doc, ui);
                 });
-            });
-        dock::dock_ui(self, ui, width * 0.25);
+            })
+            .response
+            .rect
+            .width();
+        dock::dock_ui(self, ui, width * 0.5 - layers_width);
         if let Some(l) = self.table_layer.and_then(|id| self.doc.layer(id)) {
             egui::Panel::bottom("table")
                 .default_size(220.0)

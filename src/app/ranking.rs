@@ -205,7 +205,7 @@ impl RankingPanel {
             _ => Ranked::new(metrics, weights, sites),
         };
         self.compare.retain(|&id| id < ranked.scores.len());
-        egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.scope(|ui| {
             if !self.compare.is_empty() {
                 self.compare_ui(ui, sites, &ranked, lang);
             }

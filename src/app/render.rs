@@ -42,8 +42,9 @@ pub fn map_image_ui(
     );
 }
 
-/// The width of the column beside a map image that holds its legend and credits.
-fn side_width(image_width: f32) -> f32 {
+/// The width of the column beside a map image of `image_width` points that holds its legend
+/// and credits.
+pub fn side_width(image_width: f32) -> f32 {
     (image_width * 0.28).clamp(140.0, 260.0)
 }
 

@@ -614,7 +614,9 @@ fn identify_panel_writes_a_site_sheet_and_the_map_exports_as_an_image() {
     h.run();
     let (w, _, px) = crate::render::read_png(&png);
     let map = h.state().map_rect.unwrap();
-    assert_eq!(w, (map.width() * 2.0).round() as u32);
+    // The map as shown, and the legend and credits in a column beside it.
+    let side = sitelens::app::render::side_width(map.width());
+    assert_eq!(w, ((map.width() + side) * 2.0).round() as u32);
     assert!(
         crate::render::count_near(&px, [170, 30, 30], 3) > 1000,
         "sample banner"
