@@ -525,7 +525,8 @@ impl Viewer {
             .response
             .rect
             .width();
-        dock::dock_ui(self, ui, width * 0.5 - layers_width);
+        // The central panel's margins come off the map too.
+        dock::dock_ui(self, ui, width * 0.5 - layers_width - 20.0);
         if let Some(l) = self.table_layer.and_then(|id| self.doc.layer(id)) {
             egui::Panel::bottom("table")
                 .default_size(220.0)

@@ -991,3 +991,105 @@ fn a_numeric_range_is_picked_on_the_fields_histogram() {
         f.text
     );
 }
+
+/// The bug the document's layer ids fixed: the box-selection target and the open style editor
+/// held layer positions, so after a layer below them was removed or moved they acted on
+/// another layer. Driven through the window: remove and reorder from the layers panel, then
+/// select by box and restyle.
+#[test]
+fn selection_tool_and_style_editor_follow_their_layer_after_remove_and_move() {
+    let mut h = harness(Viewer::new());
+    let (sites, layer) = layer_named(h.state(), "sites_fictional").unwrap();
+    let layer = std::sync::Arc::new(layer.features.len());
+    let (ents, _) = layer_named(h.state(), "enterprises_fictional").unwrap();
+    assert_eq!(h.state().drawing.target, Some(sites));
+    // Open the enterprises' style editor.
+    h.get_by_label("企業（架空） Enterprises (fictional sample)")
+        .click_secondary();
+    h.run();
+    h.get_by_label("スタイル").click();
+    h.run();
+    // Remove the neighbouring cities (the bottom layer) from their context menu, and move the
+    // zoning to the top.
+    h.get_by_label("近隣市 Neighbouring cities")
+        .click_secondary();
+    h.run();
+    h.get_by_label("削除").click();
+    h.run();
+    assert!(layer_named(h.state(), "neighbours_n03_2021_simplified").is_none());
+    let (zoning, _) = layer_named(h.state(), "zoning_fictional").unwrap();
+    let top = h.state().doc.layers().len() - 1;
+    h.state_mut().command(
+        Edit::Move {
+            layer: zoning,
+            to: top,
+        }
+        .into(),
+    );
+    h.run();
+    assert_eq!(h.state().doc.position(zoning), Some(top));
+
+    // The style editor is still the enterprises'.
+    assert_eq!(h.state().layers_panel.style_open, Some(ents));
+    h.get_by_label("値で色分け");
+    // Box selection still selects sites.
+    h.get_by_label("矩形で選択").click();
+    h.run();
+    assert_eq!(h.state().drawing.target, Some(sites));
+    let home = h.state().doc.home_extent().unwrap();
+    h.state_mut().command(Edit::ZoomTo(home).into());
+    h.run();
+    let (a, b) = (
+        Coord {
+            x: 139.37,
+            y: 35.655,
+        },
+        Coord {
+            x: 139.41,
+            y: 35.685,
+        },
+    );
+    let (pa, pb) = (screen(&h, a), screen(&h, b));
+    drag(&mut h, pa, pb);
+    let selection = h.state().doc.selection.clone().expect("something selected");
+    assert_eq!(selection.layer, sites);
+    assert!(selection.features.iter().all(|&f| f < *layer));
+}
+
+/// At the default window size with the dock open, the map keeps at least half the width.
+#[test]
+fn the_map_keeps_half_the_default_window_with_the_dock_open() {
+    let mut viewer = Viewer::new();
+    viewer.dock.show(DockTab::Ranking);
+    let mut fonts_installed = false;
+    let mut h = Harness::builder()
+        .with_size(Vec2::new(1280.0, 800.0))
+        .build_ui_state(
+            move |ui, viewer: &mut Viewer| {
+                if !fonts_installed {
+                    install_fonts(ui.ctx());
+                    fonts_installed = true;
+                }
+                viewer.show(ui);
+            },
+            viewer,
+        );
+    h.run();
+    let map = h.state().map_rect.unwrap();
+    assert!(map.width() >= 640.0, "map {} wide", map.width());
+    // The identify tab too, with a site's long attributes.
+    let (sites, _) = layer_named(h.state(), "sites_fictional").unwrap();
+    h.state_mut().command(
+        Edit::Select {
+            layer: sites,
+            feature: 0,
+            zoom: false,
+        }
+        .into(),
+    );
+    h.run();
+    h.get_by_label("地物情報").click();
+    h.run();
+    let map = h.state().map_rect.unwrap();
+    assert!(map.width() >= 640.0, "map {} wide", map.width());
+}
