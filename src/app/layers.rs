@@ -12,8 +12,8 @@ use egui::Color32;
 
 use super::{Command, Lang};
 use crate::analysis::zoning::{Zone, ZoningFields};
-use crate::embedded::Role;
 use crate::model::Layer;
+use crate::model::Role;
 use crate::project::{LayerSpec, StyleSpec};
 
 /// A layer on the map with its display state. A clone is cheap next to the data (which is

@@ -37,8 +37,9 @@ pub use map::MapView;
 pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
 
-use crate::embedded::{HINO, Role};
+use crate::embedded::HINO;
 use crate::io::LoadOptions;
+use crate::model::Role;
 use crate::model::{Envelope, Layer};
 use crate::project::Project;
 

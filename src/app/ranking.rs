@@ -8,8 +8,8 @@ use super::i18n::Lang;
 use super::layers::MapLayer;
 use crate::analysis::rank::{Criterion, Score, Weights, order, score};
 use crate::analysis::site::{JSIC_DIVISIONS, SiteMetrics, field_label};
-use crate::embedded::Role;
 use crate::filter::expr::and_terms;
+use crate::model::Role;
 
 #[derive(Default)]
 pub struct RankingPanel {

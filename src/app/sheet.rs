@@ -19,8 +19,8 @@ use super::{Lang, MapView, Selection, Viewer};
 use crate::analysis::incentives::PROGRAMMES_FIELD;
 use crate::analysis::site::{JSIC_DIVISIONS, METRIC_FIELDS, field_label};
 use crate::cli::SheetArgs;
-use crate::embedded::Role;
 use crate::export::profile::{Profile, columns};
+use crate::model::Role;
 use crate::model::{Envelope, Layer, Value};
 use crate::write::atomic_write;
 

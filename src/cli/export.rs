@@ -260,7 +260,8 @@ fn add_metrics(
     args: &ExportArgs,
 ) -> Result<Vec<Vec<Option<crate::analysis::site::SiteMetrics>>>> {
     use crate::analysis::site::add_metric_fields;
-    use crate::embedded::{Role, load_site_inputs, site_context};
+    use crate::model::Role;
+    use crate::project::{Analysis, load_site_inputs, site_context};
     let mut inputs = load_site_inputs()?;
     for (role, path) in [
         (Role::Zoning, &args.zoning),
@@ -272,7 +273,8 @@ fn add_metrics(
             inputs.push((role, layer));
         }
     }
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)), &Analysis::default())
+        .map_err(anyhow::Error::msg)?;
     Ok(layers
         .iter_mut()
         .map(|layer| add_metric_fields(layer, &ctx))

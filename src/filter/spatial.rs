@@ -11,7 +11,7 @@ use geo::{BooleanOps, Contains, Distance, Euclidean, Intersects};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon, Rect};
 
 use crate::crs::Reprojector;
-use crate::model::{Envelope, Layer};
+use crate::model::{Envelope, Layer, degrees_covering, polygons};
 
 /// Features whose geometry intersects a box (not merely its envelope, like GDAL's -spat).
 #[derive(Debug, Clone)]
@@ -165,29 +165,18 @@ impl SpatialFilter {
     }
 }
 
-fn polygons_of(g: &Geometry<f64>, out: &mut Vec<Polygon<f64>>) {
-    match g {
-        Geometry::Polygon(p) => out.push(p.clone()),
-        Geometry::MultiPolygon(mp) => out.extend(mp.0.iter().cloned()),
-        Geometry::Rect(r) => out.push(r.to_polygon()),
-        Geometry::Triangle(t) => out.push(t.to_polygon()),
-        Geometry::GeometryCollection(gc) => gc.iter().for_each(|g| polygons_of(g, out)),
-        _ => {}
-    }
-}
-
 fn within_union(g: &Geometry<f64>, candidates: &[&Geometry<f64>]) -> bool {
-    let mut polygons = Vec::new();
-    for c in candidates {
-        polygons_of(c, &mut polygons);
-    }
-    if polygons.iter().any(|p| p.contains(g)) {
+    let parts: Vec<Polygon<f64>> = candidates
+        .iter()
+        .flat_map(|c| polygons(c).into_owned())
+        .collect();
+    if parts.iter().any(|p| p.contains(g)) {
         return true;
     }
-    if polygons.len() < 2 {
+    if parts.len() < 2 {
         return false;
     }
-    let union = polygons
+    let union = parts
         .into_iter()
         .map(|p| MultiPolygon::new(vec![p]))
         .reduce(|a, b| a.union(&b))
@@ -216,9 +205,7 @@ fn near(
     );
     let metric = Reprojector::local_metric(centre.0, centre.1).map_err(|e| e.to_string())?;
     // Degrees that surely cover `distance_m` anywhere in the reference's latitude band.
-    let max_lat = ref_bbox.max_y.abs().max(ref_bbox.min_y.abs()).min(89.0);
-    let pad_y = distance_m / 110_000.0;
-    let pad_x = distance_m / (110_000.0 * max_lat.to_radians().cos().max(0.01));
+    let [pad_x, pad_y] = degrees_covering(distance_m, ref_bbox);
 
     let wanted: std::collections::HashSet<usize> = ids.iter().copied().collect();
     let mut result = Vec::new();
