@@ -197,9 +197,10 @@ fn build_filter(args: &ExportArgs) -> Result<Filter> {
     let mut filter = Filter {
         where_text: args.where_expr.clone(),
         bbox: match &args.bbox {
-            Some(b) => {
-                Some(BboxFilter::parse(b, args.bbox_crs.as_deref()).map_err(anyhow::Error::msg)?)
-            }
+            Some(b) => Some(
+                BboxFilter::parse(b, args.bbox_crs.as_deref())
+                    .with_context(|| format!("--bbox {b}"))?,
+            ),
             None => None,
         },
         spatial: Vec::new(),

@@ -65,6 +65,44 @@ pub struct ReadArgs {
     pub crs: Option<String>,
 }
 
+/// The command-line way to give what an error says is missing (the core's messages name no
+/// flags: the viewer asks for the same things in its own words). Looks through the causes.
+pub fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use crate::error::{LoadError, LoadErrorKind};
+    use crate::export::ExportError;
+    use crate::filter::{BboxError, FilterError};
+    std::iter::successors(Some(error), |e| e.source()).find_map(|e| {
+        if let Some(e) = e.downcast_ref::<LoadError>() {
+            return match e.kind {
+                LoadErrorKind::Encoding(_) => {
+                    Some("--encoding ENC sets the text encoding (e.g. --encoding cp932)")
+                }
+                _ => None,
+            };
+        }
+        let unknown_crs = matches!(e.downcast_ref(), Some(FilterError::UnknownCrs { .. }))
+            || matches!(e.downcast_ref(), Some(ExportError::UnknownCrs { .. }));
+        if unknown_crs {
+            return Some("--crs CRS gives the input's CRS (e.g. --crs EPSG:6677)");
+        }
+        match e.downcast_ref() {
+            Some(BboxError::NotLonLat) => {
+                Some("--bbox-crs CRS names the box's CRS (e.g. --bbox-crs EPSG:6677)")
+            }
+            _ => None,
+        }
+    })
+}
+
+/// An error as the command line prints it: the chain of causes on one line, then the flag that
+/// may help, if any.
+pub fn error_text(error: &anyhow::Error) -> String {
+    match hint(error.as_ref()) {
+        Some(hint) => format!("error: {error:#}\nhint: {hint}"),
+        None => format!("error: {error:#}"),
+    }
+}
+
 impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {

@@ -3,7 +3,7 @@
 use geo::{Destination, Geodesic};
 use geo_types::{Geometry, Point, Polygon, polygon};
 use sitelens::analysis::site::{Context, add_metric_fields, compute};
-use sitelens::crs::CrsInfo;
+use sitelens::crs::{CrsInfo, DecidedBy};
 use sitelens::model::Role;
 use sitelens::model::{Feature, Field, FieldType, Format, Layer, Source, Value};
 use sitelens::project::{Analysis, load_site_inputs, site_context};
@@ -32,7 +32,7 @@ fn layer(fields: &[(&str, FieldType)], rows: Vec<(Geometry<f64>, Vec<Value>)>) -
         member: None,
         format: Format::GeoJson,
         encoding: None,
-        crs: CrsInfo::wgs84("test"),
+        crs: CrsInfo::wgs84(DecidedBy::User),
         record_count: 0,
     };
     let fields = fields
