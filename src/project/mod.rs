@@ -425,7 +425,7 @@ impl Project {
             Some(path) => {
                 let file = self.resolve(path);
                 let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                    .map_err(|e| format!("cannot read the rules file {}: {e}", file.display()))?;
                 Rules::parse(&text, &file.display().to_string()).map(Some)
             }
         }
