@@ -12,7 +12,7 @@ use crate::io::LoadOptions;
 
 /// sitelens: industrial-land GIS viewer and layer tool for Japanese municipal data.
 #[derive(Debug, Parser)]
-#[command(name = "sitelens", version, about, long_about = None)]
+#[command(name = "sitelens", version = crate::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

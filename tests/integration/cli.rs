@@ -137,3 +137,15 @@ fn the_command_line_names_the_flag_the_core_error_leaves_out() {
         "{stderr}"
     );
 }
+
+#[test]
+fn version_names_the_commit() {
+    let stdout = crate::run_ok(&["--version".as_ref()]);
+    let version = stdout.trim();
+    assert!(
+        version.starts_with(&format!("sitelens {} (", env!("CARGO_PKG_VERSION")))
+            && version.ends_with(')'),
+        "{version}"
+    );
+    assert_eq!(version, format!("sitelens {}", sitelens::VERSION));
+}
