@@ -244,11 +244,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<String> {
     };
     let [w, h] = args.size.0;
     let mut viewer = viewer;
-    viewer.lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
+    viewer.lang = args.lang.into();
     if let Some(n) = args.bench {
         return Ok(bench(&viewer, extent, [w, h], args.scale, n));
     }

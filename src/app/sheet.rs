@@ -117,11 +117,7 @@ pub fn write_sheets(
 pub fn run(args: &SheetArgs) -> Result<String> {
     let files: Vec<PathBuf> = args.project.iter().cloned().collect();
     let mut viewer = super::render::viewer_for(&files)?;
-    viewer.lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
+    viewer.lang = args.lang.into();
     let layer = viewer
         .layers
         .iter()

@@ -133,9 +133,9 @@ pub struct RenderArgs {
     /// Pixels per point: 2 draws text and lines twice as large (print).
     #[arg(long, default_value_t = 1.0)]
     pub scale: f32,
-    /// Language of the legend and notices: ja or en.
-    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
-    pub lang: String,
+    /// Language of the legend and notices.
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    pub lang: Lang,
     /// Instead of writing, paint N frames panning and N zooming and print median frame times.
     #[arg(long, value_name = "N")]
     pub bench: Option<usize>,
@@ -176,6 +176,17 @@ pub struct SheetArgs {
     /// public (default: internal fields such as price, owner and contact left out) or internal.
     #[arg(long, default_value = "public")]
     pub profile: crate::export::Profile,
-    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
-    pub lang: String,
+    /// Language of the sheet.
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    pub lang: Lang,
+}
+
+/// Language of map legends, notices and sheets (`--lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 日本語
+    #[default]
+    Ja,
+    /// English
+    En,
 }
