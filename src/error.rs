@@ -10,15 +10,18 @@ pub struct LoadError {
     pub kind: LoadErrorKind,
 }
 
+/// Each kind's Display is the whole message: `kind` is not a `source` of [`LoadError`], so its
+/// text is printed once.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadErrorKind {
-    #[error("{0}")]
+    #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The content is not what its format requires (the message names the record if any).
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]
     Unsupported(String),
+    /// The text cannot be decoded: setting the layer's encoding may help.
     #[error("{0}")]
     Encoding(String),
     #[error("{0}")]

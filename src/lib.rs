@@ -19,5 +19,9 @@ pub mod write;
 pub mod app;
 
 pub use error::{LoadError, LoadErrorKind};
+
+/// sitelens's version and the build it is: "0.1.0 (abc1234)", the commit stamped by build.rs
+/// ("unknown" outside a git checkout; ", built YYYY-MM-DD" added when SOURCE_DATE_EPOCH is set).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("SITELENS_BUILD"), ")");
 pub use io::{LoadOptions, load};
 pub use model::Layer;

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
-                    eprintln!("error: {e:#}");
+                    eprintln!("{}", sitelens::cli::error_text(&e));
                     ExitCode::FAILURE
                 }
             }
@@ -120,7 +120,7 @@ fn report(result: anyhow::Result<String>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", sitelens::cli::error_text(&e));
             ExitCode::FAILURE
         }
     }

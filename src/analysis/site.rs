@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::measure::Measures;
 use super::zoning::ZoningFields;
-use crate::model::{Envelope, Field, FieldType, Layer, Value};
+use crate::model::{Envelope, Field, FieldType, Layer, Value, degrees_covering, polygons};
 
 /// Radii for counting enterprises, metres.
 pub const NEAR_M: f64 = 500.0;
@@ -142,7 +142,7 @@ pub fn compute(site: &Geometry<f64>, ctx: &Context<'_>) -> SiteMetrics {
         zoning_mix(site, env, zoning, &measures, &mut m);
     }
     if let Some(layer) = ctx.enterprises {
-        count_enterprises(layer, ctx.industry_field, env, k, &distance, &mut m);
+        count_enterprises(layer, ctx.industry_field, env, &distance, &mut m);
     }
     m.measures = measures;
     m
@@ -160,16 +160,6 @@ fn distance_m(site: &Geometry<f64>, scaled: &Geometry<f64>, k: f64, p: Point<f64
     }
 }
 
-/// The polygons of a polygonal geometry; `None` for points and lines.
-pub fn polygons(g: &Geometry<f64>) -> Option<MultiPolygon<f64>> {
-    match g {
-        Geometry::Polygon(p) => Some(MultiPolygon::new(vec![p.clone()])),
-        Geometry::MultiPolygon(mp) => Some(mp.clone()),
-        Geometry::Rect(r) => Some(MultiPolygon::new(vec![r.to_polygon()])),
-        _ => None,
-    }
-}
-
 fn zoning_mix(
     site: &Geometry<f64>,
     env: Envelope,
@@ -177,9 +167,11 @@ fn zoning_mix(
     measures: &Measures,
     m: &mut SiteMetrics,
 ) {
-    let (Some(fields), Some(site_poly)) = (ZoningFields::detect(zoning), polygons(site)) else {
+    let site_poly = polygons(site);
+    let (Some(fields), false) = (ZoningFields::detect(zoning), site_poly.is_empty()) else {
         return;
     };
+    let site_poly = MultiPolygon::new(site_poly.into_owned());
     // Shares are ratios of areas in lon/lat: the same as on the ground at site scale.
     let total = site_poly.unsigned_area();
     if total <= 0.0 {
@@ -189,9 +181,13 @@ fn zoning_mix(
     let mut shares: Vec<ZoneShare> = Vec::new();
     for id in zoning.index.query(env) {
         let feature = &zoning.features[id];
-        let Some(zone_poly) = feature.geometry.as_ref().and_then(polygons) else {
+        let Some(zone_poly) = feature.geometry.as_ref().map(polygons) else {
             continue;
         };
+        if zone_poly.is_empty() {
+            continue;
+        }
+        let zone_poly = MultiPolygon::new(zone_poly.into_owned());
         let part = site_poly.intersection(&zone_poly).unsigned_area() / total;
         if part <= 1e-9 {
             continue;
@@ -245,13 +241,11 @@ fn count_enterprises(
     layer: &Layer,
     industry: Option<usize>,
     env: Envelope,
-    k: f64,
     distance: &dyn Fn(Point<f64>) -> f64,
     m: &mut SiteMetrics,
 ) {
-    // The box grown by 1 km (with a margin), then exact distances.
-    let dy = WIDE_M * 1.01 / 110_574.0;
-    let dx = dy * 110_574.0 / (111_320.0 * k);
+    // The box grown by 1 km, then exact distances.
+    let [dx, dy] = degrees_covering(WIDE_M, env);
     let search = Envelope::new(
         env.min_x - dx,
         env.min_y - dy,

@@ -9,6 +9,7 @@ use geo::{Simplify, TriangulateEarcut};
 use geo_types::{Geometry, Polygon};
 
 use super::map_layer::MapLayer;
+use crate::model::polygons;
 
 /// Polygon features at their levels of detail, by (feature, level).
 pub(super) type FillCache = HashMap<(usize, u8), Arc<Detail>>;
@@ -49,16 +50,7 @@ fn detail_tolerance(level: u8) -> f64 {
 
 /// Whether a geometry has enough vertices to be simplified when zoomed out.
 pub fn is_detailed(g: &Geometry<f64>) -> bool {
-    polygons_of(g).is_some_and(|ps| vertex_count(ps) >= SIMPLIFY_FROM_VERTICES)
-}
-
-/// The polygons of a polygonal geometry.
-fn polygons_of(g: &Geometry<f64>) -> Option<&[Polygon<f64>]> {
-    match g {
-        Geometry::Polygon(p) => Some(std::slice::from_ref(p)),
-        Geometry::MultiPolygon(mp) => Some(&mp.0),
-        _ => None,
-    }
+    vertex_count(&polygons(g)) >= SIMPLIFY_FROM_VERTICES
 }
 
 fn vertex_count(polygons: &[Polygon<f64>]) -> usize {
@@ -90,8 +82,11 @@ impl MapLayer {
     /// detailed zoning draws the few hundred vertices that show, not every surveyed one. Levels
     /// that would drop little, and small polygons, share the full-detail entry.
     pub fn detail(&self, id: usize, level: u8) -> Option<Arc<Detail>> {
-        let polygons = polygons_of(self.layer.features.get(id)?.geometry.as_ref()?)?;
-        let full_count = vertex_count(polygons);
+        let polygons = polygons(self.layer.features.get(id)?.geometry.as_ref()?);
+        if polygons.is_empty() {
+            return None;
+        }
+        let full_count = vertex_count(&polygons);
         let level = if full_count < SIMPLIFY_FROM_VERTICES {
             FULL_DETAIL
         } else {
@@ -128,13 +123,10 @@ impl MapLayer {
     pub fn fill<'d>(&self, id: usize, detail: &'d Detail) -> &'d Fill {
         detail.fill.get_or_init(|| match &detail.simplified {
             Some(polygons) => triangulate(polygons),
-            None => triangulate(
-                self.layer.features[id]
-                    .geometry
-                    .as_ref()
-                    .and_then(polygons_of)
-                    .unwrap_or_default(),
-            ),
+            None => match &self.layer.features[id].geometry {
+                Some(g) => triangulate(polygons(g).iter()),
+                None => triangulate([]),
+            },
         })
     }
 }

@@ -17,8 +17,8 @@ use geo_types::Polygon;
 use super::{Lang, LayerFilter, MapLayer, MapView, Restyle, Style};
 use crate::analysis::rank::Weights;
 use crate::analysis::site::{self, SiteMetrics};
-use crate::embedded::Role;
 use crate::filter::Filter;
+use crate::model::Role;
 use crate::model::{Envelope, Layer};
 use crate::project::{Loaded, Project};
 

@@ -524,7 +524,7 @@ pub(crate) mod tests {
                 member: None,
                 format: crate::model::Format::GeoJson,
                 encoding: None,
-                crs: crate::crs::CrsInfo::wgs84("test"),
+                crs: crate::crs::CrsInfo::wgs84(crate::crs::DecidedBy::User),
                 record_count: features.len(),
             },
             fields,

@@ -7,6 +7,15 @@ pub enum Lang {
     En,
 }
 
+impl From<crate::cli::Lang> for Lang {
+    fn from(lang: crate::cli::Lang) -> Self {
+        match lang {
+            crate::cli::Lang::Ja => Lang::Ja,
+            crate::cli::Lang::En => Lang::En,
+        }
+    }
+}
+
 impl Lang {
     /// The text in this language.
     pub fn t<'a>(self, ja: &'a str, en: &'a str) -> &'a str {

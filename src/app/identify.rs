@@ -39,7 +39,7 @@ pub fn identify_ui(
         {
             commands.push(Command::ShowTable(Some(map_layer.id())));
         }
-        if map_layer.role == Some(crate::embedded::Role::Site)
+        if map_layer.role == Some(crate::model::Role::Site)
             && ui
                 .button(lang.t("用地シート…", "Site sheet…"))
                 .on_hover_text(lang.t(

@@ -13,7 +13,7 @@ use super::document::{Document, Edit, LayerId};
 use super::map_layer::MapLayer;
 use super::style_editor::style_editor;
 use super::{Command, Lang};
-use crate::embedded::Role;
+use crate::model::Role;
 
 /// Which row is selected and which of its editors are open.
 #[derive(Debug, Default)]

@@ -89,7 +89,7 @@ impl MapView {
 
     /// Metres per screen point (north–south; 1° of latitude ≈ 111,320 m).
     pub fn metres_per_point(&self) -> f64 {
-        111_320.0 / self.points_per_deg
+        crate::model::M_PER_DEG / self.points_per_deg
     }
 }
 

@@ -13,8 +13,8 @@ use super::detail::FillCache;
 use super::document::LayerId;
 use super::style::Style;
 use crate::analysis::zoning::{Zone, ZoningFields};
-use crate::embedded::Role;
 use crate::model::Layer;
+use crate::model::Role;
 use crate::project::{LayerSpec, StyleSpec};
 
 /// A layer on the map with its display state. A clone is cheap next to the data (which is

@@ -48,8 +48,9 @@ pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
 pub use style::Style;
 
-use crate::embedded::{HINO, Role};
+use crate::embedded::HINO;
 use crate::io::LoadOptions;
+use crate::model::Role;
 
 /// The bundled Japanese font (IPAexGothic, IPA Font License v1.0: assets/fonts/).
 const JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");

@@ -88,12 +88,10 @@ pub fn write_pdf(pages: &[Page], title: &str, w: &mut impl std::io::Write) -> st
     pdf.pages(tree)
         .kids(page_ids.iter().map(|p| p.0))
         .count(pages.len() as i32);
+    let producer = format!("sitelens {}", crate::VERSION);
     pdf.document_info(info)
         .title(pdf_writer::TextStr(title))
-        .producer(pdf_writer::TextStr(concat!(
-            "sitelens ",
-            env!("CARGO_PKG_VERSION")
-        )));
+        .producer(pdf_writer::TextStr(&producer));
 
     // The invisible text layer's font: code = Unicode (BMP), mapped back by /ToUnicode. It is
     // never drawn, so no font program is embedded.

@@ -262,15 +262,11 @@ pub fn write_png(canvas: &Canvas, path: &Path) -> Result<(), WriteError> {
 pub fn run(args: &RenderArgs) -> anyhow::Result<String> {
     use anyhow::Context as _;
     let mut doc = document_for(&args.files)?;
-    doc.lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
+    doc.lang = args.lang.into();
     let extent = match &args.bbox {
         Some(b) => {
             crate::filter::BboxFilter::parse(b, args.bbox_crs.as_deref())
-                .map_err(anyhow::Error::msg)?
+                .with_context(|| format!("--bbox {b}"))?
                 .envelope
         }
         None => doc

@@ -19,8 +19,8 @@ use super::{Document, Lang, LayerId, MapView, Selection};
 use crate::analysis::incentives::PROGRAMMES_FIELD;
 use crate::analysis::site::{JSIC_DIVISIONS, METRIC_FIELDS, field_label};
 use crate::cli::SheetArgs;
-use crate::embedded::Role;
 use crate::export::profile::{Profile, columns};
+use crate::model::Role;
 use crate::model::{Envelope, Layer, Value};
 use crate::write::atomic_write;
 
@@ -128,11 +128,7 @@ pub fn site_key(layer: &Layer, feature: usize) -> Option<String> {
 pub fn run(args: &SheetArgs) -> Result<String> {
     let files: Vec<PathBuf> = args.project.iter().cloned().collect();
     let mut doc = super::render::document_for(&files)?;
-    doc.lang = if args.lang == "en" {
-        Lang::En
-    } else {
-        Lang::Ja
-    };
+    doc.lang = args.lang.into();
     let sites_layer = doc
         .with_role(Role::Site)
         .context("the project has no layer with role = \"sites\"")?;
@@ -387,7 +383,7 @@ pub fn sheet_ui(
             Profile::Public => lang.t("公開用（内部項目なし）", "public (no internal fields)"),
             Profile::Internal => lang.t("内部用（取扱注意）", "internal (restricted)"),
         },
-        env!("CARGO_PKG_VERSION")
+        crate::VERSION
     ));
     let line_h = 10.5;
     let footer_top = page.bottom() - line_h * footer.len() as f32;
@@ -428,8 +424,7 @@ fn row(ui: &mut egui::Ui, label: &str, value: &str, width: f32) {
 /// The site's box grown to at least `radius_m` around its centre (and twice its size).
 fn surroundings(e: Envelope, radius_m: f64) -> Envelope {
     let (cx, cy) = ((e.min_x + e.max_x) / 2.0, (e.min_y + e.max_y) / 2.0);
-    let m_per_deg_y = crate::model::M_PER_DEG;
-    let m_per_deg_x = m_per_deg_y * cy.to_radians().cos();
+    let [m_per_deg_x, m_per_deg_y] = crate::model::metres_per_degree(cy);
     let half_w = ((e.max_x - e.min_x) * m_per_deg_x).max(radius_m);
     let half_h = ((e.max_y - e.min_y) * m_per_deg_y).max(radius_m);
     Envelope::new(

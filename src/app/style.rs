@@ -2,7 +2,7 @@
 
 use eframe::egui::Color32;
 
-use crate::embedded::Role;
+use crate::model::Role;
 use crate::project::StyleSpec;
 
 /// How a layer is drawn.

@@ -10,8 +10,10 @@ use anyhow::{Context, Result};
 use geo::{Destination, Geodesic};
 use geo_types::{Geometry, Point, Polygon};
 use sitelens::analysis::site::add_metric_fields;
-use sitelens::embedded::{HINO, Role, load_site_inputs, site_context};
+use sitelens::embedded::HINO;
+use sitelens::model::Role;
 use sitelens::model::{Feature, Layer};
+use sitelens::project::{Analysis, load_site_inputs, site_context};
 
 fn main() -> Result<()> {
     let n: usize = match std::env::args().nth(1) {
@@ -19,7 +21,8 @@ fn main() -> Result<()> {
         None => 10_000,
     };
     let inputs = load_site_inputs()?;
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)), &Analysis::default())
+        .map_err(anyhow::Error::msg)?;
     let sample = HINO
         .iter()
         .find(|e| e.role == Role::Site)

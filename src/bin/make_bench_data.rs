@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use geo::{GeodesicArea, MapCoords};
-use geo_types::{Coord, Geometry, Polygon};
+use geo_types::{Coord, Polygon};
 use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
 use shapefile::{Point, PolygonRing};
-use sitelens::model::Value;
+use sitelens::model::{Value, polygons};
 use sitelens::{LoadOptions, load};
 
 const CLASSES: [&str; 4] = ["residential", "commercial", "industrial", "civic"];
@@ -41,11 +41,10 @@ fn main() -> Result<()> {
         .features
         .iter()
         .filter_map(|f| {
-            let polys = match f.geometry.as_ref()? {
-                Geometry::Polygon(p) => vec![p.clone()],
-                Geometry::MultiPolygon(mp) => mp.0.clone(),
-                _ => return None,
-            };
+            let polys = polygons(f.geometry.as_ref()?).into_owned();
+            if polys.is_empty() {
+                return None;
+            }
             let year = match f.values.first() {
                 Some(Value::Int(y)) => Some(*y),
                 _ => None,

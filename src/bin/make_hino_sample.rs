@@ -26,8 +26,9 @@ use serde_json::{Value as Json, json};
 use sitelens::analysis::measure::Measures;
 use sitelens::analysis::site::JSIC_DIVISIONS;
 use sitelens::analysis::zoning::ZONES;
-use sitelens::embedded::{HINO, Role, site_context};
-use sitelens::model::{Layer, Value};
+use sitelens::embedded::HINO;
+use sitelens::model::{Layer, Role, Value, metres_per_degree};
+use sitelens::project::{Analysis, site_context};
 
 /// Zoning grid cell, metres.
 const CELL_M: f64 = 200.0;
@@ -113,7 +114,9 @@ impl Plane {
         Plane {
             lon0,
             lat0,
-            kx: 111_320.0 * lat0.to_radians().cos(),
+            kx: metres_per_degree(lat0)[0],
+            // Not the helper's latitude degree: the shipped samples are this plane's output
+            // (tests/integration/sample.rs), and another scale would move every sample feature.
             ky: 110_574.0,
         }
     }
@@ -165,7 +168,11 @@ impl Geography {
         };
         // The city and the interchanges as the site metrics see them, in the plane.
         let ics = layer(Role::Interchange)?;
-        let ctx = site_context([(Role::Boundary, &boundary), (Role::Interchange, &ics)]);
+        let ctx = site_context(
+            [(Role::Boundary, &boundary), (Role::Interchange, &ics)],
+            &Analysis::default(),
+        )
+        .map_err(anyhow::Error::msg)?;
         let to_m = |c: Coord<f64>| plane.to_m(c);
         let city = {
             use geo::MapCoords;

@@ -10,7 +10,8 @@ use super::ReadArgs;
 use crate::export::{self, ExportOptions, Profile, Section};
 use crate::filter::{BboxFilter, Filter, Relation, SpatialFilter};
 use crate::io::{self, LoadOptions};
-use crate::model::Layer;
+use crate::model::{Layer, Role};
+use crate::project::{Analysis, CONTEXT_ROLES, LayerSpec, Project};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -105,38 +106,23 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     // Loaders may skip records that cannot meet the box; the filter still applies in full.
     options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
     let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
+    // Best first per layer, when ranked.
+    let mut orders: Vec<Option<Vec<usize>>> = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
-        let mut layer = io::load(path, &options)?;
-        if let Some(internal) = &args.internal {
-            layer.meta.internal_fields = Some(internal.clone());
-        }
+        let (layer, order) = if args.metrics {
+            load_with_metrics(path, args)?
+        } else {
+            let mut layer = io::load(path, &options)?;
+            if let Some(internal) = &args.internal {
+                layer.meta.internal_fields = Some(internal.clone());
+            }
+            (layer, None)
+        };
         for w in &layer.warnings {
             eprintln!("warning: {}: {w}", path.display());
         }
         layers.push(layer);
-    }
-    // Best first per layer, when ranked.
-    let mut orders: Vec<Option<Vec<usize>>> = vec![None; layers.len()];
-    if args.metrics {
-        let metrics = add_metrics(&mut layers, args)?;
-        if let Some(which) = &args.incentives {
-            use crate::analysis::incentives::{Rules, add_programme_field};
-            let rules = if which == "example" {
-                Rules::example()
-            } else {
-                let text = std::fs::read_to_string(which)
-                    .with_context(|| format!("cannot read the rules file {which}"))?;
-                Rules::parse(&text, which).map_err(anyhow::Error::msg)?
-            };
-            for layer in layers.iter_mut() {
-                add_programme_field(layer, &rules).map_err(anyhow::Error::msg)?;
-            }
-        }
-        if let Some(weights) = &args.rank {
-            for ((layer, m), order) in layers.iter_mut().zip(&metrics).zip(&mut orders) {
-                *order = Some(crate::analysis::rank::add_score_fields(layer, m, weights));
-            }
-        }
+        orders.push(order);
     }
     // Every layer is checked before anything is written.
     for layer in &layers {
@@ -197,9 +183,10 @@ fn build_filter(args: &ExportArgs) -> Result<Filter> {
     let mut filter = Filter {
         where_text: args.where_expr.clone(),
         bbox: match &args.bbox {
-            Some(b) => {
-                Some(BboxFilter::parse(b, args.bbox_crs.as_deref()).map_err(anyhow::Error::msg)?)
-            }
+            Some(b) => Some(
+                BboxFilter::parse(b, args.bbox_crs.as_deref())
+                    .with_context(|| format!("--bbox {b}"))?,
+            ),
             None => None,
         },
         spatial: Vec::new(),
@@ -253,30 +240,62 @@ fn protected(args: &ExportArgs) -> Vec<PathBuf> {
     out
 }
 
-/// Appends the site metrics to every layer, against the Hino project's context layers (with the
-/// user's zoning or enterprise file in place of the project's samples).
-fn add_metrics(
-    layers: &mut [Layer],
-    args: &ExportArgs,
-) -> Result<Vec<Vec<Option<crate::analysis::site::SiteMetrics>>>> {
-    use crate::analysis::site::add_metric_fields;
-    use crate::embedded::{Role, load_site_inputs, site_context};
-    let mut inputs = load_site_inputs()?;
-    for (role, path) in [
+/// Loads `path` as the sites layer of a project whose other layers are the Hino project's
+/// context (with the user's zoning or enterprise file in place of the samples), so the metrics,
+/// programmes and ranking come from the same [`Project::load`] as the viewer's. Returns the layer
+/// and, when ranked, its feature positions best first.
+fn load_with_metrics(path: &Path, args: &ExportArgs) -> Result<(Layer, Option<Vec<usize>>)> {
+    let spec = |path: &Path, role: Role| -> Result<LayerSpec> {
+        let text = path
+            .to_str()
+            .with_context(|| format!("{}: the path is not UTF-8", path.display()))?;
+        Ok(LayerSpec {
+            role: Some(role),
+            encoding: args.read.encoding.clone(),
+            crs: args.read.crs.clone(),
+            ..LayerSpec::new(text.to_string())
+        })
+    };
+    let mut layers: Vec<LayerSpec> = Project::hino()
+        .layers
+        .into_iter()
+        .filter(|l| l.role.is_some_and(|r| CONTEXT_ROLES.contains(&r)))
+        .collect();
+    for (role, file) in [
         (Role::Zoning, &args.zoning),
         (Role::Enterprise, &args.enterprises),
     ] {
-        if let Some(path) = path {
-            let layer = io::load(path, &args.read.options())?;
-            inputs.retain(|(r, _)| *r != role);
-            inputs.push((role, layer));
+        if let Some(file) = file {
+            layers.retain(|l| l.role != Some(role));
+            layers.push(spec(file, role)?);
         }
     }
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
-    Ok(layers
-        .iter_mut()
-        .map(|layer| add_metric_fields(layer, &ctx))
-        .collect())
+    layers.push(LayerSpec {
+        internal_fields: args.internal.clone(),
+        ..spec(path, Role::Site)?
+    });
+    let project = Project {
+        analysis: Analysis {
+            rules: args.incentives.clone(),
+            ..Analysis::default()
+        },
+        layers,
+        ..Project::default()
+    };
+    let loaded = project.load();
+    if !loaded.errors.is_empty() {
+        bail!("{}", loaded.errors.join("; "));
+    }
+    let sites = loaded
+        .sites
+        .with_context(|| format!("{}: not loaded", path.display()))?;
+    let Some((_, mut layer)) = loaded.layers.into_iter().nth(sites) else {
+        bail!("{}: not loaded", path.display());
+    };
+    let order = args.rank.as_ref().map(|weights| {
+        crate::analysis::rank::add_score_fields(&mut layer, &loaded.metrics, weights)
+    });
+    Ok((layer, order))
 }
 
 /// The filter as text, with the ranking and the cut when there are any (for provenance).

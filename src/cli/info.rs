@@ -24,6 +24,9 @@ pub fn run(
             Err(e) => {
                 all_ok = false;
                 eprintln!("error: {e}");
+                if let Some(hint) = super::hint(&e) {
+                    eprintln!("hint: {hint}");
+                }
             }
         }
     }

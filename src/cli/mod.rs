@@ -12,7 +12,7 @@ use crate::io::LoadOptions;
 
 /// sitelens: industrial-land GIS viewer and layer tool for Japanese municipal data.
 #[derive(Debug, Parser)]
-#[command(name = "sitelens", version, about, long_about = None)]
+#[command(name = "sitelens", version = crate::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -65,6 +65,44 @@ pub struct ReadArgs {
     pub crs: Option<String>,
 }
 
+/// The command-line way to give what an error says is missing (the core's messages name no
+/// flags: the viewer asks for the same things in its own words). Looks through the causes.
+pub fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use crate::error::{LoadError, LoadErrorKind};
+    use crate::export::ExportError;
+    use crate::filter::{BboxError, FilterError};
+    std::iter::successors(Some(error), |e| e.source()).find_map(|e| {
+        if let Some(e) = e.downcast_ref::<LoadError>() {
+            return match e.kind {
+                LoadErrorKind::Encoding(_) => {
+                    Some("--encoding ENC sets the text encoding (e.g. --encoding cp932)")
+                }
+                _ => None,
+            };
+        }
+        let unknown_crs = matches!(e.downcast_ref(), Some(FilterError::UnknownCrs { .. }))
+            || matches!(e.downcast_ref(), Some(ExportError::UnknownCrs { .. }));
+        if unknown_crs {
+            return Some("--crs CRS gives the input's CRS (e.g. --crs EPSG:6677)");
+        }
+        match e.downcast_ref() {
+            Some(BboxError::NotLonLat) => {
+                Some("--bbox-crs CRS names the box's CRS (e.g. --bbox-crs EPSG:6677)")
+            }
+            _ => None,
+        }
+    })
+}
+
+/// An error as the command line prints it: the chain of causes on one line, then the flag that
+/// may help, if any.
+pub fn error_text(error: &anyhow::Error) -> String {
+    match hint(error.as_ref()) {
+        Some(hint) => format!("error: {error:#}\nhint: {hint}"),
+        None => format!("error: {error:#}"),
+    }
+}
+
 impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
@@ -95,9 +133,9 @@ pub struct RenderArgs {
     /// Pixels per point: 2 draws text and lines twice as large (print).
     #[arg(long, default_value_t = 1.0)]
     pub scale: f32,
-    /// Language of the legend and notices: ja or en.
-    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
-    pub lang: String,
+    /// Language of the legend and notices.
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    pub lang: Lang,
     /// Instead of writing, paint N frames panning and N zooming and print median frame times.
     #[arg(long, value_name = "N")]
     pub bench: Option<usize>,
@@ -138,6 +176,17 @@ pub struct SheetArgs {
     /// public (default: internal fields such as price, owner and contact left out) or internal.
     #[arg(long, default_value = "public")]
     pub profile: crate::export::Profile,
-    #[arg(long, default_value = "ja", value_parser = ["ja", "en"])]
-    pub lang: String,
+    /// Language of the sheet.
+    #[arg(long, value_enum, default_value_t = Lang::Ja)]
+    pub lang: Lang,
+}
+
+/// Language of map legends, notices and sheets (`--lang`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 日本語
+    #[default]
+    Ja,
+    /// English
+    En,
 }

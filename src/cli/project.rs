@@ -25,7 +25,7 @@ pub fn run(path: &Path, init: bool, out: &mut impl Write) -> Result<bool> {
         writeln!(out, "as of:   {d}")?;
     }
     for (spec, layer) in &loaded.layers {
-        let role = spec.role.map_or("-", crate::embedded::Role::key);
+        let role = spec.role.map_or("-", crate::model::Role::key);
         writeln!(
             out,
             "  {:<12} {:>7} features  {}{}",

@@ -5,9 +5,11 @@
 //! compiles PROJ from source (minutes on two cores, and a binary that must carry its own proj.db).
 
 mod proj_ffi;
+mod resolve;
 pub mod zones;
 
 pub use proj_ffi::{Described, describe};
+pub use resolve::{CrsHint, DecidedBy, Resolved, resolve};
 pub use zones::{ZoneSuggestion, plane_rectangular_epsg, suggest_zones};
 
 use geo::MapCoords;
@@ -29,9 +31,8 @@ pub struct CrsInfo {
     pub epsg: Option<u32>,
     /// PROJ's name for it, or "unknown".
     pub name: String,
-    /// What told us: "user", "prj", "geojson crs member", "RFC 7946 default",
-    /// "assumed (coordinates are lon/lat)", or "none".
-    pub decided_by: String,
+    /// What told us.
+    pub decided_by: DecidedBy,
     /// Whether the features were reprojected into the working CRS (false: coordinates are raw).
     pub known: bool,
     /// For an unknown projected CRS: the plane-rectangular zones the coordinates would fit.
@@ -44,11 +45,11 @@ pub struct CrsInfo {
 
 impl CrsInfo {
     /// WGS84 lon/lat, for layers that are already in the working CRS.
-    pub fn wgs84(decided_by: &str) -> Self {
+    pub fn wgs84(decided_by: DecidedBy) -> Self {
         CrsInfo {
             epsg: Some(WORKING_EPSG),
             name: "WGS 84".into(),
-            decided_by: decided_by.into(),
+            decided_by,
             known: true,
             suggestions: Vec::new(),
             definition: None,
@@ -56,11 +57,11 @@ impl CrsInfo {
     }
 
     /// An unknown CRS: coordinates kept as they are.
-    pub fn unknown(decided_by: &str, suggestions: Vec<ZoneSuggestion>) -> Self {
+    pub fn unknown(decided_by: DecidedBy, suggestions: Vec<ZoneSuggestion>) -> Self {
         CrsInfo {
             epsg: None,
             name: "unknown".into(),
-            decided_by: decided_by.into(),
+            decided_by,
             known: false,
             suggestions,
             definition: None,
@@ -137,7 +138,8 @@ impl Reprojector {
         let info = CrsInfo {
             epsg: described.epsg,
             name: described.name,
-            decided_by: String::new(),
+            // The caller's definition; `resolve` records what decided it.
+            decided_by: DecidedBy::User,
             known: true,
             suggestions: Vec::new(),
             definition: Some(definition.to_string()),

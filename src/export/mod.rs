@@ -109,13 +109,23 @@ pub fn write_geojson(
     geojson::write(w, sections, options.precision.min(15), provenance.as_ref())
 }
 
+/// Why an export was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// A layer to write has an unknown CRS: giving it its CRS lets it export.
+    #[error("{}: layer {layer} has an unknown CRS, and exports are in lon/lat: give its CRS", path.display())]
+    UnknownCrs { path: PathBuf, layer: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
 /// Writes `sections` to `target`. `protected` are the input files, never written over.
 pub fn export(
     target: &Path,
     sections: &[Section<'_>],
     options: &ExportOptions,
     protected: &[PathBuf],
-) -> Result<Written, WriteError> {
+) -> Result<Written, ExportError> {
     let format = OutputFormat::for_path(target).ok_or_else(|| WriteError {
         path: target.to_path_buf(),
         message: "unknown output type: name the file .geojson or .csv".into(),
@@ -126,12 +136,9 @@ pub fn export(
                 .iter()
                 .any(|&id| s.layer.features[id].geometry.is_some())
     }) {
-        return Err(WriteError {
+        return Err(ExportError::UnknownCrs {
             path: target.to_path_buf(),
-            message: format!(
-                "layer {} has an unknown CRS, and exports are in lon/lat: give its CRS with --crs",
-                s.layer.name
-            ),
+            layer: s.layer.name.clone(),
         });
     }
     let precision = options.precision.min(15);

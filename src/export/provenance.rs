@@ -44,7 +44,7 @@ pub fn build(sections: &[Section<'_>], options: &ExportOptions) -> Json {
         .map(|s| s.layer.fields.len() - s.columns.len())
         .sum();
     let mut p = json!({
-        "generator": format!("sitelens {}", env!("CARGO_PKG_VERSION")),
+        "generator": format!("sitelens {}", crate::VERSION),
         "exported_at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         "profile": options.profile.name(),
         "filter": filter,

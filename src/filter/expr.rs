@@ -19,7 +19,7 @@ use crate::model::{Field, FieldType, Value};
 
 /// A malformed or ill-typed expression.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("in --where \"{expression}\": {message}")]
+#[error("where \"{expression}\": {message}")]
 pub struct ExprError {
     pub expression: String,
     pub message: String,

@@ -7,19 +7,21 @@ pub mod expr;
 mod spatial;
 
 pub use expr::{Expr, ExprError};
-pub use spatial::{BboxFilter, Relation, SpatialFilter};
+pub use spatial::{BboxError, BboxFilter, Relation, SpatialFilter};
 
 use crate::model::Layer;
 
-/// Why a filter cannot be applied to a layer.
+/// Why a filter cannot be applied to a layer. Display says it all (the expression's error is
+/// part of the text, not a `source`), so a chain of causes prints each part once.
 #[derive(Debug, thiserror::Error)]
 pub enum FilterError {
-    #[error("layer {layer}: {source}")]
-    Expr { layer: String, source: ExprError },
+    #[error("layer {layer}: {error}")]
+    Expr { layer: String, error: ExprError },
+    /// A spatial condition on a layer whose coordinates are not placed.
+    #[error("layer {layer}: its CRS is unknown, so spatial filters cannot apply: give its CRS")]
+    UnknownCrs { layer: String },
     #[error("layer {layer}: {message}")]
     Layer { layer: String, message: String },
-    #[error("{0}")]
-    Invalid(String),
 }
 
 /// Conditions a feature must all meet.
@@ -41,19 +43,17 @@ impl Filter {
         let expr = match &self.where_text {
             Some(text) => {
                 Some(
-                    expr::parse(text, &layer.fields).map_err(|source| FilterError::Expr {
+                    expr::parse(text, &layer.fields).map_err(|error| FilterError::Expr {
                         layer: layer.name.clone(),
-                        source,
+                        error,
                     })?,
                 )
             }
             None => None,
         };
         if (self.bbox.is_some() || !self.spatial.is_empty()) && !layer.source.crs.known {
-            return Err(FilterError::Layer {
+            return Err(FilterError::UnknownCrs {
                 layer: layer.name.clone(),
-                message: "its CRS is unknown, so spatial filters cannot apply: give it with --crs"
-                    .into(),
             });
         }
         Ok(expr)

@@ -10,8 +10,26 @@ use std::sync::Arc;
 use geo::{BooleanOps, Contains, Distance, Euclidean, Intersects};
 use geo_types::{Coord, Geometry, LineString, MultiPolygon, Polygon, Rect};
 
-use crate::crs::Reprojector;
-use crate::model::{Envelope, Layer};
+use crate::crs::{CrsError, Reprojector};
+use crate::model::{Envelope, Layer, degrees_covering, polygons};
+
+/// Why a box cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BboxError {
+    #[error("'{0}' is not a number")]
+    NotANumber(String),
+    #[error("a box is minx,miny,maxx,maxy; got {0} number(s)")]
+    Count(usize),
+    #[error("min must be less than max")]
+    Order,
+    /// Numbers beyond ±180/±90 without a CRS: naming the box's CRS may help.
+    #[error("not lon/lat: name its CRS (e.g. EPSG:6677)")]
+    NotLonLat,
+    #[error("the box's CRS: {0}")]
+    Crs(CrsError),
+    #[error("{0}")]
+    Transform(String),
+}
 
 /// Features whose geometry intersects a box (not merely its envelope, like GDAL's -spat).
 #[derive(Debug, Clone)]
@@ -24,30 +42,25 @@ pub struct BboxFilter {
 
 impl BboxFilter {
     /// From "minx,miny,maxx,maxy", in lon/lat or, with `crs`, in that CRS's units.
-    pub fn parse(text: &str, crs: Option<&str>) -> Result<Self, String> {
+    pub fn parse(text: &str, crs: Option<&str>) -> Result<Self, BboxError> {
         let nums: Vec<f64> = text
             .split(',')
             .map(|s| {
                 s.trim()
                     .parse::<f64>()
-                    .map_err(|_| format!("--bbox: '{}' is not a number", s.trim()))
+                    .map_err(|_| BboxError::NotANumber(s.trim().to_string()))
             })
             .collect::<Result<_, _>>()?;
         let [x0, y0, x1, y1] = nums[..] else {
-            return Err(format!(
-                "--bbox takes minx,miny,maxx,maxy; got {} number(s)",
-                nums.len()
-            ));
+            return Err(BboxError::Count(nums.len()));
         };
         if !(x0 < x1 && y0 < y1) || nums.iter().any(|v| !v.is_finite()) {
-            return Err(format!("--bbox {text}: min must be less than max"));
+            return Err(BboxError::Order);
         }
         match crs {
             None => {
                 if x0 < -180.0 || x1 > 180.0 || y0 < -90.0 || y1 > 90.0 {
-                    return Err(format!(
-                        "--bbox {text} is not lon/lat: name its CRS with --bbox-crs (e.g. EPSG:6677)"
-                    ));
+                    return Err(BboxError::NotLonLat);
                 }
                 let rect = Rect::new(Coord { x: x0, y: y0 }, Coord { x: x1, y: y1 });
                 Ok(BboxFilter {
@@ -59,7 +72,7 @@ impl BboxFilter {
             Some(def) => {
                 let definition = crate::crs::normalize_definition(def);
                 let (reprojector, info) =
-                    Reprojector::to_wgs84(&definition).map_err(|e| format!("--bbox-crs: {e}"))?;
+                    Reprojector::to_wgs84(&definition).map_err(BboxError::Crs)?;
                 // Densify the edges: a projected box is curved in lon/lat.
                 const STEPS: usize = 16;
                 let mut ring = Vec::with_capacity(4 * STEPS + 1);
@@ -72,13 +85,13 @@ impl BboxFilter {
                             x: a.0 + (b.0 - a.0) * t,
                             y: a.1 + (b.1 - a.1) * t,
                         };
-                        ring.push(reprojector.coord(c).map_err(|e| format!("--bbox: {e}"))?);
+                        ring.push(reprojector.coord(c).map_err(BboxError::Transform)?);
                     }
                 }
                 ring.push(ring[0]);
                 let area = Polygon::new(LineString::new(ring), vec![]);
-                let envelope =
-                    Envelope::of(&Geometry::Polygon(area.clone())).ok_or("--bbox: empty box")?;
+                let envelope = Envelope::of(&Geometry::Polygon(area.clone()))
+                    .ok_or_else(|| BboxError::Transform("empty box".into()))?;
                 Ok(BboxFilter {
                     area,
                     envelope,
@@ -165,29 +178,18 @@ impl SpatialFilter {
     }
 }
 
-fn polygons_of(g: &Geometry<f64>, out: &mut Vec<Polygon<f64>>) {
-    match g {
-        Geometry::Polygon(p) => out.push(p.clone()),
-        Geometry::MultiPolygon(mp) => out.extend(mp.0.iter().cloned()),
-        Geometry::Rect(r) => out.push(r.to_polygon()),
-        Geometry::Triangle(t) => out.push(t.to_polygon()),
-        Geometry::GeometryCollection(gc) => gc.iter().for_each(|g| polygons_of(g, out)),
-        _ => {}
-    }
-}
-
 fn within_union(g: &Geometry<f64>, candidates: &[&Geometry<f64>]) -> bool {
-    let mut polygons = Vec::new();
-    for c in candidates {
-        polygons_of(c, &mut polygons);
-    }
-    if polygons.iter().any(|p| p.contains(g)) {
+    let parts: Vec<Polygon<f64>> = candidates
+        .iter()
+        .flat_map(|c| polygons(c).into_owned())
+        .collect();
+    if parts.iter().any(|p| p.contains(g)) {
         return true;
     }
-    if polygons.len() < 2 {
+    if parts.len() < 2 {
         return false;
     }
-    let union = polygons
+    let union = parts
         .into_iter()
         .map(|p| MultiPolygon::new(vec![p]))
         .reduce(|a, b| a.union(&b))
@@ -203,9 +205,7 @@ fn near(
     distance_m: f64,
 ) -> Result<Vec<usize>, String> {
     if !(distance_m.is_finite() && distance_m >= 0.0) {
-        return Err(format!(
-            "--distance {distance_m} is not a distance in metres"
-        ));
+        return Err(format!("{distance_m} is not a distance in metres"));
     }
     let Some(ref_bbox) = reference.index.bbox() else {
         return Ok(Vec::new());
@@ -216,9 +216,7 @@ fn near(
     );
     let metric = Reprojector::local_metric(centre.0, centre.1).map_err(|e| e.to_string())?;
     // Degrees that surely cover `distance_m` anywhere in the reference's latitude band.
-    let max_lat = ref_bbox.max_y.abs().max(ref_bbox.min_y.abs()).min(89.0);
-    let pad_y = distance_m / 110_000.0;
-    let pad_x = distance_m / (110_000.0 * max_lat.to_radians().cos().max(0.01));
+    let [pad_x, pad_y] = degrees_covering(distance_m, ref_bbox);
 
     let wanted: std::collections::HashSet<usize> = ids.iter().copied().collect();
     let mut result = Vec::new();

@@ -7,7 +7,8 @@
 
 use geo_types::{Coord, Geometry, Point};
 
-use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
+use super::{Input, LoadOptions, Loader, Parsed, text};
+use crate::crs::{CrsHint, DecidedBy};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Feature, Field, FieldType, Format, Value, Warning};
 
@@ -201,7 +202,7 @@ impl Loader for CsvLoader {
         let crs = match locate {
             Locate::LonLat { .. } => CrsHint::Stated {
                 definition: "EPSG:4326".into(),
-                decided_by: "lat/lon columns",
+                decided_by: DecidedBy::LatLonColumns,
             },
             _ => CrsHint::Unstated,
         };

@@ -246,8 +246,8 @@ fn choose_encoding(
         Ok((cp932, "fallback (not UTF-8)"))
     } else {
         warnings.push(Warning::file(
-            "text is neither UTF-8 nor CP932; read as windows-1252: if it looks wrong, name the \
-             encoding with --encoding",
+            "text is neither UTF-8 nor CP932; read as windows-1252: if it looks wrong, set the \
+             layer's encoding",
         ));
         Ok((encoding_rs::WINDOWS_1252, "fallback (not UTF-8 or CP932)"))
     }

@@ -15,7 +15,7 @@ pub mod text;
 
 use std::path::{Path, PathBuf};
 
-use crate::crs::{self, CrsInfo, Reprojector};
+use crate::crs::{self, CrsHint, Reprojector, Resolved};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{
     Envelope, Feature, Field, Format, Layer, Source, SpatialIndex, TextEncoding, Warning,
@@ -156,19 +156,6 @@ pub struct Parsed {
     pub record_count: usize,
     /// The file says it is fictional sample data.
     pub sample: bool,
-}
-
-/// What the file says about its CRS.
-pub enum CrsHint {
-    /// A definition PROJ reads (WKT, EPSG code, URN) and where it came from.
-    Stated {
-        definition: String,
-        decided_by: &'static str,
-    },
-    /// RFC 7946 GeoJSON without a `crs` member: WGS84 lon/lat by definition.
-    Rfc7946,
-    /// Nothing.
-    Unstated,
 }
 
 /// A file format reader.
@@ -362,92 +349,19 @@ fn finish(
     let display = input.display();
     let envelopes = checks::check(&mut parsed.features, &mut parsed.warnings);
     let source_bbox = envelopes.iter().flatten().copied().reduce(Envelope::union);
-    let stated = match (&options.crs, parsed.crs) {
-        (Some(user), _) => Some((crs::normalize_definition(user), "user")),
-        (
-            None,
-            CrsHint::Stated {
-                definition,
-                decided_by,
-            },
-        ) => Some((definition, decided_by)),
-        (None, CrsHint::Rfc7946) => Some(("EPSG:4326".to_string(), "RFC 7946 default")),
-        (None, CrsHint::Unstated) => None,
-    };
-    let mut resolved = match stated {
-        Some((definition, decided_by)) => match Reprojector::to_wgs84(&definition) {
-            Ok((reprojector, mut info)) => {
-                info.decided_by = decided_by.into();
-                Some((reprojector, info))
-            }
-            // A bad override is the user's error: stop. A bad .prj is the file's: warn, go on.
-            Err(e) if decided_by == "user" => return Err(LoadError::new(&display, e)),
-            Err(e) => {
-                parsed
-                    .warnings
-                    .push(Warning::file(format!("{e}; CRS treated as unknown")));
-                None
-            }
-        },
-        None => None,
-    };
-    // RFC 7946 or an unstated CRS with coordinates that cannot be degrees: a projected file
-    // without CRS information (QGIS writes such GeoJSON). Say so; do not guess silently.
-    let out_of_range = source_bbox.is_some_and(|b| !crs::looks_like_lon_lat(b));
-    if out_of_range
-        && resolved
-            .as_ref()
-            .is_some_and(|(_, info)| info.decided_by == "RFC 7946 default")
-    {
-        resolved = None;
-    }
-    if resolved.is_none() {
-        match source_bbox {
-            Some(b) if crs::looks_like_lon_lat(b) => {
-                parsed.warnings.push(Warning::file(
-                    "no CRS information: coordinates are read as WGS84 lon/lat (they fit)",
-                ));
-                resolved = Some((
-                    Reprojector::Identity,
-                    CrsInfo::wgs84("assumed (coordinates are lon/lat)"),
-                ));
-            }
-            _ => {}
-        }
-    }
+    let Resolved {
+        reprojector,
+        info: crs_info,
+    } = crs::resolve(
+        options.crs.as_deref(),
+        parsed.crs,
+        source_bbox,
+        &mut parsed.warnings,
+    )
+    .map_err(|e| LoadError::new(&display, e))?;
     // The envelopes of the checks serve the R-tree unless the coordinates move.
-    let moved = resolved
-        .as_ref()
-        .is_some_and(|(r, _)| !matches!(r, Reprojector::Identity));
-    let crs_info = match resolved {
-        Some((reprojector, info)) => {
-            reproject(&mut parsed.features, &reprojector, &mut parsed.warnings);
-            info
-        }
-        // An attribute table (or a layer of null geometries): nothing to place.
-        None if source_bbox.is_none() => CrsInfo::unknown("no geometry", Vec::new()),
-        None => {
-            let suggestions = source_bbox.map(crs::suggest_zones).unwrap_or_default();
-            let hint = match suggestions.first() {
-                Some(_) => {
-                    let zones: Vec<String> = suggestions
-                        .iter()
-                        .map(|s| format!("EPSG:{} zone {} ({})", s.epsg, s.zone, s.axis_order))
-                        .collect();
-                    format!(
-                        "; coordinates would fit {}: give the right one with --crs",
-                        zones.join(", ")
-                    )
-                }
-                None => String::new(),
-            };
-            parsed.warnings.push(Warning::file(format!(
-                "CRS unknown: coordinates are projected and the file does not say in which CRS; \
-                 they are kept as they are{hint}"
-            )));
-            CrsInfo::unknown("none", suggestions)
-        }
-    };
+    let moved = !matches!(reprojector, Reprojector::Identity);
+    reproject(&mut parsed.features, &reprojector, &mut parsed.warnings);
     let name = layer_name(&input);
     let source = Source {
         path: input.path,

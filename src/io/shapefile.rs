@@ -11,8 +11,8 @@ use geo_types::{
 use shapefile::record::multipatch::Patch;
 use shapefile::{PointM, PointZ, Shape, ShapeReader};
 
-use super::{CrsHint, Input, LoadOptions, Loader, Parsed, dbf, rings};
-use crate::crs::{self, Reprojector};
+use super::{Input, LoadOptions, Loader, Parsed, dbf, rings};
+use crate::crs::{self, CrsHint, DecidedBy, Reprojector};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Envelope, Feature, Format, Value, Warning};
 
@@ -160,7 +160,7 @@ fn prj_hint(input: &Input) -> Result<CrsHint, LoadError> {
             } else {
                 CrsHint::Stated {
                     definition: wkt,
-                    decided_by: "prj",
+                    decided_by: DecidedBy::Prj,
                 }
             }
         }

@@ -8,7 +8,7 @@ use geo_types::{Coord, Geometry, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use super::Feature;
+use super::{Feature, M_PER_DEG};
 
 /// An axis-aligned box in layer coordinates (lon/lat for a layer in the working CRS).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -226,27 +226,19 @@ impl SpatialIndex {
     }
 }
 
-/// Metres in one degree of latitude, for picking (spherical approximation, good to a fraction
-/// of a percent at pick scale).
-pub const M_PER_DEG: f64 = 111_320.0;
-
 /// Distance in metres (spherical approximation, as picking uses) from (lon, lat) to the rings of
 /// a polygonal geometry; `None` for other geometries.
 pub fn outline_distance_m(g: &geo_types::Geometry<f64>, lon: f64, lat: f64) -> Option<f64> {
     use geo::{Distance, Euclidean, MapCoords};
-    use geo_types::{Geometry, LineString, MultiLineString, Point};
-    let rings: Vec<LineString<f64>> = match g {
-        Geometry::Polygon(p) => std::iter::once(p.exterior().clone())
-            .chain(p.interiors().iter().cloned())
-            .collect(),
-        Geometry::MultiPolygon(mp) => mp
-            .iter()
-            .flat_map(|p| {
-                std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned())
-            })
-            .collect(),
-        _ => return None,
-    };
+    use geo_types::{LineString, MultiLineString, Point};
+    let polygons = super::polygons(g);
+    if polygons.is_empty() {
+        return None;
+    }
+    let rings: Vec<LineString<f64>> = polygons
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior().clone()).chain(p.interiors().iter().cloned()))
+        .collect();
     let k = lat.to_radians().cos();
     let lines = MultiLineString::new(rings).map_coords(|c| geo_types::Coord { x: c.x * k, y: c.y });
     Some(Euclidean.distance(&Point::new(lon * k, lat), &lines) * M_PER_DEG)

@@ -1,10 +1,14 @@
 //! The in-memory model: layers of features (geometry + typed attributes) in the working CRS
 //! (WGS84 lon/lat), each with its source description, load warnings and an R-tree.
 
+mod geometry;
 mod index;
+mod role;
 mod value;
 
-pub use index::{Envelope, M_PER_DEG, Pick, SpatialIndex, outline_distance_m};
+pub use geometry::{M_PER_DEG, degrees_covering, metres_per_degree, polygons};
+pub use index::{Envelope, Pick, SpatialIndex, outline_distance_m};
+pub use role::Role;
 pub use value::{FieldType, Value};
 
 use std::collections::BTreeMap;

@@ -90,3 +90,62 @@ fn info_text_shows_zone_suggestions_for_unknown_crs() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_bad_where_is_reported_once() {
+    // It used to print `in --where "x = ": Expected: …: in --where "x = ": Expected: …`: the
+    // filter error showed the expression's error and gave it again as its source.
+    let dir = tempfile::tempdir().unwrap();
+    let out = sitelens()
+        .arg("export")
+        .arg(shared().join("data/hino/stations_n02_2023.geojson"))
+        .arg("-o")
+        .arg(dir.path().join("out.geojson"))
+        .args(["--where", "x = "])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("\"x = \"").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("Expected").count(), 1, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn the_command_line_names_the_flag_the_core_error_leaves_out() {
+    // The core says "give its CRS"; the CLI adds how, on a line of its own.
+    let dir = tempfile::tempdir().unwrap();
+    let shp =
+        crate::fixtures::write_point_shapefile(dir.path(), "z", &[(-39681.26, -36379.06)], true);
+    let out = sitelens()
+        .arg("export")
+        .arg(&shp)
+        .arg("-o")
+        .arg(dir.path().join("out.geojson"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let error = lines.iter().position(|l| l.starts_with("error: ")).unwrap();
+    assert!(lines[error].ends_with("give its CRS"), "{stderr}");
+    assert!(lines[error + 1].starts_with("hint: --crs "), "{stderr}");
+    // Only the hint names the flag (the warnings before the error are the core's).
+    assert_eq!(
+        lines.iter().filter(|l| l.contains("--crs")).count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn version_names_the_commit() {
+    let stdout = crate::run_ok(&["--version".as_ref()]);
+    let version = stdout.trim();
+    assert!(
+        version.starts_with(&format!("sitelens {} (", env!("CARGO_PKG_VERSION")))
+            && version.ends_with(')'),
+        "{version}"
+    );
+    assert_eq!(version, format!("sitelens {}", sitelens::VERSION));
+}

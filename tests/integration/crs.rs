@@ -2,6 +2,7 @@
 //! `echo "-36379.062463 -39681.260550" | cs2cs -d 12 EPSG:6677 EPSG:4326` (input N E).
 
 use geo_types::Geometry;
+use sitelens::crs::DecidedBy;
 use sitelens::{LoadOptions, load};
 
 use crate::fixtures::write_point_shapefile;
@@ -48,7 +49,7 @@ fn geojson_2008_crs_member_in_three_datums() {
     );
     let layer = load_ok(&urn);
     assert_eq!(layer.source.crs.epsg, Some(6677));
-    assert_eq!(layer.source.crs.decided_by, "geojson crs member");
+    assert_eq!(layer.source.crs.decided_by, DecidedBy::GeoJsonCrsMember);
     assert_close(point(&layer), JGD);
 
     let old = geojson_with_crs(
@@ -86,7 +87,7 @@ fn esri_prj_without_epsg_code_is_identified() {
     .unwrap();
     let layer = load_ok(&shp);
     assert_eq!(layer.source.crs.epsg, Some(6677));
-    assert_eq!(layer.source.crs.decided_by, "prj");
+    assert_eq!(layer.source.crs.decided_by, DecidedBy::Prj);
     assert_close(point(&layer), JGD);
 }
 
@@ -119,7 +120,7 @@ fn projected_file_without_crs_is_kept_raw_with_zone_suggestions() {
         ..Default::default()
     };
     let layer = load(&shp, &options).unwrap();
-    assert_eq!(layer.source.crs.decided_by, "user");
+    assert_eq!(layer.source.crs.decided_by, DecidedBy::User);
     assert_close(point(&layer), JGD);
 
     // RFC 7946 GeoJSON with projected numbers is not read as degrees either.

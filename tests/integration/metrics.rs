@@ -3,9 +3,10 @@
 use geo::{Destination, Geodesic};
 use geo_types::{Geometry, Point, Polygon, polygon};
 use sitelens::analysis::site::{Context, add_metric_fields, compute};
-use sitelens::crs::CrsInfo;
-use sitelens::embedded::{Role, load_site_inputs, site_context};
+use sitelens::crs::{CrsInfo, DecidedBy};
+use sitelens::model::Role;
 use sitelens::model::{Feature, Field, FieldType, Format, Layer, Source, Value};
+use sitelens::project::{Analysis, load_site_inputs, site_context};
 
 /// A square of `side` metres (geodesic sides) with its south-west corner at `sw`.
 fn square(sw: Point<f64>, side: f64) -> Polygon<f64> {
@@ -31,7 +32,7 @@ fn layer(fields: &[(&str, FieldType)], rows: Vec<(Geometry<f64>, Vec<Value>)>) -
         member: None,
         format: Format::GeoJson,
         encoding: None,
-        crs: CrsInfo::wgs84("test"),
+        crs: CrsInfo::wgs84(DecidedBy::User),
         record_count: 0,
     };
     let fields = fields
@@ -113,7 +114,7 @@ fn half_industrial_200_half_semi_industrial_300_is_250() {
 #[test]
 fn distance_to_hino_station_matches_a_geodesic_reference() {
     let inputs = load_site_inputs().unwrap();
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)), &Analysis::default()).unwrap();
     // 日野駅 = the midpoint (by length) of its N02 platform line.
     let (_, hino) = ctx.stations.iter().find(|(n, _)| n == "日野").unwrap();
     assert!((hino.x() - 139.393_429_03).abs() < 1e-8 && (hino.y() - 35.678_545_52).abs() < 1e-8);
@@ -147,7 +148,7 @@ fn sample_sites() -> (Layer, Vec<(Role, Layer)>) {
 #[test]
 fn metrics_become_fields_the_filter_and_exporter_use() {
     let (mut sites, inputs) = sample_sites();
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)), &Analysis::default()).unwrap();
     let before = sites.fields.len();
     add_metric_fields(&mut sites, &ctx);
     assert_eq!(
@@ -240,7 +241,7 @@ fn cli_ranks_and_cuts_the_best_sites() {
 fn incentive_rules_say_which_programmes_a_site_may_qualify_for() {
     use sitelens::analysis::incentives::{Rules, add_programme_field};
     let (mut sites, inputs) = sample_sites();
-    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)));
+    let ctx = site_context(inputs.iter().map(|(r, l)| (*r, l)), &Analysis::default()).unwrap();
     add_metric_fields(&mut sites, &ctx);
     let rules = Rules::parse(
         r#"

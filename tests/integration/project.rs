@@ -4,7 +4,7 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use sitelens::embedded::Role;
+use sitelens::model::Role;
 use sitelens::project::Project;
 
 use crate::{corpus, run_ok};

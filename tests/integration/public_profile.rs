@@ -5,7 +5,7 @@
 
 use geo_types::Point;
 use proptest::prelude::*;
-use sitelens::crs::CrsInfo;
+use sitelens::crs::{CrsInfo, DecidedBy};
 use sitelens::export::{ExportOptions, Profile, Section, export};
 use sitelens::model::{Feature, Field, FieldType, Format, Layer, LayerMeta, Source, Value};
 
@@ -106,7 +106,7 @@ fn layer(case: &Case) -> Layer {
         member: None,
         format: Format::GeoJson,
         encoding: None,
-        crs: CrsInfo::wgs84("generated"),
+        crs: CrsInfo::wgs84(DecidedBy::User),
         record_count: rows,
     };
     let mut layer = Layer::new("generated".into(), source, fields, features, Vec::new());

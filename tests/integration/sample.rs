@@ -6,8 +6,9 @@ use std::path::Path;
 use geo::{Contains, Intersects};
 use sitelens::analysis::measure::Measures;
 use sitelens::analysis::zoning::ZoningFields;
-use sitelens::embedded::{HINO, Role};
+use sitelens::embedded::HINO;
 use sitelens::export::{ExportOptions, Profile, Section, export};
+use sitelens::model::Role;
 use sitelens::model::{Layer, Value};
 
 fn embedded(role: Role) -> Layer {

@@ -783,7 +783,8 @@ fn drawn_area_gets_site_metrics_and_box_selects_sites() {
     // The box is where the drag went (within a pixel), and the sites whose shapes (rotated
     // rectangles) touch it are the selection.
     let drawn = &h.state().drawing.points;
-    let tolerance = 1.5 * h.state().doc.view.unwrap().metres_per_point() / 111_320.0;
+    let tolerance =
+        1.5 * h.state().doc.view.unwrap().metres_per_point() / sitelens::model::M_PER_DEG;
     assert!((drawn[0].x - a.x).abs() < tolerance && (drawn[2].y - b.y).abs() < tolerance);
     let rect = geo_types::Rect::new(drawn[0], drawn[2]).to_polygon();
     let expected: std::collections::BTreeSet<usize> = (0..layer.features.len())

@@ -21,7 +21,8 @@ use serde::Deserialize;
 use serde_json::error::Category;
 use serde_json::value::RawValue;
 
-use super::{CrsHint, Input, LoadOptions, Loader, Parsed, text};
+use super::{Input, LoadOptions, Loader, Parsed, text};
+use crate::crs::{CrsHint, DecidedBy};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Envelope, Feature, Format, Warning};
 use de::Scratch;
@@ -102,7 +103,7 @@ impl Loader for GeoJsonLoader {
             None => {
                 let s = std::str::from_utf8(bytes).map_err(|e| {
                     let hint = if text::decode_strict(bytes, encoding_rs::SHIFT_JIS).is_some() {
-                        "; it decodes as CP932: convert it to UTF-8 or pass --encoding cp932"
+                        "; it decodes as CP932: convert it to UTF-8 or set its encoding to cp932"
                     } else {
                         ""
                     };
@@ -236,7 +237,7 @@ fn crs_hint(crs: Option<&serde_json::Value>, warnings: &mut Vec<Warning>) -> Crs
     match definition {
         Some(definition) => CrsHint::Stated {
             definition,
-            decided_by: "geojson crs member",
+            decided_by: DecidedBy::GeoJsonCrsMember,
         },
         None => {
             warnings.push(Warning::file(format!(

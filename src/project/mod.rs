@@ -17,6 +17,10 @@
 //! style = { fill = "#9650c878", stroke = "#7800a0", width = 2.0 }
 //! ```
 
+mod context;
+
+pub use context::{Analysis, CONTEXT_ROLES, load_site_inputs, site_context};
+
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -25,9 +29,9 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::incentives::{self, Rules};
 use crate::analysis::rank::Weights;
 use crate::analysis::site::{self, SiteMetrics};
-use crate::embedded::{self, HINO, Role};
+use crate::embedded::{self, HINO};
 use crate::io::{self, Input, LoadOptions};
-use crate::model::Layer;
+use crate::model::{Layer, Role};
 use crate::write::{WriteError, atomic_write};
 
 /// Prefix of a layer path that names a file built into the binary (data/…).
@@ -55,31 +59,6 @@ pub struct Project {
     /// Folder relative layer paths are read from (the project file's folder).
     #[serde(skip)]
     pub dir: Option<PathBuf>,
-}
-
-/// Site-analysis settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Analysis {
-    /// Incentive rules file (relative to the project), or "example" for the shipped examples.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<String>,
-    /// Default ranking weights, e.g. "area=1,zoning=2,ic=3,station=1,industry=1:E".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub weights: Option<String>,
-    /// Field naming stations (default: N02_005, 駅名, 名称 or name, the first present).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub station_name_field: Option<String>,
-    /// Which features of the interchange layer are interchanges, in the --where language
-    /// (default: `is_IC = 1` when the layer has is_IC, else all).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interchange_where: Option<String>,
-    /// Field naming interchanges (default: name or 名称).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interchange_name_field: Option<String>,
-    /// Industry field of the enterprises (default: 業種コード or 業種).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub industry_field: Option<String>,
 }
 
 /// One layer of a project.
@@ -446,7 +425,7 @@ impl Project {
             Some(path) => {
                 let file = self.resolve(path);
                 let text = std::fs::read_to_string(&file)
-                    .map_err(|e| format!("{}: {e}", file.display()))?;
+                    .map_err(|e| format!("cannot read the rules file {}: {e}", file.display()))?;
                 Rules::parse(&text, &file.display().to_string()).map(Some)
             }
         }
@@ -457,7 +436,7 @@ impl Project {
         &self,
         layers: impl IntoIterator<Item = (Option<Role>, &'a Layer)>,
     ) -> Result<site::Context<'a>, String> {
-        embedded::site_context_with(
+        site_context(
             layers.into_iter().filter_map(|(r, l)| r.map(|r| (r, l))),
             &self.analysis,
         )
