@@ -86,7 +86,8 @@ fn render_fits_given_files_or_a_box_and_leaves_out_what_is_not_in_view() {
     );
 
     // A box around 日野駅 (its N02 platform runs 139.39303,35.67778 → 139.39383,35.67931) at
-    // street level: the station's black bar crosses the middle of the image.
+    // street level: the station's black bar crosses the middle of the map (the left 576 px: the
+    // legend and credits take a column of 224 px beside it).
     let out = dir.path().join("station.png");
     run_ok(&[
         OsStr::new("render"),
@@ -99,7 +100,7 @@ fn render_fits_given_files_or_a_box_and_leaves_out_what_is_not_in_view() {
     ]);
     let (w, _, px) = read_png(&out);
     let centre: Vec<[u8; 4]> = (270..330)
-        .flat_map(|y| (370..430).map(move |x| (x, y)))
+        .flat_map(|y| (258..318).map(move |x| (x, y)))
         .map(|(x, y)| px[y * w as usize + x])
         .collect();
     assert!(
@@ -137,4 +138,77 @@ fn bad_render_arguments_are_refused_clearly() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("16 to 16384"));
+}
+
+/// A small map image keeps its legend and credits beside the map: a layer that covers the whole
+/// view in one colour shows in every map pixel (but the notices' band and the scale bar), and
+/// the legend's text is in the column beside it. Only the named project is drawn (no Hino).
+#[test]
+fn a_small_map_image_keeps_the_legend_off_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cover.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"cover"},
+        "geometry":{"type":"Polygon","coordinates":[[[139.3,35.6],[139.5,35.6],[139.5,35.75],[139.3,35.75],[139.3,35.6]]]}}]}"#,
+    )
+    .unwrap();
+    let project = dir.path().join("cover.toml");
+    std::fs::write(
+        &project,
+        r##"name = "legend test"
+
+[[layer]]
+path = "cover.geojson"
+title = "Cover layer"
+credit = "Test credit line"
+style = { fill = "#ff00ffff", stroke = "#ff00ffff", width = 1.0 }
+"##,
+    )
+    .unwrap();
+    let out = dir.path().join("small.png");
+    let said = run_ok(&[
+        OsStr::new("render"),
+        project.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("--size"),
+        OsStr::new("600x400"),
+        OsStr::new("--bbox"),
+        OsStr::new("139.38,35.65,139.42,35.68"),
+    ]);
+    assert!(said.contains("1 layers"), "{said}");
+    let (w, h, px) = read_png(&out);
+    assert_eq!((w, h), (600, 400));
+    let at = |x: u32, y: u32| px[(y * w + x) as usize];
+    let magenta = |p: [u8; 4]| p[0] > 240 && p[1] < 15 && p[2] > 240;
+    // The map: left of the legend column; the scale bar's corner left out.
+    let side = 600 - 432;
+    let (mut covered, mut total) = (0, 0);
+    for y in 5..(h - 40) {
+        for x in 5..(w - side - 5) {
+            total += 1;
+            if magenta(at(x, y)) {
+                covered += 1;
+            }
+        }
+    }
+    assert!(
+        covered as f64 > total as f64 * 0.995,
+        "{covered} of {total} map pixels show the layer"
+    );
+    // The column: dark legend text, and no data but the layer's swatch.
+    let column: Vec<[u8; 4]> = (0..h)
+        .flat_map(|y| (w - side + 2..w).map(move |x| (x, y)))
+        .map(|(x, y)| at(x, y))
+        .collect();
+    let dark = column
+        .iter()
+        .filter(|p| p[0] < 90 && p[1] < 90 && p[2] < 90)
+        .count();
+    assert!(
+        dark > 100,
+        "{dark} dark pixels of legend text beside the map"
+    );
+    let data = column.iter().filter(|p| magenta(**p)).count();
+    assert!(data < 150, "{data} layer-coloured pixels beside the map");
 }
