@@ -104,3 +104,40 @@ pub fn is_project(path: &std::path::Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
+
+impl super::Viewer {
+    /// Takes in what finished loading: a project replaces the document's, a layer joins it
+    /// (hidden if it was hidden when last closed), an error becomes a notice.
+    pub(super) fn receive(&mut self, done: Vec<Loaded>) {
+        for loaded in done {
+            match loaded.result {
+                Ok(Done::Project(p)) => {
+                    let (project, layers) = *p;
+                    let lang = self.doc.lang;
+                    self.doc.notices.push(super::Notice {
+                        error: false,
+                        text: format!(
+                            "{}: {} {}",
+                            loaded.path.display(),
+                            layers.layers.len(),
+                            lang.t(
+                                "レイヤのプロジェクトを開きました",
+                                "layers opened from the project"
+                            )
+                        ),
+                    });
+                    self.doc.replace_project(project, layers);
+                    self.doc.zoom_request = self.doc.home_extent();
+                    self.project_changed();
+                }
+                Ok(Done::Layer(layer)) => {
+                    let restored = self.restoring.contains(&loaded.path);
+                    let visible = !(restored && self.hidden_on_restore.contains(&layer.name));
+                    self.doc
+                        .add_opened(&loaded.path, *layer, visible, !restored);
+                }
+                Err(text) => self.doc.notices.push(super::Notice { error: true, text }),
+            }
+        }
+    }
+}

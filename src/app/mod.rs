@@ -12,8 +12,10 @@ mod export_dialog;
 pub mod file_picker;
 mod filter_panel;
 mod frame_stats;
+mod histogram;
 mod i18n;
 pub mod identify;
+mod launch;
 pub mod layer_image;
 mod layers_panel;
 mod loading;
@@ -41,6 +43,7 @@ pub use dock::{Dock, DockTab};
 pub use document::{Document, Edit, LayerId, Notice, Selection};
 pub use filter_panel::{Condition, FilterPanel, Op};
 pub use i18n::Lang;
+pub use launch::{install_fonts, run};
 pub use layers_panel::LayersPanel;
 pub use map::MapView;
 pub use map_layer::{LayerFilter, MapLayer, Restyle};
@@ -48,70 +51,8 @@ pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
 pub use style::Style;
 
-use crate::embedded::HINO;
 use crate::io::LoadOptions;
 use crate::model::Role;
-
-/// The bundled Japanese font (IPAexGothic, IPA Font License v1.0: assets/fonts/).
-const JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
-
-/// Opens the viewer window and blocks until it is closed.
-pub fn run(paths: Vec<PathBuf>, options: LoadOptions) -> Result<(), eframe::Error> {
-    let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("sitelens — 日野市 Hino")
-            .with_inner_size([1280.0, 800.0])
-            .with_drag_and_drop(true),
-        renderer: renderer(),
-        ..Default::default()
-    };
-    eframe::run_native(
-        "sitelens",
-        native,
-        Box::new(move |cc| {
-            install_fonts(&cc.egui_ctx);
-            let mut viewer = Viewer::new();
-            viewer.repaint = Some(cc.egui_ctx.clone());
-            if let Some(mut saved) = cc
-                .storage
-                .and_then(|s| eframe::get_value::<Settings>(s, settings::KEY))
-            {
-                // A project given on the command line says which layers to show.
-                if paths.iter().any(|p| loading::is_project(p)) {
-                    saved.files.clear();
-                    saved.view = None;
-                }
-                viewer.restore(saved);
-            }
-            viewer.open(paths, options, Some(cc.egui_ctx.clone()));
-            Ok(Box::new(viewer))
-        }),
-    )
-}
-
-/// OpenGL: on machines without a GPU (Mesa's llvmpipe) a frame of this window costs about a
-/// sixth of wgpu's on lavapipe (README, frame times). SITELENS_RENDERER=wgpu picks wgpu when
-/// the binary is built with the `wgpu` feature.
-fn renderer() -> eframe::Renderer {
-    #[cfg(feature = "wgpu")]
-    if std::env::var("SITELENS_RENDERER").as_deref() == Ok("wgpu") {
-        return eframe::Renderer::Wgpu;
-    }
-    eframe::Renderer::Glow
-}
-
-/// Adds the Japanese font after egui's own, for every family.
-pub fn install_fonts(ctx: &egui::Context) {
-    let mut fonts = egui::FontDefinitions::default();
-    fonts.font_data.insert(
-        "ipaexg".into(),
-        std::sync::Arc::new(egui::FontData::from_static(JAPANESE_FONT)),
-    );
-    for family in fonts.families.values_mut() {
-        family.push("ipaexg".into());
-    }
-    ctx.set_fonts(fonts);
-}
 
 /// What the panels ask for; applied once per frame.
 #[derive(Debug, Clone)]
@@ -268,97 +209,6 @@ impl Viewer {
 
     pub fn is_loading(&self) -> bool {
         !self.loader.pending.is_empty()
-    }
-
-    fn receive(&mut self, done: Vec<loading::Loaded>) {
-        for loaded in done {
-            match loaded.result {
-                Ok(loading::Done::Project(p)) => {
-                    let (project, layers) = *p;
-                    let lang = self.doc.lang;
-                    self.doc.notices.push(Notice {
-                        error: false,
-                        text: format!(
-                            "{}: {} {}",
-                            loaded.path.display(),
-                            layers.layers.len(),
-                            lang.t(
-                                "レイヤのプロジェクトを開きました",
-                                "layers opened from the project"
-                            )
-                        ),
-                    });
-                    self.doc.replace_project(project, layers);
-                    self.doc.zoom_request = self.doc.home_extent();
-                    self.project_changed();
-                }
-                Ok(loading::Done::Layer(layer)) => {
-                    let restored = self.restoring.contains(&loaded.path);
-                    let visible = !(restored && self.hidden_on_restore.contains(&layer.name));
-                    self.doc
-                        .add_opened(&loaded.path, *layer, visible, !restored);
-                }
-                Err(text) => self.doc.notices.push(Notice { error: true, text }),
-            }
-        }
-    }
-
-    /// What to remember: language, view, opened files, hidden layers.
-    pub fn settings(&self) -> Settings {
-        let embedded: Vec<&str> = HINO
-            .iter()
-            .map(|e| e.file.rsplit('/').next().unwrap_or(e.file))
-            .collect();
-        let layers = self.doc.layers();
-        let files = layers
-            .iter()
-            .map(|l| &l.layer.source)
-            .filter(|s| {
-                !s.path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| embedded.contains(&n))
-            })
-            .map(|s| match &s.member {
-                Some(m) => s.path.join(m),
-                None => s.path.clone(),
-            })
-            .collect();
-        Settings {
-            lang: self.doc.lang,
-            view: self.doc.view,
-            files,
-            hidden: layers
-                .iter()
-                .filter(|l| !l.visible)
-                .map(|l| l.layer.name.clone())
-                .collect(),
-            basemap: self.basemap.as_ref().map(|b| b.source.id.clone()),
-        }
-    }
-
-    /// Puts back what [`Self::settings`] remembered; files load in the background and keep the
-    /// remembered view.
-    pub fn restore(&mut self, saved: Settings) {
-        self.doc.lang = saved.lang;
-        if let Some(source) = saved.basemap.as_deref().and_then(tiles::TileSource::named) {
-            self.apply(Command::SetBasemap(Some(source)));
-        }
-        self.doc.view = saved.view;
-        let hidden: Vec<LayerId> = self
-            .doc
-            .layers()
-            .iter()
-            .filter(|l| saved.hidden.contains(&l.layer.name))
-            .map(MapLayer::id)
-            .collect();
-        for id in hidden {
-            self.apply(Edit::SetVisible(id, false).into());
-        }
-        self.hidden_on_restore = saved.hidden;
-        self.restoring = saved.files.clone();
-        let repaint = self.repaint.clone();
-        self.open(saved.files, LoadOptions::default(), repaint);
     }
 
     /// Queues a command (panels and tests).
