@@ -4,18 +4,22 @@
 # of sample site S-05). Needs ../shared/tools/xshot.sh (Xvfb, xdotool, ImageMagick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --bin sitelens
-bin=target/release/sitelens
+# SITELENS_BIN: a sitelens binary already built (else this builds the release one).
+bin=${SITELENS_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release --bin sitelens
+  bin=target/release/sitelens
+fi
 shared=${SITELENS_SHARED:-../shared}
 
 # A fresh settings folder: the default project, language and view, whatever this machine saved.
 settings=$(mktemp -d)
 trap 'rm -rf "$settings"' EXIT
 
-# Click the map where sample site S-05 is at the default view (found on a screenshot), wait
-# for the identify dock, then move the pointer off the map.
+# Click the map where sample site S-20 is at the default view (found on a screenshot): the
+# identify dock opens beside the map; then the pointer leaves the map.
 XDG_DATA_HOME=$settings bash "$shared/tools/xshot.sh" -s 1280x800 -w 6 \
-  -a "mousemove 690 470 click 1" -a "mousemove 1270 790" \
+  -a "mousemove 990 329 click 1" -a "mousemove 1275 795" \
   docs/viewer.png -- "$bin"
 
 "$bin" sheet --site S-05 -o docs/sheet.png

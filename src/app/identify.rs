@@ -18,11 +18,13 @@ pub fn identify_ui(
     let Some(f) = layer.features.get(feature) else {
         return;
     };
-    ui.horizontal(|ui| {
-        ui.strong(&map_layer.title);
+    // Everything here wraps at the dock's width: what cannot wrap would widen the dock over
+    // the map.
+    ui.horizontal_wrapped(|ui| {
         if ui.small_button(lang.t("閉じる", "Close")).clicked() {
             commands.push(Edit::ClearSelection.into());
         }
+        ui.add(egui::Label::new(egui::RichText::new(&map_layer.title).strong()).wrap());
     });
     ui.label(format!("{} {}", lang.t("レコード", "record"), f.record));
     ui.horizontal_wrapped(|ui| {
@@ -102,21 +104,24 @@ pub fn identify_ui(
         ));
         ui.separator();
     }
-    // Values wrap within the dock's width (a site's programmes are a long line).
-    let value_width = (ui.available_width() - 130.0).max(80.0);
+    // Names and values each wrap within half the width (a site's programmes are a long line).
+    let half = ((ui.available_width() - ui.spacing().item_spacing.x) / 2.0 - 1.0).max(60.0);
     egui::Grid::new("attributes")
         .num_columns(2)
         .striped(true)
-        .max_col_width(value_width)
+        .max_col_width(half)
         .show(ui, |ui| {
             for (field, value) in layer.fields.iter().zip(&f.values) {
                 match crate::analysis::site::field_label(&field.name) {
                     // A computed site metric: its meaning in words, the field in grey.
                     Some((ja, en)) => {
-                        ui.strong(lang.t(ja, en)).on_hover_text(&field.name);
+                        ui.add(
+                            egui::Label::new(egui::RichText::new(lang.t(ja, en)).strong()).wrap(),
+                        )
+                        .on_hover_text(&field.name);
                     }
                     None => {
-                        ui.strong(&field.name);
+                        ui.add(egui::Label::new(egui::RichText::new(&field.name).strong()).wrap());
                     }
                 }
                 match value {

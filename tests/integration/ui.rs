@@ -1094,3 +1094,27 @@ fn the_map_keeps_half_the_default_window_with_the_dock_open() {
     let map = h.state().map_rect.unwrap();
     assert!(map.width() >= 640.0, "map {} wide", map.width());
 }
+
+/// A layer is reordered by dragging its handle onto another row: it takes that row's place in
+/// the drawing order.
+#[test]
+fn dragging_a_layer_row_reorders_the_drawing() {
+    let mut h = harness(Viewer::new());
+    let (neighbours, _) = layer_named(h.state(), "neighbours_n03_2021_simplified").unwrap();
+    let (shelters, _) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
+    let target = h.state().doc.position(shelters).unwrap();
+    assert_eq!(h.state().doc.position(neighbours), Some(0));
+    // Handles top to bottom: the last is the bottom layer's (the neighbouring cities).
+    let mut handles: Vec<Pos2> = h
+        .query_all_by_label("≡")
+        .map(|n| n.rect().center())
+        .collect();
+    handles.sort_by(|a, b| a.y.total_cmp(&b.y));
+    let from = *handles.last().unwrap();
+    let to = h
+        .get_by_label("表示 指定避難所 Evacuation shelters")
+        .rect()
+        .center();
+    drag(&mut h, from, Pos2::new(from.x, to.y));
+    assert_eq!(h.state().doc.position(neighbours), Some(target));
+}
