@@ -4,7 +4,7 @@
 
 use eframe::egui;
 
-use super::{Command, Lang, Viewer, identify};
+use super::{Lang, Viewer, identify};
 
 /// The dock's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,40 +100,31 @@ pub fn dock_ui(viewer: &mut Viewer, ui: &mut egui::Ui, max_width: f32) {
         });
 }
 
+/// The open tab's contents, in one scroll area for every tab: what is too wide to wrap (the
+/// ranking's table) scrolls sideways instead of widening the dock over the map (egui moves a
+/// right panel outward when its content is wider than the panel may be).
 fn tab_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
     let doc = &viewer.doc;
     let commands = &mut viewer.commands;
-    // Identify and filter wrap at the dock's width and scroll down; the ranking's wide table
-    // scrolls sideways too, rather than widening the dock over the map.
-    match viewer.dock.tab {
-        DockTab::Identify => {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                match doc
-                    .identified()
-                    .and_then(|(id, f)| Some((doc.layer(id)?, f)))
-                {
-                    Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
-                    None => {
-                        ui.weak(doc.lang.t(
-                            "地図上の地物をクリックすると属性を表示します",
-                            "Click a feature on the map to see its attributes",
-                        ));
-                    }
+    let width = ui.available_width();
+    egui::ScrollArea::both().show(ui, |ui| {
+        // Text wraps at the dock's width, not the scroll area's unbounded one.
+        ui.set_max_width(width);
+        match viewer.dock.tab {
+            DockTab::Identify => match doc
+                .identified()
+                .and_then(|(id, f)| Some((doc.layer(id)?, f)))
+            {
+                Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
+                None => {
+                    ui.weak(doc.lang.t(
+                        "地図上の地物をクリックすると属性を表示します",
+                        "Click a feature on the map to see its attributes",
+                    ));
                 }
-            });
+            },
+            DockTab::Filter => viewer.filter_panel.ui(ui, doc, commands),
+            DockTab::Ranking => viewer.ranking.ui(ui, doc, commands),
         }
-        DockTab::Filter => {
-            egui::ScrollArea::vertical().show(ui, |ui| viewer.filter_panel.ui(ui, doc, commands));
-        }
-        DockTab::Ranking => {
-            egui::ScrollArea::both().show(ui, |ui| viewer.ranking.ui(ui, doc, commands));
-        }
-    }
-}
-
-/// Commands that open a tab.
-impl From<DockTab> for Command {
-    fn from(tab: DockTab) -> Self {
-        Command::ShowDock(tab)
-    }
+    });
 }

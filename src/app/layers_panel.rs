@@ -332,25 +332,19 @@ fn properties_ui(ui: &mut egui::Ui, l: &MapLayer, lang: Lang) {
                     lang.t("レコード", "records")
                 ),
             );
+            // What was read, and what decided it.
+            let decided = |what: String, by: &dyn std::fmt::Display| {
+                format!("{what} ({} {by})", lang.t("判定:", "decided by"))
+            };
             let epsg = crs.epsg.map(|e| format!("EPSG:{e} ")).unwrap_or_default();
             row(
                 lang.t("座標系", "CRS"),
-                format!(
-                    "{epsg}{} ({} {})",
-                    crs.name,
-                    lang.t("判定:", "decided by"),
-                    crs.decided_by
-                ),
+                decided(format!("{epsg}{}", crs.name), &crs.decided_by),
             );
             if let Some(e) = &source.encoding {
                 row(
                     lang.t("文字コード", "Encoding"),
-                    format!(
-                        "{} ({} {})",
-                        e.name,
-                        lang.t("判定:", "decided by"),
-                        e.decided_by
-                    ),
+                    decided(e.name.clone(), &e.decided_by),
                 );
             }
             if let Some(c) = &layer.meta.credit {

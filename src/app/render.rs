@@ -309,8 +309,13 @@ pub fn document_for(files: &[PathBuf]) -> anyhow::Result<Document> {
         }
         _ => anyhow::bail!("give at most one project file"),
     };
-    for path in layers {
-        let layer = crate::io::load(path, &Default::default())?;
+    // Loaded side by side, as the window loads them; added in the order given.
+    use rayon::prelude::*;
+    let loaded: Vec<_> = layers
+        .par_iter()
+        .map(|path| crate::io::load(path, &Default::default()))
+        .collect::<Result<_, _>>()?;
+    for (path, layer) in layers.into_iter().zip(loaded) {
         doc.add_opened(path, layer, true, true);
     }
     Ok(doc)
