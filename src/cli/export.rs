@@ -1,4 +1,5 @@
-//! `sitelens export INPUT... -o OUT`: filter, then write GeoJSON or CSV in a profile.
+//! `sitelens export INPUT... -o OUT`: filter, then write GeoJSON, CSV, Shapefile, GeoPackage or
+//! FlatGeobuf in a profile.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,7 +19,8 @@ pub struct ExportArgs {
     /// Layers to export (their features go into one output).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
-    /// Output file: .geojson (RFC 7946) or .csv.
+    /// Output file: .geojson (RFC 7946), .csv, .shp (with .shx, .dbf, .prj, .cpg), .gpkg
+    /// (one table per input) or .fgb (with its spatial index).
     #[arg(short = 'o', long, value_name = "OUT")]
     pub output: PathBuf,
     /// Attribute filter in SQL WHERE syntax, e.g. "面積" >= 1000 AND "用途地域" LIKE '%工業%'.
@@ -51,6 +53,17 @@ pub struct ExportArgs {
     /// full: provenance in the file (or a README beside a CSV); none: the bare collection.
     #[arg(long, value_enum, default_value_t = Metadata::Full)]
     pub metadata: Metadata,
+    /// Write coordinates in this CRS, e.g. EPSG:6677 (平面直角座標系 IX) for a city system:
+    /// .shp, .gpkg, .fgb and .csv (GeoJSON is always WGS84).
+    #[arg(long, value_name = "CRS")]
+    pub to_crs: Option<String>,
+    /// Text encoding of a Shapefile's .dbf: utf-8 (with a .cpg) or cp932 for older systems.
+    #[arg(long, value_enum, default_value_t = export::DbfEncoding::Utf8)]
+    pub dbf_encoding: export::DbfEncoding,
+    /// The one geometry kind a Shapefile keeps when the features mix kinds (others are left
+    /// out, and counted).
+    #[arg(long, value_enum, value_name = "KIND")]
+    pub geometry_type: Option<export::GeometryKind>,
     /// Also write OUT's README (<stem>.README.md) with the provenance.
     #[arg(long)]
     pub readme: bool,
@@ -155,6 +168,9 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         metadata: args.metadata == Metadata::Full,
         readme: args.readme,
         filter_text: describe_selection(&filter, args),
+        to_crs: args.to_crs.clone(),
+        dbf_encoding: args.dbf_encoding,
+        geometry_type: args.geometry_type,
     };
     let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
 

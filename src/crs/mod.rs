@@ -8,7 +8,7 @@ mod proj_ffi;
 mod resolve;
 pub mod zones;
 
-pub use proj_ffi::{Described, describe};
+pub use proj_ffi::{Described, WktFlavour, describe, to_wkt};
 pub use resolve::{CrsHint, DecidedBy, Resolved, resolve};
 pub use zones::{ZoneSuggestion, plane_rectangular_epsg, suggest_zones};
 

@@ -205,3 +205,38 @@ pub fn abbreviate(definition: &str) -> String {
         head
     }
 }
+
+/// How a CRS is written out as WKT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WktFlavour {
+    /// ESRI's WKT1, what a Shapefile's .prj holds.
+    Esri,
+    /// OGC WKT1 as GDAL writes it, what a GeoPackage's `gpkg_spatial_ref_sys.definition` holds.
+    Ogc1,
+}
+
+/// `definition` (EPSG code, URN, WKT, PROJ string) written as WKT of the given flavour.
+pub fn to_wkt(definition: &str, flavour: WktFlavour) -> Result<String, String> {
+    let text = CString::new(definition).map_err(|_| "CRS definition contains a NUL byte")?;
+    let ctx = Context::new();
+    // SAFETY: valid context and NUL-terminated text.
+    let object = Object::new(&ctx, unsafe { sys::proj_create(ctx.0, text.as_ptr()) })
+        .ok_or_else(|| ctx.error())?;
+    let kind = match flavour {
+        WktFlavour::Esri => sys::PJ_WKT_TYPE_PJ_WKT1_ESRI,
+        WktFlavour::Ogc1 => sys::PJ_WKT_TYPE_PJ_WKT1_GDAL,
+    };
+    // One line: what .prj files and GDAL's GeoPackages hold.
+    let option = CString::new("MULTILINE=NO").map_err(|e| e.to_string())?;
+    let options = [option.as_ptr(), ptr::null()];
+    // SAFETY: live object; the options list is NUL-terminated and outlives the call; the
+    // returned string is owned by the object.
+    let wkt = unsafe { owned(sys::proj_as_wkt(ctx.0, object.pj, kind, options.as_ptr())) };
+    wkt.ok_or_else(|| {
+        format!(
+            "'{}' cannot be written as WKT: {}",
+            abbreviate(definition),
+            ctx.error()
+        )
+    })
+}

@@ -1,6 +1,7 @@
 //! CSV export: UTF-8 with a BOM (so Excel opens Japanese text correctly), one column per field
 //! (the union over the layers, in order of first appearance), then `lon`,`lat` when every
-//! geometry is a point, else a `WKT` column. Coordinates rounded to `precision` decimals.
+//! geometry is a point (`x`,`y` in a projected `--to-crs`), else a `WKT` column. Coordinates
+//! rounded to `precision` decimals of a degree (five fewer in metres).
 
 use std::io::{self, Write};
 
@@ -8,10 +9,35 @@ use geo::MapCoords;
 use geo_types::{Coord, Geometry};
 use wkt::ToWkt;
 
-use super::Section;
+use super::{ExportError, Job, OutputCrs, Section, Written};
 use crate::model::Value;
+use crate::write::atomic_write;
 
-pub fn write(w: &mut impl Write, sections: &[Section<'_>], precision: usize) -> io::Result<usize> {
+/// Writes the job's CSV file.
+pub fn write_file(job: &Job<'_>) -> Result<Written, ExportError> {
+    // A coordinate PROJ cannot move is reported with its layer and record, not as an I/O error.
+    let mut failed: Option<String> = None;
+    let result = atomic_write(job.target, job.protected, |w| {
+        write(w, job.sections, job.options.precision, job.crs, &mut failed)
+    });
+    if let Some(message) = failed {
+        return Err(ExportError::Refused {
+            path: job.target.to_path_buf(),
+            message,
+        });
+    }
+    Ok(super::written_one(job.target, result?))
+}
+
+/// Writes the rows; a geometry that does not reproject stops the write with `failed` set.
+fn write(
+    w: &mut impl Write,
+    sections: &[Section<'_>],
+    precision: usize,
+    crs: &OutputCrs,
+    failed: &mut Option<String>,
+) -> io::Result<usize> {
+    let precision = crs.decimals(precision);
     w.write_all(b"\xEF\xBB\xBF")?;
     let mut names: Vec<String> = Vec::new();
     for s in sections {
@@ -32,8 +58,10 @@ pub fn write(w: &mut impl Write, sections: &[Section<'_>], precision: usize) -> 
     });
     let mut out = csv::Writer::from_writer(w);
     let mut header = names.clone();
-    if points_only {
+    if points_only && crs.geographic {
         header.extend(["lon".to_string(), "lat".to_string()]);
+    } else if points_only {
+        header.extend(["x".to_string(), "y".to_string()]);
     } else {
         header.push("WKT".into());
     }
@@ -60,7 +88,20 @@ pub fn write(w: &mut impl Write, sections: &[Section<'_>], precision: usize) -> 
                     Some(v) => v.to_string(),
                 })
                 .collect();
-            match (&f.geometry, points_only) {
+            let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
+                None => None,
+                Some(Ok(g)) => Some(g),
+                Some(Err(e)) => {
+                    *failed = Some(format!(
+                        "layer {}, record {}: the geometry does not go into {}: {e}",
+                        s.layer.name,
+                        f.record,
+                        crs.label()
+                    ));
+                    return Err(io::Error::other("a geometry did not reproject"));
+                }
+            };
+            match (geometry.as_deref(), points_only) {
                 (Some(Geometry::Point(p)), true) => {
                     row.push(round(p.x()).to_string());
                     row.push(round(p.y()).to_string());

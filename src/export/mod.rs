@@ -1,11 +1,19 @@
-//! Exports of filtered features: RFC 7946 GeoJSON (streamed) or CSV, in the public profile
-//! (internal fields dropped) or the internal one, with provenance in the file (GeoJSON) or a
-//! README beside it (CSV, or on request). Written atomically, never over an input.
+//! Exports of filtered features: RFC 7946 GeoJSON (streamed), CSV, Shapefile, GeoPackage or
+//! FlatGeobuf, in the public profile (internal fields dropped) or the internal one, with
+//! provenance in the file (GeoJSON, GeoPackage, FlatGeobuf) or a README beside it (CSV, Shapefile,
+//! or on request). Written atomically, never over an input; every format but GeoJSON can be
+//! written in another CRS (`--to-crs`).
+//!
+//! To add an output format: a file here with a `write(&Job) -> Result<Written, ExportError>`, a
+//! variant of [`OutputFormat`] and its line in [`export`].
 
 mod csv;
 mod geojson;
+mod output_crs;
 pub mod profile;
 mod provenance;
+
+pub use output_crs::OutputCrs;
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +67,58 @@ pub struct ExportOptions {
     pub readme: bool,
     /// The filter as text, for provenance.
     pub filter_text: String,
+    /// The CRS to write in (`--to-crs`); `None` is WGS84 lon/lat. GeoJSON is always WGS84.
+    pub to_crs: Option<String>,
+    /// Text encoding of a Shapefile's .dbf.
+    pub dbf_encoding: DbfEncoding,
+    /// The one geometry kind a Shapefile keeps when the features mix kinds.
+    pub geometry_type: Option<GeometryKind>,
+}
+
+/// How a Shapefile's .dbf text is encoded.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum DbfEncoding {
+    /// UTF-8 with a .cpg saying so (what GDAL and QGIS read by default).
+    #[default]
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// Shift_JIS as Windows writes it, for older municipal systems; a value it cannot hold is an
+    /// error, never a '?'.
+    #[value(name = "cp932", alias = "shift_jis", alias = "sjis")]
+    Cp932,
+}
+
+/// A geometry kind as a Shapefile holds one per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GeometryKind {
+    /// Points and multipoints.
+    Point,
+    /// Lines and multilines.
+    Line,
+    /// Polygons and multipolygons.
+    Polygon,
+}
+
+impl GeometryKind {
+    pub fn of(g: &geo_types::Geometry<f64>) -> Option<Self> {
+        use geo_types::Geometry as G;
+        match g {
+            G::Point(_) | G::MultiPoint(_) => Some(GeometryKind::Point),
+            G::Line(_) | G::LineString(_) | G::MultiLineString(_) => Some(GeometryKind::Line),
+            G::Polygon(_) | G::MultiPolygon(_) | G::Rect(_) | G::Triangle(_) => {
+                Some(GeometryKind::Polygon)
+            }
+            G::GeometryCollection(_) => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GeometryKind::Point => "point",
+            GeometryKind::Line => "line",
+            GeometryKind::Polygon => "polygon",
+        }
+    }
 }
 
 impl Default for ExportOptions {
@@ -69,6 +129,9 @@ impl Default for ExportOptions {
             metadata: true,
             readme: false,
             filter_text: String::new(),
+            to_crs: None,
+            dbf_encoding: DbfEncoding::default(),
+            geometry_type: None,
         }
     }
 }
@@ -77,16 +140,65 @@ impl Default for ExportOptions {
 pub enum OutputFormat {
     GeoJson,
     Csv,
+    Shapefile,
+    GeoPackage,
+    FlatGeobuf,
 }
 
 impl OutputFormat {
+    /// Every output format, in the order dialogs list them.
+    pub const ALL: [OutputFormat; 5] = [
+        OutputFormat::GeoJson,
+        OutputFormat::Csv,
+        OutputFormat::Shapefile,
+        OutputFormat::GeoPackage,
+        OutputFormat::FlatGeobuf,
+    ];
+
     pub fn for_path(path: &Path) -> Option<Self> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "geojson" | "json" => Some(OutputFormat::GeoJson),
-            "csv" => Some(OutputFormat::Csv),
-            _ => None,
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Self::ALL
+            .into_iter()
+            .find(|f| f.extensions().contains(&ext.as_str()))
+    }
+
+    /// File extensions, the usual one first.
+    pub fn extensions(self) -> &'static [&'static str] {
+        match self {
+            OutputFormat::GeoJson => &["geojson", "json"],
+            OutputFormat::Csv => &["csv"],
+            OutputFormat::Shapefile => &["shp"],
+            OutputFormat::GeoPackage => &["gpkg"],
+            OutputFormat::FlatGeobuf => &["fgb"],
         }
     }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::GeoJson => "GeoJSON",
+            OutputFormat::Csv => "CSV",
+            OutputFormat::Shapefile => "ESRI Shapefile",
+            OutputFormat::GeoPackage => "GeoPackage",
+            OutputFormat::FlatGeobuf => "FlatGeobuf",
+        }
+    }
+
+    /// Whether the provenance goes in a README beside the file (the format has no place for it).
+    fn readme_beside(self) -> bool {
+        matches!(self, OutputFormat::Csv | OutputFormat::Shapefile)
+    }
+}
+
+/// One export to write: what [`export`] hands each format's writer.
+pub(crate) struct Job<'a> {
+    pub target: &'a Path,
+    pub sections: &'a [Section<'a>],
+    pub options: &'a ExportOptions,
+    pub crs: &'a OutputCrs,
+    /// The provenance, unless `--metadata none`.
+    pub provenance: Option<&'a serde_json::Value>,
+    /// Input files, never written over.
+    pub protected: &'a [PathBuf],
 }
 
 /// What was written.
@@ -94,6 +206,8 @@ impl OutputFormat {
 pub struct Written {
     pub features: usize,
     pub files: Vec<PathBuf>,
+    /// Field names the format could not keep, and what they became (a Shapefile's 10 bytes).
+    pub renamed: Vec<(String, String)>,
 }
 
 /// Writes `sections` as one RFC 7946 FeatureCollection to `w` (no file, no sidecar): what
@@ -103,9 +217,14 @@ pub fn write_geojson(
     sections: &[Section<'_>],
     options: &ExportOptions,
 ) -> std::io::Result<usize> {
-    let provenance = options
-        .metadata
-        .then(|| provenance::build(sections, options));
+    let provenance = options.metadata.then(|| {
+        provenance::build(
+            sections,
+            options,
+            &OutputCrs::wgs84(),
+            OutputFormat::GeoJson,
+        )
+    });
     geojson::write(w, sections, options.precision.min(15), provenance.as_ref())
 }
 
@@ -115,6 +234,9 @@ pub enum ExportError {
     /// A layer to write has an unknown CRS: giving it its CRS lets it export.
     #[error("{}: layer {layer} has an unknown CRS, and exports are in lon/lat: give its CRS", path.display())]
     UnknownCrs { path: PathBuf, layer: String },
+    /// The data cannot go into this format as asked: the message names the record and field.
+    #[error("{}: {message}", path.display())]
+    Refused { path: PathBuf, message: String },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -126,10 +248,18 @@ pub fn export(
     options: &ExportOptions,
     protected: &[PathBuf],
 ) -> Result<Written, ExportError> {
+    let known: Vec<String> = OutputFormat::ALL
+        .iter()
+        .map(|f| format!(".{}", f.extensions()[0]))
+        .collect();
     let format = OutputFormat::for_path(target).ok_or_else(|| WriteError {
         path: target.to_path_buf(),
-        message: "unknown output type: name the file .geojson or .csv".into(),
+        message: format!("unknown output type: name the file {}", known.join(", ")),
     })?;
+    let refused = |message: String| ExportError::Refused {
+        path: target.to_path_buf(),
+        message,
+    };
     if let Some(s) = sections.iter().find(|s| {
         !s.layer.source.crs.known
             && s.ids
@@ -141,20 +271,50 @@ pub fn export(
             layer: s.layer.name.clone(),
         });
     }
-    let precision = options.precision.min(15);
-    let provenance = options
-        .metadata
-        .then(|| provenance::build(sections, options));
-    let features = match format {
-        OutputFormat::GeoJson => atomic_write(target, protected, |w| {
-            geojson::write(w, sections, precision, provenance.as_ref())
-        })?,
-        OutputFormat::Csv => {
-            atomic_write(target, protected, |w| csv::write(w, sections, precision))?
+    let crs = match &options.to_crs {
+        None => OutputCrs::wgs84(),
+        Some(text) => {
+            OutputCrs::parse(text).map_err(|e| refused(format!("--to-crs {text}: {e}")))?
         }
     };
-    let mut files = vec![target.to_path_buf()];
-    let wants_readme = options.readme || (format == OutputFormat::Csv && options.metadata);
+    if format == OutputFormat::GeoJson && !crs.is_wgs84() {
+        return Err(refused(format!(
+            "GeoJSON is WGS84 longitude/latitude by definition (RFC 7946), not {}: write .shp, \
+             .gpkg, .fgb or .csv in another CRS",
+            crs.label()
+        )));
+    }
+    let options = &ExportOptions {
+        precision: options.precision.min(15),
+        ..options.clone()
+    };
+    let provenance = options
+        .metadata
+        .then(|| provenance::build(sections, options, &crs, format));
+    let job = Job {
+        target,
+        sections,
+        options,
+        crs: &crs,
+        provenance: provenance.as_ref(),
+        protected,
+    };
+    let mut written = match format {
+        OutputFormat::GeoJson => {
+            let features = atomic_write(target, protected, |w| {
+                geojson::write(w, sections, options.precision, provenance.as_ref())
+            })?;
+            written_one(target, features)
+        }
+        OutputFormat::Csv => csv::write_file(&job)?,
+        OutputFormat::Shapefile | OutputFormat::GeoPackage | OutputFormat::FlatGeobuf => {
+            return Err(refused(format!(
+                "{} output is not built yet",
+                format.name()
+            )));
+        }
+    };
+    let wants_readme = options.readme || (format.readme_beside() && options.metadata);
     if let (true, Some(p)) = (wants_readme, &provenance) {
         let name = target
             .file_name()
@@ -165,11 +325,20 @@ pub fn export(
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
         ));
-        let text = provenance::readme(p, &name);
+        let text = provenance::readme(p, &name, &written.renamed);
         atomic_write(&readme_path, protected, |w| {
             std::io::Write::write_all(w, text.as_bytes())
         })?;
-        files.push(readme_path);
+        written.files.push(readme_path);
     }
-    Ok(Written { features, files })
+    Ok(written)
+}
+
+/// One file written with `features` features.
+fn written_one(target: &Path, features: usize) -> Written {
+    Written {
+        features,
+        files: vec![target.to_path_buf()],
+        renamed: Vec::new(),
+    }
 }

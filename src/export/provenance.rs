@@ -4,9 +4,14 @@
 
 use serde_json::{Value as Json, json};
 
-use super::{ExportOptions, Profile, Section, profile};
+use super::{ExportOptions, OutputCrs, OutputFormat, Profile, Section, profile};
 
-pub fn build(sections: &[Section<'_>], options: &ExportOptions) -> Json {
+pub fn build(
+    sections: &[Section<'_>],
+    options: &ExportOptions,
+    crs: &OutputCrs,
+    format: OutputFormat,
+) -> Json {
     let filter_reads_internal = sections.iter().any(|s| {
         let internal = profile::internal_columns(s.layer);
         s.fields_read_by_filter
@@ -48,8 +53,13 @@ pub fn build(sections: &[Section<'_>], options: &ExportOptions) -> Json {
         "exported_at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
         "profile": options.profile.name(),
         "filter": filter,
-        "crs": "WGS 84 longitude/latitude (RFC 7946)",
-        "coordinate_precision": options.precision,
+        "format": format.name(),
+        "crs": if format == OutputFormat::GeoJson {
+            "WGS 84 longitude/latitude (RFC 7946)".to_string()
+        } else {
+            crs.label()
+        },
+        "coordinate_precision": crs.decimals(options.precision),
         "sources": sources,
     });
     if options.profile == Profile::Public {
@@ -64,7 +74,8 @@ pub fn build(sections: &[Section<'_>], options: &ExportOptions) -> Json {
 }
 
 /// The same, as a README for people.
-pub fn readme(provenance: &Json, output_name: &str) -> String {
+/// `renamed`: field names the format could not keep, and what they became.
+pub fn readme(provenance: &Json, output_name: &str, renamed: &[(String, String)]) -> String {
     let mut s = format!(
         "# {output_name}\n\nExported by {}.\n\n",
         provenance["generator"].as_str().unwrap_or("sitelens")
@@ -102,6 +113,13 @@ pub fn readme(provenance: &Json, output_name: &str) -> String {
         }
         if let Some(l) = src["licence"].as_str() {
             s.push_str(&format!("  - licence: {l}\n"));
+        }
+    }
+    if !renamed.is_empty() {
+        s.push_str("\n## Field names\n\nThe format keeps field names of at most 10 bytes:\n\n");
+        s.push_str("| field | in this file |\n|---|---|\n");
+        for (from, to) in renamed {
+            s.push_str(&format!("| {from} | {to} |\n"));
         }
     }
     s.push_str("\n## Provenance (JSON)\n\n```json\n");

@@ -1,0 +1,136 @@
+//! The CRS an export is written in: WGS84 lon/lat unless `--to-crs` names another (a city system's
+//! 平面直角座標系, e.g. EPSG:6677), with the WKT its sidecars or tables carry.
+
+use geo_types::Geometry;
+
+use crate::crs::{self, Reprojector, WktFlavour};
+
+/// Where exported coordinates go, and how to say so in the file.
+#[derive(Debug)]
+pub struct OutputCrs {
+    pub epsg: Option<u32>,
+    /// PROJ's name, e.g. "JGD2011 / Japan Plane Rectangular CS IX".
+    pub name: String,
+    /// Whether coordinates are lon/lat degrees (else projected metres).
+    pub geographic: bool,
+    /// ESRI WKT1, for a Shapefile's .prj.
+    pub wkt_esri: String,
+    /// OGC WKT1, for a GeoPackage's spatial reference table and a FlatGeobuf header.
+    pub wkt_ogc: String,
+    reprojector: Reprojector,
+}
+
+impl OutputCrs {
+    /// WGS84 longitude/latitude: the working CRS, written as it is.
+    pub fn wgs84() -> Self {
+        Self::parse("EPSG:4326").unwrap_or_else(|_| OutputCrs {
+            epsg: Some(4326),
+            name: "WGS 84".into(),
+            geographic: true,
+            wkt_esri: String::new(),
+            wkt_ogc: String::new(),
+            reprojector: Reprojector::Identity,
+        })
+    }
+
+    /// What the user typed ("6677", "EPSG:6677", WKT, …), checked with PROJ.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let definition = crs::normalize_definition(text);
+        let described = crs::describe(&definition)?;
+        let reprojector = if described.epsg == Some(crs::WORKING_EPSG) {
+            Reprojector::Identity
+        } else {
+            Reprojector::from_wgs84(&definition).map_err(|e| e.reason)?
+        };
+        Ok(OutputCrs {
+            epsg: described.epsg,
+            name: described.name,
+            geographic: described.geographic,
+            wkt_esri: crs::to_wkt(&definition, WktFlavour::Esri)?,
+            wkt_ogc: crs::to_wkt(&definition, WktFlavour::Ogc1)?,
+            reprojector,
+        })
+    }
+
+    /// "EPSG:6677 (JGD2011 / Japan Plane Rectangular CS IX)".
+    pub fn label(&self) -> String {
+        match self.epsg {
+            Some(code) => format!("EPSG:{code} ({})", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    pub fn is_wgs84(&self) -> bool {
+        matches!(self.reprojector, Reprojector::Identity)
+    }
+
+    /// A working-CRS geometry in this CRS (borrowed when nothing moves).
+    pub fn geometry<'g>(
+        &self,
+        g: &'g Geometry<f64>,
+    ) -> Result<std::borrow::Cow<'g, Geometry<f64>>, String> {
+        match self.reprojector {
+            Reprojector::Identity => Ok(std::borrow::Cow::Borrowed(g)),
+            Reprojector::Proj(_) => self
+                .reprojector
+                .geometry(g.clone())
+                .map(std::borrow::Cow::Owned),
+        }
+    }
+
+    /// Decimals that keep `precision` decimals of degrees' worth of detail: the same for lon/lat,
+    /// five fewer for metres (7 decimals of a degree ≈ 1 cm ≈ 2 decimals of a metre).
+    pub fn decimals(&self, precision: usize) -> usize {
+        if self.geographic {
+            precision
+        } else {
+            precision.saturating_sub(5)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::{Geometry, Point};
+
+    #[test]
+    fn plane_rectangular_ix_round_trips_hino_city_hall() {
+        let out = OutputCrs::parse("6677").unwrap();
+        assert_eq!(out.epsg, Some(6677));
+        assert!(!out.geographic);
+        assert!(
+            out.wkt_esri.starts_with("PROJCS[\"JGD_2011_Japan_Zone_9\""),
+            "{}",
+            out.wkt_esri
+        );
+        assert!(
+            out.wkt_ogc.contains("AUTHORITY[\"EPSG\",\"6677\"]"),
+            "{}",
+            out.wkt_ogc
+        );
+        // STACK.md: 139.3950°E 35.6713°N ↔ E −39681.26, N −36379.06.
+        let g = Geometry::Point(Point::new(139.39500, 35.67130));
+        let Geometry::Point(p) = out.geometry(&g).unwrap().into_owned() else {
+            panic!("a point stays a point")
+        };
+        assert!(
+            (p.x() + 39681.26).abs() < 1.0 && (p.y() + 36379.06).abs() < 1.0,
+            "{p:?}"
+        );
+        assert_eq!(out.decimals(7), 2);
+    }
+
+    #[test]
+    fn wgs84_moves_nothing_and_a_bad_crs_says_why() {
+        let out = OutputCrs::wgs84();
+        assert!(out.is_wgs84() && out.geographic);
+        assert!(
+            out.wkt_esri.starts_with("GEOGCS[\"GCS_WGS_1984\""),
+            "{}",
+            out.wkt_esri
+        );
+        let e = OutputCrs::parse("EPSG:999999").unwrap_err();
+        assert!(!e.is_empty());
+    }
+}
