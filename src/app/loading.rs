@@ -42,6 +42,17 @@ impl Loader {
     /// Starts loading `path` on its own thread (a project when it ends in .toml); `repaint`
     /// wakes the UI when it is done.
     pub fn spawn(&mut self, path: PathBuf, options: LoadOptions, repaint: Option<egui::Context>) {
+        // A GeoPackage with several tables opens as several layers (its catalogue is read here,
+        // quickly; a file that cannot be read fails in the loader's thread with its message).
+        if !is_project(&path)
+            && let Ok(paths) = io::layer_paths(&path)
+            && paths.len() > 1
+        {
+            for p in paths {
+                self.spawn(p, options.clone(), repaint.clone());
+            }
+            return;
+        }
         self.pending.push(path.clone());
         let tx = self.tx.clone();
         std::thread::spawn(move || {

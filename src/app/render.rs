@@ -309,6 +309,12 @@ pub fn document_for(files: &[PathBuf]) -> anyhow::Result<Document> {
         }
         _ => anyhow::bail!("give at most one project file"),
     };
+    // A GeoPackage with several tables gives each as a layer.
+    let mut expanded = Vec::with_capacity(layers.len());
+    for path in layers {
+        expanded.extend(crate::io::layer_paths(&path)?);
+    }
+    let layers = expanded;
     // Loaded side by side, as the window loads them; added in the order given.
     use rayon::prelude::*;
     let loaded: Vec<_> = layers
@@ -316,7 +322,7 @@ pub fn document_for(files: &[PathBuf]) -> anyhow::Result<Document> {
         .map(|path| crate::io::load(path, &Default::default()))
         .collect::<Result<_, _>>()?;
     for (path, layer) in layers.into_iter().zip(loaded) {
-        doc.add_opened(path, layer, true, true);
+        doc.add_opened(&path, layer, true, true);
     }
     Ok(doc)
 }

@@ -121,7 +121,11 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
     // Best first per layer, when ranked.
     let mut orders: Vec<Option<Vec<usize>>> = Vec::with_capacity(args.inputs.len());
+    let mut inputs = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
+        inputs.extend(io::layer_paths(path)?);
+    }
+    for path in &inputs {
         let (layer, order) = if args.metrics {
             load_with_metrics(path, args)?
         } else {
@@ -249,6 +253,13 @@ fn protected(args: &ExportArgs) -> Vec<PathBuf> {
         .chain(&args.near);
     for path in all {
         out.push(path.clone());
+        // `file.gpkg/table`: the GeoPackage itself.
+        out.extend(
+            path.ancestors()
+                .skip(1)
+                .filter(|p| p.is_file())
+                .map(Path::to_path_buf),
+        );
         for ext in ["shp", "shx", "dbf", "prj", "cpg", "qix", "sbn", "sbx"] {
             out.push(path.with_extension(ext));
         }

@@ -19,8 +19,8 @@ pub fn run(
     let mut layers = Vec::new();
     let mut all_ok = true;
     for path in paths {
-        match io::load(path, options) {
-            Ok(layer) => layers.push(layer),
+        match io::load_all(path, options) {
+            Ok(loaded) => layers.extend(loaded),
             Err(e) => {
                 all_ok = false;
                 eprintln!("error: {e}");

@@ -14,6 +14,10 @@ pub enum DecidedBy {
     User,
     /// The Shapefile's .prj.
     Prj,
+    /// The GeoPackage's spatial reference table, for the layer's `srs_id`.
+    GeoPackageSrs,
+    /// The FlatGeobuf header's CRS.
+    FlatGeobufHeader,
     /// The 2008 GeoJSON `crs` member.
     GeoJsonCrsMember,
     /// CSV lat/lon columns: WGS84 by convention.
@@ -33,6 +37,8 @@ impl DecidedBy {
         match self {
             DecidedBy::User => "user",
             DecidedBy::Prj => "prj",
+            DecidedBy::GeoPackageSrs => "gpkg_spatial_ref_sys",
+            DecidedBy::FlatGeobufHeader => "flatgeobuf header",
             DecidedBy::GeoJsonCrsMember => "geojson crs member",
             DecidedBy::LatLonColumns => "lat/lon columns",
             DecidedBy::Rfc7946Default => "RFC 7946 default",

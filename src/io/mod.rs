@@ -9,11 +9,15 @@ mod checks;
 mod csv;
 mod dbf;
 mod geojson;
+pub(crate) mod geopackage;
 mod rings;
 mod shapefile;
 pub mod text;
+pub(crate) mod wkb;
 
 use std::path::{Path, PathBuf};
+
+use geo_types::Coord;
 
 use crate::crs::{self, CrsHint, Reprojector, Resolved};
 use crate::error::{LoadError, LoadErrorKind};
@@ -40,6 +44,9 @@ pub struct Input {
     pub path: PathBuf,
     /// Member name when the file is inside a .zip.
     pub member: Option<String>,
+    /// The layer of a file that holds several (a GeoPackage table).
+    pub layer: Option<String>,
+    /// The file's bytes; empty for a loader that reads by path ([`Loader::reads_by_path`]).
     pub bytes: Vec<u8>,
     siblings: Siblings,
 }
@@ -58,8 +65,17 @@ impl Input {
         Input {
             path: path.into(),
             member: None,
+            layer: None,
             bytes,
             siblings: Siblings::Nothing,
+        }
+    }
+
+    /// A file its loader opens itself, by path ([`Loader::reads_by_path`]).
+    pub fn by_path(path: &Path) -> Self {
+        Input {
+            siblings: Siblings::Files,
+            ..Input::from_bytes(path, Vec::new())
         }
     }
 
@@ -103,10 +119,9 @@ impl Input {
 
     /// Where a problem is, for messages: the path, plus the member of an archive.
     pub fn display(&self) -> PathBuf {
-        match &self.member {
-            Some(member) => self.path.join(member),
-            None => self.path.clone(),
-        }
+        let mut path = self.path.clone();
+        path.extend(self.member.iter().chain(&self.layer));
+        path
     }
 
     pub fn extension(&self) -> String {
@@ -168,6 +183,11 @@ pub trait Loader: Sync {
     /// huge file of something else is refused before it is read into memory.
     fn check_head(&self, _ext: &str, _head: &[u8]) -> Result<(), String> {
         Ok(())
+    }
+    /// The loader opens the file itself (SQLite, or reads by an index): a file on disk reaches
+    /// it with empty `bytes`. Bytes from an archive or memory still come as bytes.
+    fn reads_by_path(&self) -> bool {
+        false
     }
 }
 
@@ -277,6 +297,7 @@ pub static LOADERS: &[&dyn Loader] = &[
     &geojson::GeoJsonLoader,
     &shapefile::ShapefileLoader,
     &csv::CsvLoader,
+    &geopackage::GeoPackageLoader,
 ];
 
 fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
@@ -286,8 +307,40 @@ fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
         .find(|l| l.extensions().contains(&ext))
 }
 
-/// Loads a file (or `archive.zip`, or `archive.zip/member.shp`) into a layer.
+/// The layers `path` names: itself, or each feature table of a GeoPackage that holds several
+/// (as `FILE.gpkg/TABLE`). What accepts a list of layers to load expands each path through this.
+pub fn layer_paths(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    match geopackage::split_path(path) {
+        Some((file, None)) => {
+            let names = geopackage::layer_names(&file)?;
+            Ok(if names.len() > 1 {
+                names.iter().map(|n| file.join(n)).collect()
+            } else {
+                vec![file]
+            })
+        }
+        _ => Ok(vec![path.to_path_buf()]),
+    }
+}
+
+/// Every layer `path` names ([`layer_paths`]), loaded.
+pub fn load_all(path: &Path, options: &LoadOptions) -> Result<Vec<Layer>, LoadError> {
+    layer_paths(path)?
+        .iter()
+        .map(|p| load(p, options))
+        .collect()
+}
+
+/// Loads a file (or `archive.zip`, or `archive.zip/member.shp`, or `file.gpkg/table`) into a
+/// layer.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
+    if let Some((file, table)) = geopackage::split_path(path) {
+        let input = Input {
+            layer: table,
+            ..Input::by_path(&file)
+        };
+        return load_input(input, options);
+    }
     let input = match archive::split_archive_path(path) {
         Some((archive_path, member)) => {
             let archive = archive::Archive::open(&archive_path)?;
@@ -298,6 +351,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
             Input {
                 path: archive_path,
                 member: Some(member),
+                layer: None,
                 bytes,
                 siblings: Siblings::Archive(archive),
             }
@@ -307,6 +361,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
             Input {
                 path: path.to_path_buf(),
                 member: None,
+                layer: None,
                 bytes,
                 siblings: Siblings::Files,
             }
@@ -365,7 +420,8 @@ fn finish(
     let name = layer_name(&input);
     let source = Source {
         path: input.path,
-        member: input.member,
+        // A GeoPackage's table reads as a member too: `file.gpkg/table` loads it again.
+        member: input.member.or(input.layer),
         format,
         encoding: parsed.encoding,
         crs: crs_info,
@@ -386,6 +442,46 @@ fn finish(
     );
     layer.meta.sample = parsed.sample;
     Ok(layer)
+}
+
+/// The lon/lat box `hint` as an envelope in the source CRS (edges densified, padded by 1 %).
+/// `None` when the CRS is unknown or the box does not transform: then nothing is skipped.
+pub(crate) fn box_in_source_crs(hint: Envelope, definition: &str) -> Option<Envelope> {
+    let definition = crs::normalize_definition(definition);
+    let (to_wgs84, _) = Reprojector::to_wgs84(&definition).ok()?;
+    let env = if matches!(to_wgs84, Reprojector::Identity) {
+        hint
+    } else {
+        let from_wgs84 = Reprojector::from_wgs84(&definition).ok()?;
+        const STEPS: usize = 16;
+        let mut env: Option<Envelope> = None;
+        for k in 0..=STEPS {
+            let t = k as f64 / STEPS as f64;
+            let x = hint.min_x + (hint.max_x - hint.min_x) * t;
+            let y = hint.min_y + (hint.max_y - hint.min_y) * t;
+            for c in [
+                (x, hint.min_y),
+                (x, hint.max_y),
+                (hint.min_x, y),
+                (hint.max_x, y),
+            ] {
+                let p = from_wgs84.coord(Coord { x: c.0, y: c.1 }).ok()?;
+                let e = Envelope::new(p.x, p.y, p.x, p.y);
+                env = Some(env.map_or(e, |a| a.union(e)));
+            }
+        }
+        env?
+    };
+    let (pad_x, pad_y) = (
+        (env.max_x - env.min_x) * 0.01,
+        (env.max_y - env.min_y) * 0.01,
+    );
+    Some(Envelope::new(
+        env.min_x - pad_x,
+        env.min_y - pad_y,
+        env.max_x + pad_x,
+        env.max_y + pad_y,
+    ))
 }
 
 /// Reprojects in place; a feature whose coordinates do not transform loses its geometry, with a
@@ -412,6 +508,9 @@ fn reproject(features: &mut [Feature], reprojector: &Reprojector, warnings: &mut
 }
 
 fn layer_name(input: &Input) -> String {
+    if let Some(layer) = &input.layer {
+        return layer.clone();
+    }
     let name = input
         .member
         .as_deref()

@@ -11,8 +11,8 @@ use geo_types::{
 use shapefile::record::multipatch::Patch;
 use shapefile::{PointM, PointZ, Shape, ShapeReader};
 
-use super::{Input, LoadOptions, Loader, Parsed, dbf, rings};
-use crate::crs::{self, CrsHint, DecidedBy, Reprojector};
+use super::{Input, LoadOptions, Loader, Parsed, box_in_source_crs, dbf, rings};
+use crate::crs::{self, CrsHint, DecidedBy};
 use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Envelope, Feature, Format, Value, Warning};
 
@@ -166,46 +166,6 @@ fn prj_hint(input: &Input) -> Result<CrsHint, LoadError> {
         }
         None => CrsHint::Unstated,
     })
-}
-
-/// The lon/lat box `hint` as an envelope in the source CRS (edges densified, padded by 1 %).
-/// `None` when the CRS is unknown or the box does not transform: then nothing is skipped.
-fn box_in_source_crs(hint: Envelope, definition: &str) -> Option<Envelope> {
-    let definition = crs::normalize_definition(definition);
-    let (to_wgs84, _) = Reprojector::to_wgs84(&definition).ok()?;
-    let env = if matches!(to_wgs84, Reprojector::Identity) {
-        hint
-    } else {
-        let from_wgs84 = Reprojector::from_wgs84(&definition).ok()?;
-        const STEPS: usize = 16;
-        let mut env: Option<Envelope> = None;
-        for k in 0..=STEPS {
-            let t = k as f64 / STEPS as f64;
-            let x = hint.min_x + (hint.max_x - hint.min_x) * t;
-            let y = hint.min_y + (hint.max_y - hint.min_y) * t;
-            for c in [
-                (x, hint.min_y),
-                (x, hint.max_y),
-                (hint.min_x, y),
-                (hint.max_x, y),
-            ] {
-                let p = from_wgs84.coord(Coord { x: c.0, y: c.1 }).ok()?;
-                let e = Envelope::new(p.x, p.y, p.x, p.y);
-                env = Some(env.map_or(e, |a| a.union(e)));
-            }
-        }
-        env?
-    };
-    let (pad_x, pad_y) = (
-        (env.max_x - env.min_x) * 0.01,
-        (env.max_y - env.min_y) * 0.01,
-    );
-    Some(Envelope::new(
-        env.min_x - pad_x,
-        env.min_y - pad_y,
-        env.max_x + pad_x,
-        env.max_y + pad_y,
-    ))
 }
 
 /// The bounding box in the .shp header.

@@ -78,6 +78,8 @@ pub enum Format {
     GeoJson,
     Shapefile,
     Csv,
+    GeoPackage,
+    FlatGeobuf,
 }
 
 impl Format {
@@ -86,6 +88,8 @@ impl Format {
             Format::GeoJson => "GeoJSON",
             Format::Shapefile => "ESRI Shapefile",
             Format::Csv => "CSV",
+            Format::GeoPackage => "GeoPackage",
+            Format::FlatGeobuf => "FlatGeobuf",
         }
     }
 }
