@@ -9,6 +9,7 @@
 
 mod csv;
 mod geojson;
+mod geopackage;
 mod output_crs;
 pub mod profile;
 mod provenance;
@@ -307,7 +308,8 @@ pub fn export(
             written_one(target, features)
         }
         OutputFormat::Csv => csv::write_file(&job)?,
-        OutputFormat::Shapefile | OutputFormat::GeoPackage | OutputFormat::FlatGeobuf => {
+        OutputFormat::GeoPackage => geopackage::write(&job)?,
+        OutputFormat::Shapefile | OutputFormat::FlatGeobuf => {
             return Err(refused(format!(
                 "{} output is not built yet",
                 format.name()

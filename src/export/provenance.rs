@@ -59,7 +59,9 @@ pub fn build(
         } else {
             crs.label()
         },
-        "coordinate_precision": crs.decimals(options.precision),
+        // Text formats round; the binary ones keep every bit of a double.
+        "coordinate_precision": matches!(format, OutputFormat::GeoJson | OutputFormat::Csv)
+            .then(|| crs.decimals(options.precision)),
         "sources": sources,
     });
     if options.profile == Profile::Public {
