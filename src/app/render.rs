@@ -312,7 +312,7 @@ pub fn document_for(files: &[PathBuf]) -> anyhow::Result<Document> {
     // A GeoPackage with several tables gives each as a layer.
     let mut expanded = Vec::with_capacity(layers.len());
     for path in layers {
-        expanded.extend(crate::io::layer_paths(&path)?);
+        expanded.extend(crate::io::layer_paths(path)?);
     }
     let layers = expanded;
     // Loaded side by side, as the window loads them; added in the order given.

@@ -8,6 +8,7 @@
 //! variant of [`OutputFormat`] and its line in [`export`].
 
 mod csv;
+mod fgb;
 mod geojson;
 mod geopackage;
 mod output_crs;
@@ -309,7 +310,8 @@ pub fn export(
         }
         OutputFormat::Csv => csv::write_file(&job)?,
         OutputFormat::GeoPackage => geopackage::write(&job)?,
-        OutputFormat::Shapefile | OutputFormat::FlatGeobuf => {
+        OutputFormat::FlatGeobuf => fgb::write(&job)?,
+        OutputFormat::Shapefile => {
             return Err(refused(format!(
                 "{} output is not built yet",
                 format.name()

@@ -477,7 +477,7 @@ fn value(v: ValueRef<'_>, c: &Column, record: u64, warnings: &mut Vec<Warning>) 
     }
 }
 
-fn is_iso_date(s: &str) -> bool {
+pub(crate) fn is_iso_date(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10
         && b[4] == b'-'

@@ -8,6 +8,7 @@ mod archive;
 mod checks;
 mod csv;
 mod dbf;
+mod fgb;
 mod geojson;
 pub(crate) mod geopackage;
 mod rings;
@@ -202,6 +203,29 @@ const PARALLEL_READ_CHUNK: usize = 8 << 20;
 /// Bytes looked at before a file is read whole.
 const HEAD_BYTES: usize = 64 * 1024;
 
+fn extension_of(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+}
+
+/// Checks a file its loader reads by path: it opens, and its first bytes can be the format.
+fn check_head_only(path: &Path) -> Result<(), LoadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    file.take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| LoadError::new(path, e))?;
+    if let Some(loader) = loader_for(&extension_of(path)) {
+        loader
+            .check_head(&extension_of(path), &head)
+            .map_err(|m| LoadError::new(path, LoadErrorKind::Invalid(m)))?;
+    }
+    Ok(())
+}
+
 /// Reads a file, after checking its first bytes against the loader its extension names.
 fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
     use std::io::Read;
@@ -298,6 +322,7 @@ pub static LOADERS: &[&dyn Loader] = &[
     &shapefile::ShapefileLoader,
     &csv::CsvLoader,
     &geopackage::GeoPackageLoader,
+    &fgb::FlatGeobufLoader,
 ];
 
 fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
@@ -355,6 +380,10 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
                 bytes,
                 siblings: Siblings::Archive(archive),
             }
+        }
+        None if loader_for(&extension_of(path)).is_some_and(|l| l.reads_by_path()) => {
+            check_head_only(path)?;
+            Input::by_path(path)
         }
         None => {
             let bytes = read_checked(path)?;

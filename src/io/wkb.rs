@@ -178,9 +178,9 @@ impl Reader<'_> {
     }
 
     /// A member of a Multi* of kind `want`.
-    fn member(&mut self, want: u32, depth: usize) -> Result<Header, String> {
+    fn member(&mut self, want: u32) -> Result<Header, String> {
         let h = self.header()?;
-        if h.kind != want || depth > MAX_DEPTH {
+        if h.kind != want {
             return Err(format!(
                 "a member of type {} where type {want} was expected",
                 h.kind
@@ -210,7 +210,7 @@ impl Reader<'_> {
                 let n = self.count(h, 5 + h.coord_bytes())?;
                 let mut points = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let m = self.member(1, depth + 1)?;
+                    let m = self.member(1)?;
                     let c = self.coord(m)?;
                     if !(c.x.is_nan() && c.y.is_nan()) {
                         points.push(Point(c));
@@ -222,7 +222,7 @@ impl Reader<'_> {
                 let n = self.count(h, min_part)?;
                 let mut lines = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let m = self.member(2, depth + 1)?;
+                    let m = self.member(2)?;
                     let coords = self.coords(m)?;
                     if !coords.is_empty() {
                         lines.push(LineString::new(coords));
@@ -234,7 +234,7 @@ impl Reader<'_> {
                 let n = self.count(h, min_part)?;
                 let mut polygons = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let m = self.member(3, depth + 1)?;
+                    let m = self.member(3)?;
                     polygons.extend(self.polygon(m)?);
                 }
                 (!polygons.is_empty()).then(|| MultiPolygon::new(polygons).into())
@@ -406,7 +406,10 @@ mod tests {
             None,
         );
         round_trip(
-            GeometryCollection::new_from(vec![point!(x: 1.0, y: 1.0).into(), poly.into()]).into(),
+            Geometry::GeometryCollection(GeometryCollection::new_from(vec![
+                point!(x: 1.0, y: 1.0).into(),
+                poly.into(),
+            ])),
             None,
         );
     }
