@@ -9,6 +9,7 @@ mod corpus;
 mod crs;
 mod export;
 mod fixtures;
+mod formats;
 mod fuzz;
 mod limits;
 mod metrics;

@@ -1,0 +1,659 @@
+//! GeoPackage and FlatGeobuf, both ways: files GDAL wrote (ogr2ogr, from the Hino layers and the
+//! corpus) load as the originals do; what sitelens writes GDAL reads back (ogrinfo, and GDAL's
+//! own GeoPackage validator) and sitelens loads again with the same features.
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use geo::CoordsIter;
+use sitelens::model::{Envelope, Layer, Value};
+use sitelens::{LoadOptions, load};
+
+use crate::{corpus, load_ok, run_ok, shared};
+
+/// The layers every format is tried on: points, lines, a polygon (Japanese text in each), and a
+/// corpus Shapefile with many fields and polygons.
+fn originals() -> Vec<PathBuf> {
+    let hino = shared().join("data/hino");
+    vec![
+        hino.join("shelters_evacuation_132128.geojson"),
+        hino.join("railway_lines.geojson"),
+        hino.join("hino_boundary_n03.geojson"),
+        hino.join("stations_n02_2023.geojson"),
+        corpus("pyshp/tests/shapefiles/blockgroups.shp"),
+    ]
+}
+
+fn ogr2ogr(args: &[&OsStr]) {
+    let out = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .expect("ogr2ogr (gdal-bin) is installed by .ci/setup");
+    assert!(
+        out.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `ogrinfo` on one layer of a file: its text (features listed unless `summary`).
+fn ogrinfo(path: &Path, layer: &str, summary: bool) -> String {
+    let mut cmd = Command::new("ogrinfo");
+    cmd.args(["-ro", "-nomd"]);
+    if summary {
+        cmd.arg("-so");
+    }
+    let out = cmd.arg(path).arg(layer).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ogrinfo {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn feature_count(info: &str) -> usize {
+    info.lines()
+        .find_map(|l| l.strip_prefix("Feature Count: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no feature count in: {info}"))
+}
+
+fn same_value(got: &Value, want: &Value) -> bool {
+    match (got, want) {
+        (a, b) if a.as_f64().is_some() && b.as_f64().is_some() => a.as_f64() == b.as_f64(),
+        // A .dbf date reads as a date; written elsewhere it may come back as text.
+        (Value::Date(a), Value::Text(b)) | (Value::Text(a), Value::Date(b)) => a == b,
+        (a, b) => a == b,
+    }
+}
+
+/// `got` holds the features of `want` (in order), with the same values by field name and every
+/// coordinate within `tolerance` degrees.
+fn assert_same(got: &Layer, want: &Layer, tolerance: f64, what: &str) {
+    assert_eq!(got.features.len(), want.features.len(), "{what}: count");
+    for field in &want.fields {
+        assert!(
+            got.field_index(&field.name).is_some(),
+            "{what}: field {} missing",
+            field.name
+        );
+    }
+    for (i, (g, w)) in got.features.iter().zip(&want.features).enumerate() {
+        for field in &want.fields {
+            let (a, b) = (
+                got.value(i, &field.name).unwrap_or(&Value::Null),
+                w.values[want.field_index(&field.name).unwrap()].clone(),
+            );
+            assert!(
+                same_value(a, &b),
+                "{what}: feature {i}, field {}: {a:?} vs {b:?}",
+                field.name
+            );
+        }
+        match (&g.geometry, &w.geometry) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                let (ca, cb): (Vec<_>, Vec<_>) =
+                    (a.coords_iter().collect(), b.coords_iter().collect());
+                assert_eq!(ca.len(), cb.len(), "{what}: feature {i} coordinates");
+                for (p, q) in ca.iter().zip(&cb) {
+                    assert!(
+                        (p.x - q.x).abs() <= tolerance && (p.y - q.y).abs() <= tolerance,
+                        "{what}: feature {i}: {p:?} vs {q:?}"
+                    );
+                }
+            }
+            (a, b) => panic!("{what}: feature {i}: geometry {a:?} vs {b:?}"),
+        }
+    }
+}
+
+fn rect(b: Envelope) -> geo_types::Rect<f64> {
+    geo_types::Rect::new((b.min_x, b.min_y), (b.max_x, b.max_y))
+}
+
+fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+#[test]
+fn geopackages_gdal_wrote_load_as_their_originals() {
+    let dir = tempfile::tempdir().unwrap();
+    for (crs, index) in [("EPSG:4326", "YES"), ("EPSG:6677", "NO")] {
+        let gpkg = dir.path().join(format!("all_{}_{index}.gpkg", &crs[5..]));
+        for (i, original) in originals().iter().enumerate() {
+            let mut args = vec![os("-f"), os("GPKG")];
+            if i > 0 {
+                args.push(os("-update"));
+            }
+            let name = format!("layer{i}");
+            args.extend([
+                gpkg.as_os_str(),
+                original.as_os_str(),
+                os("-nln"),
+                os(&name),
+            ]);
+            args.extend([
+                os("-s_srs"),
+                os("EPSG:4326"),
+                os("-t_srs"),
+                os(crs),
+                os("-lco"),
+            ]);
+            let spatial_index = format!("SPATIAL_INDEX={index}");
+            args.push(os(&spatial_index));
+            ogr2ogr(&args);
+        }
+        // The file names every table; each loads as its original did.
+        let paths = sitelens::io::layer_paths(&gpkg).unwrap();
+        assert_eq!(paths.len(), originals().len());
+        for (i, original) in originals().iter().enumerate() {
+            let want = load_ok(original);
+            let got = load_ok(&paths[i]);
+            assert_eq!(got.name, format!("layer{i}"));
+            assert_eq!(got.source.crs.epsg, Some(crs[5..].parse().unwrap()));
+            assert_eq!(got.source.crs.decided_by.as_str(), "gpkg_spatial_ref_sys");
+            // Through zone IX and back: PROJ's round trip is far inside 1e-7°.
+            assert_same(
+                &got,
+                &want,
+                1e-7,
+                &format!("{} in {crs}", original.display()),
+            );
+        }
+    }
+}
+
+#[test]
+fn a_box_reads_through_the_rtree_and_finds_what_a_full_read_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = corpus("pyshp/tests/shapefiles/blockgroups.shp");
+    let with = dir.path().join("with.gpkg");
+    let without = dir.path().join("without.gpkg");
+    ogr2ogr(&[
+        os("-f"),
+        os("GPKG"),
+        with.as_os_str(),
+        src.as_os_str(),
+        os("-a_srs"),
+        os("EPSG:4326"),
+        os("-nlt"),
+        os("PROMOTE_TO_MULTI"),
+    ]);
+    ogr2ogr(&[
+        os("-f"),
+        os("GPKG"),
+        without.as_os_str(),
+        src.as_os_str(),
+        os("-a_srs"),
+        os("EPSG:4326"),
+        os("-lco"),
+        os("SPATIAL_INDEX=NO"),
+    ]);
+    let full = load_ok(&with);
+    let b = full.index.bbox().unwrap();
+    // A box over the middle fifth of the layer.
+    let (w, h) = (b.max_x - b.min_x, b.max_y - b.min_y);
+    let bbox = Envelope::new(
+        b.min_x + 0.4 * w,
+        b.min_y + 0.4 * h,
+        b.min_x + 0.6 * w,
+        b.min_y + 0.6 * h,
+    );
+    let options = LoadOptions {
+        bbox_hint: Some(bbox),
+        ..Default::default()
+    };
+    let indexed = load(&with, &options).unwrap();
+    let scanned = load(&without, &options).unwrap();
+    let hits = |l: &Layer| -> Vec<u64> {
+        let mut v: Vec<u64> = l
+            .features
+            .iter()
+            .filter(|f| {
+                f.geometry.as_ref().is_some_and(|g| {
+                    use geo::Intersects;
+                    g.intersects(&rect(bbox))
+                })
+            })
+            .map(|f| f.record)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    // The index read only candidates, fewer than the table; the same features pass the box.
+    assert!(
+        indexed.features.len() < full.features.len() / 2,
+        "{}",
+        indexed.features.len()
+    );
+    assert_eq!(scanned.features.len(), full.features.len());
+    assert_eq!(indexed.source.record_count, full.features.len());
+    assert!(!hits(&indexed).is_empty());
+    assert_eq!(hits(&indexed), hits(&full));
+}
+
+#[test]
+fn a_geopackage_is_named_whole_or_by_table_and_bad_ones_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let hino = shared().join("data/hino");
+    let gpkg = dir.path().join("two.gpkg");
+    ogr2ogr(&[
+        os("-f"),
+        os("GPKG"),
+        gpkg.as_os_str(),
+        hino.join("stations_n02_2023.geojson").as_os_str(),
+        os("-nln"),
+        os("駅"),
+    ]);
+    ogr2ogr(&[
+        os("-f"),
+        os("GPKG"),
+        os("-update"),
+        gpkg.as_os_str(),
+        hino.join("railway_lines.geojson").as_os_str(),
+        os("-nln"),
+        os("lines"),
+    ]);
+    // `info FILE.gpkg` describes both tables; `FILE.gpkg/駅` one.
+    let all = run_ok(&[os("info"), os("--json"), gpkg.as_os_str()]);
+    let all: serde_json::Value = serde_json::from_str(&all).unwrap();
+    let names: Vec<&str> = all["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["駅", "lines"]);
+    assert_eq!(load_ok(&gpkg.join("駅")).features.len(), 36);
+    // `load` of the whole file needs a table; a wrong one lists them.
+    let e = load(&gpkg, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("2 layers") && e.contains("FILE.gpkg/LAYER"),
+        "{e}"
+    );
+    let e = load(&gpkg.join("nope"), &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("no layer 'nope'") && e.contains("駅, lines"),
+        "{e}"
+    );
+    // An SQLite database that is not a GeoPackage, and a text file named .gpkg.
+    let db = dir.path().join("plain.gpkg");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);")
+        .unwrap();
+    let e = load(&db, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(
+        e.contains("plain.gpkg") && e.contains("not a GeoPackage"),
+        "{e}"
+    );
+    let txt = dir.path().join("text.gpkg");
+    std::fs::write(&txt, "hello, I am not a database").unwrap();
+    let e = load(&txt, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("not an SQLite database"), "{e}");
+}
+
+#[test]
+fn flatgeobufs_gdal_wrote_load_as_their_originals_and_by_box() {
+    let dir = tempfile::tempdir().unwrap();
+    for (crs, index) in [("EPSG:4326", "YES"), ("EPSG:6677", "NO")] {
+        for original in originals() {
+            let out = dir.path().join(format!(
+                "{}_{}_{index}.fgb",
+                original.file_stem().unwrap().to_string_lossy(),
+                &crs[5..]
+            ));
+            let spatial_index = format!("SPATIAL_INDEX={index}");
+            ogr2ogr(&[
+                os("-f"),
+                os("FlatGeobuf"),
+                out.as_os_str(),
+                original.as_os_str(),
+                os("-s_srs"),
+                os("EPSG:4326"),
+                os("-t_srs"),
+                os(crs),
+                os("-nlt"),
+                os("PROMOTE_TO_MULTI"),
+                os("-lco"),
+                os(&spatial_index),
+            ]);
+            let want = load_ok(&original);
+            let got = load_ok(&out);
+            assert_eq!(got.source.crs.epsg, Some(crs[5..].parse().unwrap()));
+            // GDAL writes a Hilbert-sorted file when it indexes: compare by record order then.
+            let mut got = got;
+            if index == "YES" {
+                got = reorder_like(got, &want);
+            }
+            assert_same(&got, &want, 1e-7, &out.display().to_string());
+        }
+    }
+    // By box through the index: the same hits as a full read.
+    let src = corpus("pyshp/tests/shapefiles/blockgroups.shp");
+    let fgb = dir.path().join("bg.fgb");
+    ogr2ogr(&[
+        os("-f"),
+        os("FlatGeobuf"),
+        fgb.as_os_str(),
+        src.as_os_str(),
+        os("-a_srs"),
+        os("EPSG:4326"),
+        os("-nlt"),
+        os("PROMOTE_TO_MULTI"),
+    ]);
+    let full = load_ok(&fgb);
+    let b = full.index.bbox().unwrap();
+    let (w, h) = (b.max_x - b.min_x, b.max_y - b.min_y);
+    let bbox = Envelope::new(
+        b.min_x + 0.4 * w,
+        b.min_y + 0.4 * h,
+        b.min_x + 0.6 * w,
+        b.min_y + 0.6 * h,
+    );
+    let boxed = load(
+        &fgb,
+        &LoadOptions {
+            bbox_hint: Some(bbox),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(boxed.features.len() < full.features.len() / 2);
+    assert_eq!(boxed.source.record_count, full.features.len());
+    let inside = |l: &Layer| {
+        let mut v: Vec<u64> = l
+            .features
+            .iter()
+            .filter(|f| {
+                use geo::Intersects;
+                f.geometry
+                    .as_ref()
+                    .is_some_and(|g| g.intersects(&rect(bbox)))
+            })
+            .map(|f| f.record)
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    assert!(!inside(&boxed).is_empty());
+    assert_eq!(inside(&boxed), inside(&full));
+}
+
+/// `got`'s features in the order of `want`'s, matched by their values (a Hilbert-sorted file
+/// keeps no record numbers of its source).
+fn reorder_like(mut got: Layer, want: &Layer) -> Layer {
+    let key = |l: &Layer, i: usize| -> String {
+        let f = &l.features[i];
+        let mut k: Vec<String> = want
+            .fields
+            .iter()
+            .map(|fd| {
+                l.value(i, &fd.name)
+                    .map(|v| v.as_f64().map_or_else(|| v.to_string(), |x| x.to_string()))
+                    .unwrap_or_default()
+            })
+            .collect();
+        if let Some(g) = &f.geometry {
+            let c = g.coords_iter().next().unwrap();
+            k.push(format!("{:.6},{:.6}", c.x, c.y));
+        }
+        k.join("|")
+    };
+    let mut order: Vec<usize> = Vec::with_capacity(want.features.len());
+    let mut used = vec![false; got.features.len()];
+    for i in 0..want.features.len() {
+        let k = key(want, i);
+        let j = (0..got.features.len())
+            .find(|&j| !used[j] && key(&got, j) == k)
+            .unwrap_or_else(|| panic!("no feature like {k}"));
+        used[j] = true;
+        order.push(j);
+    }
+    let features = std::mem::take(&mut got.features);
+    let mut slots: Vec<Option<_>> = features.into_iter().map(Some).collect();
+    got.features = order
+        .into_iter()
+        .map(|j| slots[j].take().unwrap())
+        .collect();
+    got
+}
+
+#[test]
+fn damaged_flatgeobufs_are_clear_errors_or_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = shared().join("data/hino/shelters_evacuation_132128.geojson");
+    let fgb = dir.path().join("s.fgb");
+    ogr2ogr(&[os("-f"), os("FlatGeobuf"), fgb.as_os_str(), src.as_os_str()]);
+    let bytes = std::fs::read(&fgb).unwrap();
+    // Cut in the middle of the features: the header says 57, the file holds fewer.
+    let cut = dir.path().join("cut.fgb");
+    std::fs::write(&cut, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let e = load(&cut, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("cut.fgb") && e.contains("feature"), "{e}");
+    // Not a FlatGeobuf at all, and a header size past the end.
+    let junk = dir.path().join("junk.fgb");
+    std::fs::write(&junk, b"PK\x03\x04 not flatgeobuf").unwrap();
+    assert!(
+        load(&junk, &LoadOptions::default())
+            .unwrap_err()
+            .to_string()
+            .contains("not a FlatGeobuf")
+    );
+    let mut lying = bytes[..12].to_vec();
+    lying[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+    let lie = dir.path().join("lie.fgb");
+    std::fs::write(&lie, &lying).unwrap();
+    let e = load(&lie, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("more than the file holds"), "{e}");
+}
+
+/// Exports `inputs` to `out` with extra arguments, every field kept (the public profile has its
+/// own tests); returns the CLI's summary.
+fn export(inputs: &[PathBuf], out: &Path, extra: &[&str]) -> String {
+    let mut args: Vec<&OsStr> = vec![os("export"), os("--profile"), os("internal")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    args.extend([os("-o"), out.as_os_str()]);
+    args.extend(extra.iter().map(|a| os(a)));
+    run_ok(&args)
+}
+
+#[test]
+fn geopackage_exports_read_back_in_gdal_and_sitelens() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = originals();
+    let out = dir.path().join("out.gpkg");
+    let summary = export(&inputs, &out, &[]);
+    assert!(summary.contains("features written"), "{summary}");
+    // GDAL: one table per input with its count; the validator finds nothing wrong.
+    for input in &inputs {
+        let want = load_ok(input);
+        let info = ogrinfo(&out, &want.name, true);
+        assert_eq!(feature_count(&info), want.features.len(), "{}", want.name);
+    }
+    let listed = ogrinfo(&out, "shelters_evacuation_132128", false);
+    assert!(
+        listed.contains("施設・場所名 (String) = 東京光の家"),
+        "{listed}"
+    );
+    validate_geopackage(&out);
+    // sitelens: every table loads with the original's features.
+    for input in &inputs {
+        let want = load_ok(input);
+        let got = load_ok(&out.join(&want.name));
+        assert_same(&got, &want, 1e-12, &want.name);
+    }
+    // R-tree and metadata are there, as the standard names them.
+    let conn = rusqlite::Connection::open(&out).unwrap();
+    let rtrees: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM gpkg_extensions WHERE extension_name = 'gpkg_rtree_index'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rtrees, inputs.len() as i64);
+    let metadata: String = conn
+        .query_row(
+            "SELECT metadata FROM gpkg_metadata WHERE mime_type = 'application/json'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        metadata.contains("\"generator\"") && metadata.contains("blockgroups.shp"),
+        "{metadata}"
+    );
+}
+
+/// GDAL's GeoPackage validator (python3-gdal), when it is installed.
+fn validate_geopackage(path: &Path) {
+    let script = Path::new("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py");
+    if !script.exists() {
+        eprintln!("validate_gpkg.py not installed: skipping the validator");
+        return;
+    }
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "validate_gpkg.py {}: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn flatgeobuf_exports_read_back_in_gdal_and_sitelens() {
+    let dir = tempfile::tempdir().unwrap();
+    for input in originals() {
+        let want = load_ok(&input);
+        let out = dir.path().join(format!("{}.fgb", want.name));
+        export(std::slice::from_ref(&input), &out, &[]);
+        let info = ogrinfo(&out, &want.name, true);
+        assert_eq!(feature_count(&info), want.features.len(), "{}", want.name);
+        // Hilbert-sorted: compared by content, not order.
+        let got = reorder_like(load_ok(&out), &want);
+        assert_same(&got, &want, 1e-12, &want.name);
+        // Title, credit and provenance in the header.
+        let bytes = std::fs::read(&out).unwrap();
+        let header = flatgeobuf::size_prefixed_root_as_header(&bytes[8..]).unwrap();
+        assert_eq!(header.title(), Some(want.name.as_str()));
+        assert!(header.metadata().unwrap().contains("\"generator\""));
+        assert!(header.index_node_size() > 0);
+    }
+    let listed = ogrinfo(
+        &dir.path().join("shelters_evacuation_132128.fgb"),
+        "shelters_evacuation_132128",
+        false,
+    );
+    assert!(listed.contains("東京光の家"), "{listed}");
+}
+
+#[test]
+fn to_crs_writes_zone_ix_that_gdal_names_and_sitelens_brings_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = shared().join("data/hino/shelters_evacuation_132128.geojson");
+    let want = load_ok(&input);
+    for ext in ["gpkg", "fgb", "csv"] {
+        let out = dir.path().join(format!("ix.{ext}"));
+        export(
+            std::slice::from_ref(&input),
+            &out,
+            &["--to-crs", "EPSG:6677"],
+        );
+        if ext == "csv" {
+            let text = std::fs::read_to_string(&out).unwrap();
+            let header = text.lines().next().unwrap();
+            assert!(header.ends_with(",x,y"), "{header}");
+            let readme = std::fs::read_to_string(dir.path().join("ix.README.md")).unwrap();
+            assert!(readme.contains("EPSG:6677"), "{readme}");
+            continue;
+        }
+        let layer = if ext == "gpkg" {
+            "shelters_evacuation_132128"
+        } else {
+            "ix"
+        };
+        let info = ogrinfo(&out, layer, true);
+        assert!(
+            info.contains("ID[\"EPSG\",6677]") || info.contains("Japan Plane Rectangular CS IX"),
+            "{info}"
+        );
+        // Zone IX metres: Hino lies some 35–45 km west and south of the zone's origin.
+        let extent = info.lines().find(|l| l.starts_with("Extent:")).unwrap();
+        assert!(extent.contains("(-4") || extent.contains("(-3"), "{extent}");
+        let mut got = load_ok(&out);
+        assert_eq!(got.source.crs.epsg, Some(6677));
+        if ext == "fgb" {
+            got = reorder_like(got, &want);
+        }
+        // Out to zone IX and back in: within a millimetre (1e-8° ≈ 1 mm).
+        assert_same(&got, &want, 1e-8, ext);
+    }
+    // GeoJSON stays RFC 7946: asking for another CRS is refused, and nothing is written.
+    let out = dir.path().join("ix.geojson");
+    let status = Command::new(env!("CARGO_BIN_EXE_sitelens"))
+        .args([
+            os("export"),
+            input.as_os_str(),
+            os("-o"),
+            out.as_os_str(),
+            os("--to-crs"),
+            os("6677"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!status.status.success());
+    assert!(String::from_utf8_lossy(&status.stderr).contains("RFC 7946"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn sample_data_is_marked_in_geopackage_and_flatgeobuf_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let sites = sitelens::embedded::HINO
+        .iter()
+        .find(|e| e.file.contains("sites"))
+        .expect("the fictional sites ship embedded");
+    let path = dir.path().join(Path::new(sites.file).file_name().unwrap());
+    std::fs::write(&path, sites.bytes).unwrap();
+    let gpkg = dir.path().join("sites.gpkg");
+    let fgb = dir.path().join("sites.fgb");
+    export(std::slice::from_ref(&path), &gpkg, &[]);
+    export(std::slice::from_ref(&path), &fgb, &[]);
+    let conn = rusqlite::Connection::open(&gpkg).unwrap();
+    let (identifier, description): (String, String) = conn
+        .query_row(
+            "SELECT identifier, description FROM gpkg_contents",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(identifier.contains("fictional sample"), "{identifier}");
+    assert!(
+        description.contains("FICTIONAL SAMPLE DATA"),
+        "{description}"
+    );
+    let bytes = std::fs::read(&fgb).unwrap();
+    let header = flatgeobuf::size_prefixed_root_as_header(&bytes[8..]).unwrap();
+    assert!(
+        header
+            .description()
+            .unwrap()
+            .contains("FICTIONAL SAMPLE DATA")
+    );
+    assert!(header.metadata().unwrap().contains("FICTIONAL SAMPLE DATA"));
+}
