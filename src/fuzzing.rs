@@ -16,7 +16,15 @@ use crate::io::{self, Input, LoadOptions};
 use crate::model::{Field, FieldType, Layer, Value};
 
 /// The fuzz targets, by name.
-pub const TARGETS: &[&str] = &["geojson", "shapefile", "csv", "filter", "crs"];
+pub const TARGETS: &[&str] = &[
+    "geojson",
+    "shapefile",
+    "csv",
+    "filter",
+    "crs",
+    "geopackage",
+    "flatgeobuf",
+];
 
 /// The target called `name`.
 pub fn by_name(name: &str) -> Option<fn(&[u8])> {
@@ -26,6 +34,8 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "csv" => csv,
         "filter" => filter,
         "crs" => crs,
+        "geopackage" => geopackage,
+        "flatgeobuf" => flatgeobuf,
         _ => return None,
     })
 }
@@ -36,6 +46,23 @@ pub const DBF_MARK: &[u8] = b"\n--sitelens-fuzz-dbf--\n";
 /// Loads `bytes` as a GeoJSON file, then uses the layer as the viewer and the exporter would.
 pub fn geojson(bytes: &[u8]) {
     load_and_use(Input::from_bytes("fuzz.geojson", bytes.to_vec()));
+}
+
+/// Loads a GeoPackage held in memory (SQLite reads it from there), every feature table.
+pub fn geopackage(bytes: &[u8]) {
+    load_and_use(Input::from_bytes("fuzz.gpkg", bytes.to_vec()));
+}
+
+/// Loads a FlatGeobuf held in memory, whole and through its index by a box.
+pub fn flatgeobuf(bytes: &[u8]) {
+    load_and_use(Input::from_bytes("fuzz.fgb", bytes.to_vec()));
+    let options = LoadOptions {
+        bbox_hint: Some(crate::model::Envelope::new(139.3, 35.6, 139.45, 35.7)),
+        ..LoadOptions::default()
+    };
+    if let Ok(layer) = io::load_input(Input::from_bytes("fuzz.fgb", bytes.to_vec()), &options) {
+        use_layer(&layer);
+    }
 }
 
 /// Loads CSV points.

@@ -54,7 +54,7 @@ impl Loader for FlatGeobufLoader {
     fn load(&self, input: &Input, options: &LoadOptions) -> Result<Parsed, LoadError> {
         let path = input.display();
         let err = |m: String| LoadError::new(&path, LoadErrorKind::Invalid(m));
-        if input.bytes.is_empty() {
+        if input.on_disk() {
             let file = std::fs::File::open(&input.path).map_err(|e| LoadError::new(&path, e))?;
             let len = file.metadata().map_err(|e| LoadError::new(&path, e))?.len();
             read(std::io::BufReader::new(file), len, options).map_err(err)

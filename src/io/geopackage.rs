@@ -56,11 +56,64 @@ impl Loader for GeoPackageLoader {
     }
 }
 
+/// A connection whose statements stop (SQLITE_INTERRUPT) once they have run more virtual-machine
+/// steps than the file's size allows. rusqlite's progress handler needs SQLite 3.44 (Debian 12
+/// has 3.40), so the handler is registered through the C API here.
+pub(crate) struct Db {
+    // Dropped before the budget it points to (fields drop in order).
+    conn: Connection,
+    _budget: Box<Budget>,
+}
+
+struct Budget {
+    calls: u64,
+    limit: u64,
+}
+
+/// SQLite's progress callback: non-zero interrupts the running statement.
+extern "C" fn over_budget(budget: *mut std::ffi::c_void) -> std::ffi::c_int {
+    // SAFETY: `budget` is the `Budget` boxed in the `Db` that owns the connection, alive for as
+    // long as the connection is; SQLite calls this on the thread running a statement, and nothing
+    // else touches the budget.
+    let budget = unsafe { &mut *budget.cast::<Budget>() };
+    budget.calls += 1;
+    std::ffi::c_int::from(budget.calls > budget.limit)
+}
+
+impl Db {
+    fn with_budget(conn: Connection, file_size: u64) -> Db {
+        let limit = (file_size.saturating_mul(STEPS_PER_BYTE) + MIN_STEPS) / PROGRESS_EVERY as u64;
+        let mut budget = Box::new(Budget { calls: 0, limit });
+        let arg: *mut Budget = &mut *budget;
+        // SAFETY: a live connection handle; the callback and its argument outlive the connection
+        // (see `Db`'s field order).
+        unsafe {
+            rusqlite::ffi::sqlite3_progress_handler(
+                conn.handle(),
+                PROGRESS_EVERY,
+                Some(over_budget),
+                arg.cast(),
+            );
+        }
+        Db {
+            conn,
+            _budget: budget,
+        }
+    }
+}
+
+impl std::ops::Deref for Db {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 /// Opens the GeoPackage: read-only from its path, or from the bytes already read (a member of a
 /// .zip, fuzzing); refused unless it is an SQLite database with a `gpkg_contents` table.
-fn open(input: &Input) -> Result<Connection, String> {
+fn open(input: &Input) -> Result<Db, String> {
     let sql = |e: rusqlite::Error| describe(&e);
-    let conn = if input.bytes.is_empty() {
+    let conn = if input.on_disk() {
         let mut head = [0u8; 16];
         let read = std::fs::File::open(&input.path)
             .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
@@ -82,6 +135,15 @@ fn open(input: &Input) -> Result<Connection, String> {
             .map_err(sql)?;
         conn
     };
+    // A hostile file can make a query that never ends (a view with a recursive query in place of
+    // a table): reading stops after a budget of SQLite steps that grows with the file, far
+    // beyond what reading any real table takes.
+    let size = if input.on_disk() {
+        std::fs::metadata(&input.path).map_or(0, |m| m.len())
+    } else {
+        input.bytes.len() as u64
+    };
+    let conn = Db::with_budget(conn, size);
     let has_contents: bool = conn
         .query_row(
             "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') \
@@ -99,9 +161,20 @@ fn open(input: &Input) -> Result<Connection, String> {
     Ok(conn)
 }
 
-/// SQLite's message, with the one case users meet named plainly.
+/// SQLite virtual-machine steps between two checks of the step budget.
+const PROGRESS_EVERY: i32 = 10_000;
+/// Step budget: this many per byte of file, plus a floor.
+const STEPS_PER_BYTE: u64 = 200;
+const MIN_STEPS: u64 = 20_000_000;
+
+/// SQLite's message, with the cases users meet named plainly.
 fn describe(e: &rusqlite::Error) -> String {
     match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::OperationInterrupted) => {
+            "reading takes far longer than the file's size allows (a view or query that does not \
+             end?); stopped"
+                .into()
+        }
         Some(rusqlite::ErrorCode::NotADatabase) => {
             "not a GeoPackage: the file is not an SQLite database".into()
         }

@@ -92,6 +92,12 @@ impl Input {
         }
     }
 
+    /// Whether the loader is to open the file itself, from `path` ([`Input::by_path`]), rather
+    /// than read `bytes`.
+    pub fn on_disk(&self) -> bool {
+        self.bytes.is_empty() && self.member.is_none() && matches!(self.siblings, Siblings::Files)
+    }
+
     /// The sidecar file with extension `ext` (".dbf", ".prj", …), matched case-insensitively.
     pub fn sibling(&self, ext: &str) -> Result<Option<Vec<u8>>, LoadError> {
         match &self.siblings {

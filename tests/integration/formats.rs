@@ -302,6 +302,27 @@ fn a_geopackage_is_named_whole_or_by_table_and_bad_ones_say_why() {
 }
 
 #[test]
+fn a_geopackage_whose_catalogue_never_ends_is_stopped() {
+    // gpkg_contents as a view over a recursive query with no end: a file built to hang a reader.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("endless.gpkg");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "CREATE TABLE gpkg_geometry_columns (table_name TEXT, column_name TEXT, srs_id INTEGER);
+             CREATE VIEW gpkg_contents AS
+               WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)
+               SELECT 't' || n AS table_name, 'features' AS data_type FROM r WHERE n < 0;",
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    let e = load(&path, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("endless.gpkg") && e.contains("stopped"), "{e}");
+    // Not a timing test: a generous bound that only an endless read would break.
+    assert!(started.elapsed().as_secs() < 60);
+}
+
+#[test]
 fn flatgeobufs_gdal_wrote_load_as_their_originals_and_by_box() {
     let dir = tempfile::tempdir().unwrap();
     for (crs, index) in [("EPSG:4326", "YES"), ("EPSG:6677", "NO")] {
