@@ -1,14 +1,15 @@
 //! The export dialog: a layer's filtered or selected features, public or internal profile
-//! (showing what the public profile drops), precision and destination; written by the same
-//! exporter as `sitelens export`.
+//! (showing what the public profile drops), precision, destination (any output format), the CRS
+//! to write in and a Shapefile's text encoding; written by the same exporter as `sitelens
+//! export`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use eframe::egui;
 
 use super::file_picker::Filter;
 use super::{Document, LayerId};
-use crate::export::{self, ExportOptions, Profile, Section};
+use crate::export::{self, DbfEncoding, ExportOptions, OutputFormat, Profile, Section};
 
 pub struct ExportDialog {
     pub open: bool,
@@ -17,6 +18,10 @@ pub struct ExportDialog {
     pub profile: Profile,
     pub precision: usize,
     pub path: String,
+    /// `--to-crs`: the CRS to write in, empty for WGS84 (GeoJSON always is).
+    pub to_crs: String,
+    /// A Shapefile's .dbf encoding.
+    pub dbf_encoding: DbfEncoding,
     pub result: Option<Result<String, String>>,
     /// The desktop's save dialog behind Browse….
     pub picker: super::file_picker::FilePicker,
@@ -31,6 +36,8 @@ impl Default for ExportDialog {
             profile: Profile::Public,
             precision: 7,
             path: "export.geojson".into(),
+            to_crs: String::new(),
+            dbf_encoding: DbfEncoding::Utf8,
             result: None,
             picker: Default::default(),
         }
@@ -136,15 +143,38 @@ impl ExportDialog {
                     &mut self.picker,
                     "export",
                     &mut self.path,
-                    &[
-                        Filter::new("GeoJSON (RFC 7946)", &["geojson", "json"]),
-                        Filter::new("CSV", &["csv"]),
-                    ],
+                    &output_filters(),
                 );
                 ui.weak(lang.t(
-                    ".geojson（RFC 7946）または .csv",
-                    ".geojson (RFC 7946) or .csv",
+                    ".geojson（RFC 7946）・.csv・.shp・.gpkg・.fgb",
+                    ".geojson (RFC 7946), .csv, .shp, .gpkg or .fgb",
                 ));
+                let format = OutputFormat::for_path(Path::new(self.path.trim()));
+                if format.is_some_and(|f| f != OutputFormat::GeoJson) {
+                    ui.horizontal(|ui| {
+                        let label = ui.label(lang.t("座標系", "CRS"));
+                        ui.add(
+                            egui::TextEdit::singleline(&mut self.to_crs)
+                                .hint_text(lang.t(
+                                    "空欄で WGS84（例 EPSG:6677）",
+                                    "empty: WGS84 (e.g. EPSG:6677)",
+                                ))
+                                .desired_width(200.0),
+                        )
+                        .labelled_by(label.id);
+                    });
+                }
+                if format == Some(OutputFormat::Shapefile) {
+                    ui.horizontal(|ui| {
+                        ui.label(lang.t(".dbf の文字コード", ".dbf encoding"));
+                        ui.radio_value(&mut self.dbf_encoding, DbfEncoding::Utf8, "UTF-8");
+                        ui.radio_value(
+                            &mut self.dbf_encoding,
+                            DbfEncoding::Cp932,
+                            "CP932 (Shift_JIS)",
+                        );
+                    });
+                }
                 if ui.button(lang.t("書き出す", "Export")).clicked() {
                     let options = ExportOptions {
                         profile: self.profile,
@@ -157,6 +187,8 @@ impl ExportDialog {
                                 .as_ref()
                                 .map_or("none (all features)".into(), |f| f.text.clone())
                         },
+                        to_crs: Some(self.to_crs.trim().to_string()).filter(|c| !c.is_empty()),
+                        dbf_encoding: self.dbf_encoding,
                         ..Default::default()
                     };
                     let protected = vec![map_layer.layer.source.path.clone()];
@@ -186,4 +218,12 @@ impl ExportDialog {
             });
         self.open = open;
     }
+}
+
+/// The save dialog's choices: every output format.
+fn output_filters() -> Vec<Filter> {
+    OutputFormat::ALL
+        .iter()
+        .map(|f| Filter::new(f.name(), f.extensions()))
+        .collect()
 }

@@ -135,8 +135,8 @@ impl ProjectDialog {
                 }
                 Mode::Open => {
                     let label = ui.label(lang.t(
-                        "レイヤ（.shp .geojson .csv .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
-                        "Paths of layers (.shp .geojson .csv .zip) or a project (.toml), one per line:",
+                        "レイヤ（.shp .geojson .csv .gpkg .fgb .zip など）またはプロジェクト（.toml）のパス。1行に1つ：",
+                        "Paths of layers (.shp .geojson .csv .gpkg .fgb .zip, …) or a project (.toml), one per line:",
                     ));
                     self.picker
                         .browse(ui, lang, "open", &mut self.open_paths, || Ask::Open {
@@ -219,16 +219,22 @@ pub fn path_field(
     });
 }
 
-/// What File ▸ Open… offers.
+/// What File ▸ Open… offers: every format a loader reads (and .zip of them), and projects.
 fn open_filters() -> Vec<Filter> {
-    vec![
-        Filter::new(
-            "Layers and projects",
-            &["shp", "geojson", "json", "csv", "zip", "toml"],
-        ),
-        Filter::new("Shapefile", &["shp", "zip"]),
-        Filter::new("GeoJSON", &["geojson", "json"]),
-        Filter::new("CSV", &["csv"]),
-        Filter::new("sitelens project (TOML)", &["toml"]),
-    ]
+    let mut all: Vec<&str> = crate::io::LOADERS
+        .iter()
+        .flat_map(|l| l.extensions())
+        .copied()
+        .collect();
+    all.extend(["zip", "toml"]);
+    let mut filters = vec![Filter::new("Layers and projects", &all)];
+    for loader in crate::io::LOADERS {
+        let mut extensions = loader.extensions().to_vec();
+        if loader.format() == crate::model::Format::Shapefile {
+            extensions.push("zip");
+        }
+        filters.push(Filter::new(loader.format().name(), &extensions));
+    }
+    filters.push(Filter::new("sitelens project (TOML)", &["toml"]));
+    filters
 }

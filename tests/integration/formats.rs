@@ -316,7 +316,9 @@ fn a_geopackage_whose_catalogue_never_ends_is_stopped() {
         )
         .unwrap();
     let started = std::time::Instant::now();
-    let e = load(&path, &LoadOptions::default()).unwrap_err().to_string();
+    let e = load(&path, &LoadOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("endless.gpkg") && e.contains("stopped"), "{e}");
     // Not a timing test: a generous bound that only an endless read would break.
     assert!(started.elapsed().as_secs() < 60);

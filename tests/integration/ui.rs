@@ -281,6 +281,42 @@ fn filter_panel_counts_and_export_dialog_writes_what_passes() {
     assert_eq!(back.features.len(), within);
 }
 
+/// The export dialog writes a GeoPackage in 平面直角座標系 IX when the CRS is typed in: the CRS
+/// field appears for formats other than GeoJSON, and the .dbf encoding choice for a Shapefile.
+#[test]
+fn export_dialog_writes_a_geopackage_in_the_crs_typed() {
+    let mut h = harness(Viewer::new());
+    let (shelters, _) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
+    h.state_mut().command(Command::OpenExport(Some(shelters)));
+    h.step();
+    h.run();
+    // GeoJSON: no CRS to choose.
+    assert!(h.query_by_label("座標系").is_none());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shelters.gpkg");
+    h.state_mut().export_dialog.path = out.display().to_string();
+    h.run();
+    assert!(h.query_by_label(".dbf の文字コード").is_none());
+    h.get_by_label("座標系").click();
+    h.run();
+    h.get_by_label("座標系").type_text("EPSG:6677");
+    h.run();
+    assert_eq!(h.state().export_dialog.to_crs, "EPSG:6677");
+    click_button(&mut h, "書き出す");
+    assert!(
+        matches!(&h.state().export_dialog.result, Some(Ok(_))),
+        "{:?}",
+        h.state().export_dialog.result
+    );
+    let back = sitelens::load(&out, &Default::default()).unwrap();
+    assert_eq!(back.features.len(), 57);
+    assert_eq!(back.source.crs.epsg, Some(6677));
+    // A Shapefile also offers the .dbf encoding.
+    h.state_mut().export_dialog.path = dir.path().join("s.shp").display().to_string();
+    h.run();
+    h.get_by_label(".dbf の文字コード");
+}
+
 /// Polygons of an opened layer are drawn filled (a translucent tint over the map), not only
 /// outlined: a large share of the map shows the blended fill colour.
 #[test]
