@@ -186,12 +186,16 @@ add_row "load, every feature read: \`sitelens info\` vs \`ogr2ogr -f Memory\` ¹
 
 # --- exports ------------------------------------------------------------------------------------
 
-# export_row LABEL INPUT [FILTER]: sitelens export vs ogr2ogr, with the output counts checked.
+# export_row LABEL INPUT [filtered|box]: sitelens export vs ogr2ogr, with the output counts
+# checked: every feature, or the 10 % box with the attribute filter, or the box alone.
 export_row() {
     local label=$1 input=$2 filtered=${3:-} sl_args=() gdal_args=() sl_t sl_r n_sl n_gdal
-    if [[ -n $filtered ]]; then
+    if [[ $filtered == filtered ]]; then
         sl_args=(--where "year_built >= 1970" "--bbox=$FX0,$FY0,$FX1,$FY1")
         gdal_args=(-where "year_built >= 1970" -spat "$FX0" "$FY0" "$FX1" "$FY1")
+    elif [[ $filtered == box ]]; then
+        sl_args=("--bbox=$FX0,$FY0,$FX1,$FY1")
+        gdal_args=(-spat "$FX0" "$FY0" "$FX1" "$FY1")
     fi
     measure "$SITELENS" export "$input" -o "$WORK/out/sitelens.geojson" "${sl_args[@]}"
     sl_t=$M_TIME sl_r=$M_RSS
@@ -215,6 +219,30 @@ export_row "$FILTER_LABEL" "$GEOJSON" filtered
 export_row "$FILTER_LABEL" "$SHP" filtered
 export_row "full export to GeoJSON ²" "$GEOJSON"
 export_row "full export to GeoJSON ²" "$SHP"
+
+# --- box reads through a file's own index -------------------------------------------------------
+
+# The same polygons as a FlatGeobuf (packed Hilbert R-tree) and a GeoPackage (R*Tree), made by
+# GDAL from the Shapefile.
+FGB=$DATA/buildings_$COUNT.fgb
+GPKG=$DATA/buildings_$COUNT.gpkg
+if [[ ! -f $FGB ]]; then
+    echo "building $FGB…" >&2
+    ogr2ogr -f FlatGeobuf "$DATA/.partial.fgb" "$SHP" -nlt PROMOTE_TO_MULTI >&2
+    mv -f "$DATA/.partial.fgb" "$FGB"
+fi
+if [[ ! -f $GPKG ]]; then
+    echo "building $GPKG…" >&2
+    ogr2ogr -f GPKG "$DATA/.partial.gpkg" "$SHP" -nln buildings -nlt PROMOTE_TO_MULTI >&2
+    mv -f "$DATA/.partial.gpkg" "$GPKG"
+fi
+echo "measuring: box reads of FlatGeobuf and GeoPackage…" >&2
+BOX_LABEL="10 % box through the file's index ⁸ (\`--bbox\` vs \`-spat\`)"
+for f in "$FGB" "$GPKG"; do
+    export_row "$BOX_LABEL" "$f" box
+    measure "$SITELENS" info "$f"
+    add_row "the same file loaded whole: \`sitelens info\` ⁸" ".${f##*.}" "$(fmt_s "$M_TIME")" "$(fmt_rss "$M_RSS")" "—" "—" "—"
+done
 
 # --- index --------------------------------------------------------------------------------------
 
@@ -363,4 +391,5 @@ echo "³ \`target/release/bench_index FILE $RUNS_SAVED\`: the R-tree of the load
 echo "⁴ The viewer's own map drawing (egui shapes) painted by sitelens's software rasteriser, 1600×1000 px, first-frame total and per-frame medians of build + tessellate + raster over 10 frames each: pan and zoom as the window does them (the layers drawn once into an image that is moved or scaled), the redraw when the view rests (with its margin of a quarter of the view on each side), and for comparison a pan that redraws every layer every frame (as map images and sheets draw). In the window, a frame also pays the software GPU for the whole window: row ⁶. It also draws the embedded Hino layers (elsewhere on Earth, off screen). Street-level box: $SX0,$SY0,$SX1,$SY1. Peak RSS of the whole command is the memory of the layer in the drawing path."
 echo "⁵ \`SITELENS_FRAME_STATS=1 xvfb-run -a -s \"-screen 0 1600x1000x24\" target/release/sitelens\`: the viewer's own \"first frame built X ms after start\", on Xvfb (software GPU); the viewer is stopped after that line."
 echo "⁶ \`SITELENS_FRAME_STATS=1 xvfb-run … sitelens [FILE]\`, the map dragged by xdotool (400 moves of 1 px, 4 ms apart) after the layers have loaded, the viewer painting continuously: medians of its own per-30-frame medians of the interval between frames (UI, tessellation, the software GPU — OpenGL on Mesa's llvmpipe — and present) and of the UI build. The layers are drawn once into an image that the drag moves; they are redrawn on a thread once the view rests."
+echo "⁸ \`$FGB\` and \`$GPKG\`: the Shapefile converted by \`ogr2ogr -nlt PROMOTE_TO_MULTI\` (FlatGeobuf with its packed Hilbert R-tree, GeoPackage with its R*Tree). sitelens reads only the index nodes the box reaches and the features they name (FlatGeobuf), or the rows the R-tree names (GeoPackage); the box is the 10 % box of ². The next row loads the whole file for comparison."
 echo "⁷ \`make_bench_data --detailed\`: 40 × 40 wavy districts about 250 m across near Hino, each outline 2,000 vertices (3.2 million in all), standing in for zoning or parcels surveyed in fine detail (the shared data has no real polygons this detailed). At this extent the map draws each at its level of detail (outlines simplified to within half a screen point)."

@@ -247,6 +247,10 @@ fn read(mut r: impl Read + Seek, len: u64, options: &LoadOptions) -> Result<Pars
     let record_count = match (&bounds, source_box) {
         (Some(bounds), Some(b)) => {
             let hits = search(&mut r, index_start, bounds, node_size, b)?;
+            // Where the reader is: the hits come in file order, mostly side by side (the file is
+            // Hilbert-sorted), so the reader's buffer is kept across them rather than reset by a
+            // seek for each.
+            let mut pos = u64::MAX;
             for (record, offset) in hits {
                 let at = features_start.checked_add(offset).filter(|&a| a < len);
                 let Some(at) = at else {
@@ -256,10 +260,14 @@ fn read(mut r: impl Read + Seek, len: u64, options: &LoadOptions) -> Result<Pars
                     ));
                     continue;
                 };
-                r.seek(SeekFrom::Start(at))
-                    .map_err(|e| format!("cannot seek to feature {record} ({e})"))?;
+                let moved = match at.checked_sub(pos) {
+                    Some(gap) => r.seek_relative(gap as i64),
+                    None => r.seek(SeekFrom::Start(at)).map(|_| ()),
+                };
+                moved.map_err(|e| format!("cannot seek to feature {record} ({e})"))?;
                 let what = format!("feature {record}");
                 let bytes = block(&mut r, len - at, &what)?;
+                pos = at + bytes.len() as u64;
                 features.extend(reader.feature(record, &bytes));
             }
             count as usize
