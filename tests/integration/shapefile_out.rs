@@ -3,38 +3,40 @@
 //! CRS against PROJ's own transform; mixed kinds; the public profile; every corpus layer round
 //! tripped.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
 use geo::CoordsIter;
 use sitelens::export::{self, ExportOptions, GeometryKind, Profile, Section};
 use sitelens::model::{Layer, Value};
 use sitelens::{LoadOptions, load};
 
+use crate::export::sites_fixture;
 use crate::{load_ok, shared};
 
 fn hino(name: &str) -> PathBuf {
     shared().join("data/hino").join(name)
 }
 
-fn sitelens(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sitelens"))
+/// Runs `sitelens export`, which must fail; returns what it printed on stderr.
+fn export_err(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_sitelens"))
+        .arg("export")
         .args(args)
         .output()
-        .unwrap()
+        .unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Runs `sitelens export` and returns its summary.
 fn export_ok(args: &[&str]) -> String {
-    let mut all = vec!["export"];
-    all.extend_from_slice(args);
-    let out = sitelens(&all);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let all: Vec<&OsStr> = std::iter::once("export")
+        .chain(args.iter().copied())
+        .map(OsStr::new)
+        .collect();
+    crate::run_ok(&all)
 }
 
 fn ogr(program: &str, args: &[&str]) -> String {
@@ -286,34 +288,12 @@ fn plane_rectangular_ix_matches_proj_within_a_millimetre() {
     }
 }
 
-/// Two polygons and a point, with two internal fields (the name rule's 所有者 and 売却価格).
-fn sites(dir: &Path) -> PathBuf {
-    let body = r#"{"type":"FeatureCollection","features":[
-  {"type":"Feature","properties":{"名称":"旭が丘工業用地","面積":12000.5,"所有者":"日野太郎","売却価格":250000000,"取得日":"2020-04-01"},
-   "geometry":{"type":"Polygon","coordinates":[[[139.380,35.655],[139.382,35.655],[139.382,35.657],[139.380,35.657],[139.380,35.655]]]}},
-  {"type":"Feature","properties":{"名称":"万願寺用地","面積":800,"所有者":"株式会社ミナミ","売却価格":null,"取得日":null},
-   "geometry":{"type":"Polygon","coordinates":[[[139.400,35.660],[139.401,35.660],[139.401,35.661],[139.400,35.661],[139.400,35.660]]]}},
-  {"type":"Feature","properties":{"名称":"境界の点","面積":null,"所有者":null,"売却価格":null,"取得日":null},
-   "geometry":{"type":"Point","coordinates":[139.45,35.70]}}
-]}"#;
-    let path = dir.join("sites.geojson");
-    std::fs::write(&path, body).unwrap();
-    path
-}
-
 #[test]
 fn mixed_kinds_are_refused_by_name_and_one_kind_can_be_chosen() {
     let dir = tempfile::tempdir().unwrap();
-    let input = sites(dir.path());
+    let input = sites_fixture(dir.path());
     let out = dir.path().join("out.shp");
-    let failed = sitelens(&[
-        "export",
-        input.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!failed.status.success());
-    let err = String::from_utf8_lossy(&failed.stderr);
+    let err = export_err(&[input.to_str().unwrap(), "-o", out.to_str().unwrap()]);
     assert!(
         err.contains("1 point and 2 polygon features")
             && err.contains("hint: --geometry-type point|line|polygon"),
@@ -346,8 +326,9 @@ fn mixed_kinds_are_refused_by_name_and_one_kind_can_be_chosen() {
 #[test]
 fn public_profile_keeps_internal_fields_out_of_dbf_and_readme() {
     let dir = tempfile::tempdir().unwrap();
-    let input = sites(dir.path());
-    for encoding in ["utf-8", "cp932"] {
+    let input = sites_fixture(dir.path());
+    // 用途地域 is 12 bytes in UTF-8, 8 in CP932.
+    for (encoding, zone) in [("utf-8", "用途地"), ("cp932", "用途地域")] {
         let out = dir.path().join(format!("public-{encoding}.shp"));
         let summary = export_ok(&[
             input.to_str().unwrap(),
@@ -387,7 +368,7 @@ fn public_profile_keeps_internal_fields_out_of_dbf_and_readme() {
             .unwrap()
             .keys()
             .collect();
-        assert_eq!(names, ["名称", "面積", "取得日"]);
+        assert_eq!(names, ["名称", "面積", zone, "status"]);
         assert_eq!(features[0]["properties"]["名称"], "旭が丘工業用地");
         assert_eq!(features[0]["properties"]["面積"], 12000.5);
         assert_eq!(features[1]["properties"]["面積"], 800.0);
@@ -410,16 +391,13 @@ fn a_character_cp932_cannot_hold_is_an_error_naming_record_and_field() {
     )
     .unwrap();
     let out = dir.path().join("shops.shp");
-    let failed = sitelens(&[
-        "export",
+    let err = export_err(&[
         input.to_str().unwrap(),
         "-o",
         out.to_str().unwrap(),
         "--dbf-encoding",
         "cp932",
     ]);
-    assert!(!failed.status.success());
-    let err = String::from_utf8_lossy(&failed.stderr);
     assert!(
         err.contains("record 1, field 店名")
             && err.contains("'𠮷' (U+20BB7)")

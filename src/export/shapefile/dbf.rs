@@ -62,7 +62,7 @@ pub(super) struct Table {
     columns: Vec<Column>,
     encoding: DbfEncoding,
     /// Field names that changed, and what they became.
-    pub renamed: Vec<(String, String)>,
+    pub renamed: Renamed,
     /// Values cut or left out, for the user.
     pub notes: Vec<String>,
 }
@@ -318,14 +318,14 @@ pub(super) fn dbf_len(header_len: u64, record_len: u64, records: u64) -> u64 {
     header_len + record_len * records + 1
 }
 
+/// Field names that changed, and what they became.
+type Renamed = Vec<(String, String)>;
+
 /// Field names of at most 10 bytes in `encoding`, unique regardless of ASCII case (as dBASE
 /// readers compare them): names that fit keep theirs first, then longer ones are cut on a
 /// character boundary, with `_1`, `_2`… when the cut one is taken. Returns the names in order
 /// and the ones that changed.
-fn field_names(
-    names: &[&str],
-    encoding: DbfEncoding,
-) -> Result<(Vec<String>, Vec<(String, String)>), String> {
+fn field_names(names: &[&str], encoding: DbfEncoding) -> Result<(Vec<String>, Renamed), String> {
     let key = |s: &str| s.to_ascii_lowercase();
     let mut taken: HashSet<String> = HashSet::new();
     let mut out: Vec<Option<String>> = vec![None; names.len()];

@@ -277,12 +277,9 @@ pub(super) fn record(
             .next()
             .copied()
             .unwrap_or(Coord { x: 0.0, y: 0.0 });
-        f64s(w, [c.x, c.y].into_iter())?;
+        f64s(w, [c.x, c.y])?;
     } else {
-        f64s(
-            w,
-            &mut [own.min[0], own.min[1], own.max[0], own.max[1]].into_iter(),
-        )?;
+        f64s(w, [own.min[0], own.min[1], own.max[0], own.max[1]])?;
         if layout.kind != Some(GeometryKind::Point) {
             w.write_all(&count(wound.len())?)?;
         }
@@ -298,9 +295,9 @@ pub(super) fn record(
     }
     if layout.z {
         if !layout.single_points {
-            f64s(w, [own.min[2], own.max[2]].into_iter())?;
+            f64s(w, [own.min[2], own.max[2]])?;
         }
-        f64s(w, zs.into_iter())?;
+        f64s(w, zs)?;
     }
     Ok(len)
 }
