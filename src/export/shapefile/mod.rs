@@ -58,7 +58,11 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
         + choice
             .selected
             .iter()
-            .map(|sel| 8 + layout.content_len(&parts_of(job.sections, *sel, layout)))
+            .map(|sel| {
+                let f = &job.sections[sel.section].layer.features[sel.id];
+                // In the working CRS: reprojection keeps the counts, which is all sizes need.
+                8 + layout.content_len(&record_parts(f.geometry.as_ref(), layout))
+            })
             .sum::<u64>();
     let shx_len = 100 + 8 * records;
     let dbf_len = table.file_len(records);
@@ -68,7 +72,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
 
     let targets = sidecars(job.target);
     let crs = job.crs;
-    // Rounded to --precision like every export; 15 decimals (the most asked) keep the doubles.
+    // Rounded to the job's precision like every export; 15 decimals (the most) keep the doubles.
     let decimals = crs.decimals(job.options.precision);
     let scale = 10f64.powi(decimals as i32);
     let round = |v: f64| {
@@ -107,10 +111,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
                     return Err(io::Error::other("a geometry did not reproject"));
                 }
             };
-            let parts = match (geometry.as_deref(), layout.kind) {
-                (Some(g), Some(kind)) => shp::parts(g, kind),
-                _ => Vec::new(),
-            };
+            let parts = record_parts(geometry.as_deref(), layout);
             let number = u32::try_from(n + 1).map_err(|_| io::Error::other("too many records"))?;
             let len = shp::record(
                 shp,
@@ -141,7 +142,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
         prj.write_all(crs.wkt_esri.as_bytes())?;
         cpg.write_all(match encoding {
             DbfEncoding::Utf8 => b"UTF-8",
-            // What GDAL writes, and reads as CP932 (a bare "932" is what ArcGIS writes).
+            // What GDAL 3.6 writes for CP932 (its reader takes "CP932" and "932" alike).
             DbfEncoding::Cp932 => b"CP932",
         })
     });
@@ -300,11 +301,9 @@ fn layout(sections: &[Section<'_>], choice: &Choice) -> Layout {
     }
 }
 
-/// The parts a selected feature's record will hold (in the working CRS: reprojection keeps the
-/// counts, which is all the sizes need).
-fn parts_of<'s>(sections: &'s [Section<'_>], sel: Selected, layout: Layout) -> Vec<shp::Part<'s>> {
-    let f = &sections[sel.section].layer.features[sel.id];
-    match (&f.geometry, layout.kind) {
+/// The parts a record of this layout holds of a geometry (none: a null shape).
+fn record_parts(g: Option<&Geometry<f64>>, layout: Layout) -> Vec<shp::Part<'_>> {
+    match (g, layout.kind) {
         (Some(g), Some(kind)) => shp::parts(g, kind),
         _ => Vec::new(),
     }
