@@ -5,8 +5,10 @@
 //! several), lines (PolyLine) or polygons (Polygon), with Z when a feature has Z. Features that
 //! mix kinds, or a GeometryCollection, are refused unless a kind is chosen; then features of
 //! other kinds are left out (and counted in [`Written::notes`]) and a collection keeps its
-//! members of that kind. Features without geometry are null shapes. Sizes are computed before
-//! anything is written, so a file past the format's 2 GiB is refused up front.
+//! members of that kind. Features without geometry are null shapes. Coordinates are doubles as
+//! they come out of the CRS, not rounded (the precision is for the text formats, as for
+//! GeoPackage and FlatGeobuf). Sizes are computed before anything is written, so a file past the
+//! format's 2 GiB is refused up front.
 //!
 //! Written here rather than with the `shapefile` crate's writer, which cannot put a null shape
 //! in a file of another type (it refuses the mismatch), writes no header for a file without
@@ -72,16 +74,6 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
 
     let targets = sidecars(job.target);
     let crs = job.crs;
-    // Rounded to the job's precision like every export; 15 decimals (the most) keep the doubles.
-    let decimals = crs.decimals(job.options.precision);
-    let scale = 10f64.powi(decimals as i32);
-    let round = |v: f64| {
-        if decimals >= 15 {
-            v
-        } else {
-            (v * scale).round() / scale
-        }
-    };
     let today = today();
     // A geometry PROJ cannot move is reported with its layer and record, not as an I/O error.
     let mut failed: Option<String> = None;
@@ -113,15 +105,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
             };
             let parts = record_parts(geometry.as_deref(), layout);
             let number = u32::try_from(n + 1).map_err(|_| io::Error::other("too many records"))?;
-            let len = shp::record(
-                shp,
-                number,
-                layout,
-                &parts,
-                f.z.as_deref(),
-                round,
-                &mut bounds,
-            )?;
+            let len = shp::record(shp, number, layout, &parts, f.z.as_deref(), &mut bounds)?;
             shp::index_entry(shx, offset, len)?;
             offset += 8 + len;
             table.write_record(dbf, sel.section, &f.values, &mut buf)?;

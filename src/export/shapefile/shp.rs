@@ -214,15 +214,14 @@ pub(super) fn header(
     Ok(())
 }
 
-/// Writes record `number` (1-based) of `parts`, coordinates passed through `round`, Z taken from
-/// `z` by position (0 where there is none). Grows `bounds`; returns the content length in bytes.
+/// Writes record `number` (1-based) of `parts`, Z taken from `z` by position (0 where there is
+/// none). Grows `bounds`; returns the content length in bytes.
 pub(super) fn record(
     w: &mut impl Write,
     number: u32,
     layout: Layout,
     parts: &[Part<'_>],
     z: Option<&[f64]>,
-    round: impl Fn(f64) -> f64,
     bounds: &mut Bounds,
 ) -> io::Result<u64> {
     let len = layout.content_len(parts);
@@ -235,19 +234,12 @@ pub(super) fn record(
         return Ok(len);
     }
     w.write_all(&layout.code().to_le_bytes())?;
-    // Rounded, wound as the format wants, with their Z in the same order.
+    // Wound as the format wants, with their Z in the same order.
     let mut own = Bounds::default();
     let wound: Vec<(Vec<Coord<f64>>, Vec<f64>)> = parts
         .iter()
         .map(|p| {
-            let mut coords: Vec<Coord<f64>> = p
-                .coords
-                .iter()
-                .map(|c| Coord {
-                    x: round(c.x),
-                    y: round(c.y),
-                })
-                .collect();
+            let mut coords: Vec<Coord<f64>> = p.coords.to_vec();
             let mut zs: Vec<f64> = (0..coords.len())
                 .map(|i| z.and_then(|z| z.get(p.z_at + i)).copied().unwrap_or(0.0))
                 .collect();
@@ -382,7 +374,7 @@ mod tests {
         let parts = parts(&g, GeometryKind::Polygon);
         let mut out = Vec::new();
         let mut bounds = Bounds::default();
-        let len = record(&mut out, 1, layout, &parts, None, |v| v, &mut bounds).unwrap();
+        let len = record(&mut out, 1, layout, &parts, None, &mut bounds).unwrap();
         assert_eq!(out.len() as u64, 8 + len);
         assert_eq!(len, layout.content_len(&parts));
         let rings = written_rings(&out);
@@ -416,7 +408,6 @@ mod tests {
             layout,
             &parts,
             Some(&z),
-            |v| v,
             &mut Bounds::default(),
         )
         .unwrap();
