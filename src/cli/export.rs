@@ -191,12 +191,30 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         .iter()
         .map(|f| f.display().to_string())
         .collect();
-    Ok(format!(
-        "{} features written to {} ({} profile{dropped})",
+    let files = match files.as_slice() {
+        [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => files.join(""),
+    };
+    let mut summary = format!(
+        "{} features written to {files} ({} profile{dropped})",
         written.features,
-        files.join(" and "),
         args.profile.name()
-    ))
+    );
+    if !written.renamed.is_empty() {
+        let pairs: Vec<String> = written
+            .renamed
+            .iter()
+            .map(|(from, to)| format!("{from} → {to}"))
+            .collect();
+        summary.push_str(&format!(
+            "\nfield names cut to fit the format: {}",
+            pairs.join(", ")
+        ));
+    }
+    for note in &written.notes {
+        summary.push_str(&format!("\nnote: {note}"));
+    }
+    Ok(summary)
 }
 
 fn build_filter(args: &ExportArgs) -> Result<Filter> {

@@ -85,6 +85,12 @@ pub fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
         if unknown_crs {
             return Some("--crs CRS gives the input's CRS (e.g. --crs EPSG:6677)");
         }
+        if matches!(e.downcast_ref(), Some(ExportError::GeometryKinds { .. })) {
+            return Some(
+                "--geometry-type point|line|polygon keeps one kind (the others are left out and \
+                 counted)",
+            );
+        }
         match e.downcast_ref() {
             Some(BboxError::NotLonLat) => {
                 Some("--bbox-crs CRS names the box's CRS (e.g. --bbox-crs EPSG:6677)")

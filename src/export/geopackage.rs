@@ -110,6 +110,7 @@ fn fill(conn: &Connection, job: &Job<'_>) -> Result<Written, Failure> {
         features: 0,
         files: vec![job.target.to_path_buf()],
         renamed: Vec::new(),
+        notes: Vec::new(),
     };
     let mut used_tables: HashSet<String> = HashSet::new();
     let mut tables = Vec::new();

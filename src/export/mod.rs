@@ -14,6 +14,7 @@ mod geopackage;
 mod output_crs;
 pub mod profile;
 mod provenance;
+mod shapefile;
 
 pub use output_crs::OutputCrs;
 
@@ -210,6 +211,9 @@ pub struct Written {
     pub files: Vec<PathBuf>,
     /// Field names the format could not keep, and what they became (a Shapefile's 10 bytes).
     pub renamed: Vec<(String, String)>,
+    /// What the writer left out or changed for the format to hold the data (features of
+    /// another geometry kind, values cut to a field's width), for the user to read.
+    pub notes: Vec<String>,
 }
 
 /// Writes `sections` as one RFC 7946 FeatureCollection to `w` (no file, no sidecar): what
@@ -239,6 +243,10 @@ pub enum ExportError {
     /// The data cannot go into this format as asked: the message names the record and field.
     #[error("{}: {message}", path.display())]
     Refused { path: PathBuf, message: String },
+    /// The features mix geometry kinds (or hold a collection) and the format holds one kind:
+    /// choosing the kind to keep lets it export.
+    #[error("{}: {message}", path.display())]
+    GeometryKinds { path: PathBuf, message: String },
     #[error(transparent)]
     Write(#[from] WriteError),
 }
@@ -309,14 +317,9 @@ pub fn export(
             written_one(target, features)
         }
         OutputFormat::Csv => csv::write_file(&job)?,
+        OutputFormat::Shapefile => shapefile::write(&job)?,
         OutputFormat::GeoPackage => geopackage::write(&job)?,
         OutputFormat::FlatGeobuf => fgb::write(&job)?,
-        OutputFormat::Shapefile => {
-            return Err(refused(format!(
-                "{} output is not built yet",
-                format.name()
-            )));
-        }
     };
     let wants_readme = options.readme || (format.readme_beside() && options.metadata);
     if let (true, Some(p)) = (wants_readme, &provenance) {
@@ -329,7 +332,7 @@ pub fn export(
                 .file_stem()
                 .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
         ));
-        let text = provenance::readme(p, &name, &written.renamed);
+        let text = provenance::readme(p, &name, &written.renamed, &written.notes);
         atomic_write(&readme_path, protected, |w| {
             std::io::Write::write_all(w, text.as_bytes())
         })?;
@@ -344,5 +347,6 @@ fn written_one(target: &Path, features: usize) -> Written {
         features,
         files: vec![target.to_path_buf()],
         renamed: Vec::new(),
+        notes: Vec::new(),
     }
 }

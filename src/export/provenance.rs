@@ -76,8 +76,14 @@ pub fn build(
 }
 
 /// The same, as a README for people.
-/// `renamed`: field names the format could not keep, and what they became.
-pub fn readme(provenance: &Json, output_name: &str, renamed: &[(String, String)]) -> String {
+/// `renamed`: field names the format could not keep, and what they became; `notes`: what the
+/// writer left out or changed.
+pub fn readme(
+    provenance: &Json,
+    output_name: &str,
+    renamed: &[(String, String)],
+    notes: &[String],
+) -> String {
     let mut s = format!(
         "# {output_name}\n\nExported by {}.\n\n",
         provenance["generator"].as_str().unwrap_or("sitelens")
@@ -122,6 +128,12 @@ pub fn readme(provenance: &Json, output_name: &str, renamed: &[(String, String)]
         s.push_str("| field | in this file |\n|---|---|\n");
         for (from, to) in renamed {
             s.push_str(&format!("| {from} | {to} |\n"));
+        }
+    }
+    if !notes.is_empty() {
+        s.push_str("\n## Notes\n\n");
+        for note in notes {
+            s.push_str(&format!("- {note}\n"));
         }
     }
     s.push_str("\n## Provenance (JSON)\n\n```json\n");

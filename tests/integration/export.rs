@@ -210,7 +210,8 @@ fn normalize_numbers(v: &serde_json::Value) -> serde_json::Value {
     }
 }
 
-fn sites_fixture(dir: &Path) -> PathBuf {
+/// Two polygons and a point, with two internal fields (the name rule's 所有者 and 売却価格).
+pub fn sites_fixture(dir: &Path) -> PathBuf {
     let body = r#"{"type":"FeatureCollection","features":[
   {"type":"Feature","properties":{"名称":"旭が丘工業用地","面積":12000.5,"用途地域":"工業地域","所有者":"日野太郎","売却価格":250000000,"status":"available"},
    "geometry":{"type":"Polygon","coordinates":[[[139.380,35.655],[139.382,35.655],[139.382,35.657],[139.380,35.657],[139.380,35.655]]]}},

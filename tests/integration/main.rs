@@ -18,6 +18,7 @@ mod public_profile;
 #[cfg(feature = "gui")]
 mod render;
 mod sample;
+mod shapefile_out;
 #[cfg(feature = "gui")]
 mod sheet;
 #[cfg(feature = "gui")]

@@ -141,8 +141,8 @@ proptest! {
         let ids: Vec<usize> = (0..layer.features.len()).collect();
         let mut written = String::new();
         // Binary formats too: their text (names, values, metadata tables, headers) is UTF-8 in
-        // the file's bytes.
-        for out in ["out.geojson", "out.csv", "out.gpkg", "out.fgb"] {
+        // the file's bytes. A Shapefile's names cut to 10 bytes are in its README, in full.
+        for out in ["out.geojson", "out.csv", "out.gpkg", "out.fgb", "out.shp"] {
             let section = Section::new(&layer, ids.clone(), Profile::Public, read.clone());
             let options = ExportOptions {
                 readme: true,
