@@ -196,12 +196,21 @@ impl ExportDialog {
                     self.result = Some(
                         export::export(&target, &[section], &options, &protected)
                             .map(|w| {
-                                format!(
+                                let mut message = format!(
                                     "{} {} → {}",
                                     w.features,
                                     lang.t("件を書き出しました", "features written"),
                                     target.display()
-                                )
+                                );
+                                // What the format changed: field names it could not keep, and
+                                // what it left out or cut.
+                                for (from, to) in &w.renamed {
+                                    message.push_str(&format!("\n{from} → {to}"));
+                                }
+                                for note in &w.notes {
+                                    message.push_str(&format!("\n{note}"));
+                                }
+                                message
                             })
                             .map_err(|e| e.to_string()),
                     );

@@ -311,10 +311,23 @@ fn export_dialog_writes_a_geopackage_in_the_crs_typed() {
     let back = sitelens::load(&out, &Default::default()).unwrap();
     assert_eq!(back.features.len(), 57);
     assert_eq!(back.source.crs.epsg, Some(6677));
-    // A Shapefile also offers the .dbf encoding.
-    h.state_mut().export_dialog.path = dir.path().join("s.shp").display().to_string();
+    // A Shapefile also offers the .dbf encoding, and says which names it had to cut.
+    let shp = dir.path().join("s.shp");
+    h.state_mut().export_dialog.path = shp.display().to_string();
     h.run();
     h.get_by_label(".dbf の文字コード");
+    click_button(&mut h, "書き出す");
+    let Some(Ok(message)) = &h.state().export_dialog.result else {
+        panic!("{:?}", h.state().export_dialog.result)
+    };
+    assert!(message.contains("都道府県名及び市町村名 → "), "{message}");
+    assert_eq!(
+        sitelens::load(&shp, &Default::default())
+            .unwrap()
+            .features
+            .len(),
+        57
+    );
 }
 
 /// Polygons of an opened layer are drawn filled (a translucent tint over the map), not only
