@@ -18,19 +18,7 @@ pub struct Archive {
 /// Splits `dir/a.zip/b/c.shp` into (`dir/a.zip`, Some("b/c.shp")), and `a.zip` into (`a.zip`,
 /// None). `None` when no part of the path is a .zip file.
 pub fn split_archive_path(path: &Path) -> Option<(PathBuf, Option<String>)> {
-    let is_zip = |p: &Path| {
-        p.extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
-            && p.is_file()
-    };
-    if is_zip(path) {
-        return Some((path.to_path_buf(), None));
-    }
-    let archive = path.ancestors().skip(1).find(|p| is_zip(p))?;
-    let member = path.strip_prefix(archive).ok()?;
-    let member: Vec<&str> = member.iter().filter_map(|c| c.to_str()).collect();
-    Some((archive.to_path_buf(), Some(member.join("/"))))
+    super::split_container_path(path, "zip")
 }
 
 impl Archive {

@@ -346,7 +346,7 @@ fn fields(columns: &[Column], features: &mut [Feature]) -> Vec<Field> {
                 ColumnType::DateTime => {
                     let dates = features.iter().all(|f| match &f.values[i] {
                         Value::Null => true,
-                        Value::Text(s) => super::geopackage::is_iso_date(s),
+                        Value::Text(s) => crate::model::is_iso_date(s),
                         _ => false,
                     });
                     if dates {

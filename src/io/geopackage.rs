@@ -522,7 +522,7 @@ fn value(v: ValueRef<'_>, c: &Column, record: u64, warnings: &mut Vec<Warning>) 
         (ValueRef::Real(f), _) => Value::Float(f),
         (ValueRef::Text(t), FieldType::Date) => {
             let s = text(t, warnings);
-            if is_iso_date(&s) {
+            if crate::model::is_iso_date(&s) {
                 Value::Date(s)
             } else {
                 warnings.push(Warning::record(
@@ -548,16 +548,6 @@ fn value(v: ValueRef<'_>, c: &Column, record: u64, warnings: &mut Vec<Warning>) 
             Value::Null
         }
     }
-}
-
-pub(crate) fn is_iso_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Decodes a GeoPackage geometry blob: "GP", version, flags, srs_id, envelope, WKB.
@@ -632,24 +622,10 @@ pub fn encode(
     wkb::write(g, z, out);
 }
 
-/// Whether `path` is a GeoPackage file on disk (by its extension).
-fn is_geopackage(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
-        && path.is_file()
-}
-
 /// Splits `dir/a.gpkg/roads` into (`dir/a.gpkg`, Some("roads")) and `a.gpkg` into (`a.gpkg`,
 /// None); `None` when no part of the path is a GeoPackage file.
 pub fn split_path(path: &Path) -> Option<(PathBuf, Option<String>)> {
-    if is_geopackage(path) {
-        return Some((path.to_path_buf(), None));
-    }
-    let file = path.ancestors().skip(1).find(|p| is_geopackage(p))?;
-    let rest = path.strip_prefix(file).ok()?;
-    let parts: Vec<&str> = rest.iter().filter_map(|c| c.to_str()).collect();
-    Some((file.to_path_buf(), Some(parts.join("/"))))
+    super::split_container_path(path, "gpkg")
 }
 
 /// The feature tables of the GeoPackage at `path`, in catalogue order.

@@ -209,6 +209,25 @@ const PARALLEL_READ_CHUNK: usize = 8 << 20;
 /// Bytes looked at before a file is read whole.
 const HEAD_BYTES: usize = 64 * 1024;
 
+/// Splits `dir/file.EXT/inner/name` into (`dir/file.EXT`, Some("inner/name")) and `file.EXT`
+/// into (`file.EXT`, None), where `file.EXT` is a file on disk with extension `ext` (any case): a
+/// .zip and its member, a GeoPackage and its table. `None` when no part of the path is one.
+fn split_container_path(path: &Path, ext: &str) -> Option<(PathBuf, Option<String>)> {
+    let is_container = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case(ext))
+            && p.is_file()
+    };
+    if is_container(path) {
+        return Some((path.to_path_buf(), None));
+    }
+    let file = path.ancestors().skip(1).find(|p| is_container(p))?;
+    let rest = path.strip_prefix(file).ok()?;
+    let parts: Vec<&str> = rest.iter().filter_map(|c| c.to_str()).collect();
+    Some((file.to_path_buf(), Some(parts.join("/"))))
+}
+
 fn extension_of(path: &Path) -> String {
     path.extension()
         .and_then(|e| e.to_str())

@@ -9,7 +9,7 @@ mod value;
 pub use geometry::{M_PER_DEG, degrees_covering, metres_per_degree, polygons};
 pub use index::{Envelope, Pick, SpatialIndex, outline_distance_m};
 pub use role::Role;
-pub use value::{FieldType, Value};
+pub use value::{FieldType, Value, is_iso_date};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

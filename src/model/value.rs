@@ -122,6 +122,19 @@ impl FieldType {
     }
 }
 
+/// Whether `s` is a calendar date written "YYYY-MM-DD" (month 1–12, day 1–31).
+pub fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
+        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

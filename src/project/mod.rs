@@ -231,7 +231,7 @@ impl Project {
     pub fn parse(text: &str) -> Result<Project, String> {
         let project: Project = toml::from_str(text).map_err(|e| e.to_string())?;
         if let Some(date) = &project.as_of
-            && !is_date(date)
+            && !crate::model::is_iso_date(date)
         {
             return Err(format!("as_of {date:?}: expected a date as YYYY-MM-DD"));
         }
@@ -446,18 +446,6 @@ impl Project {
 /// The embedded file at `data/<file>`.
 pub fn embedded_file(file: &str) -> Option<&'static embedded::EmbeddedLayer> {
     HINO.iter().find(|e| e.file == file)
-}
-
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
-        && (1..=12).contains(&s[5..7].parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&s[8..10].parse::<u8>().unwrap_or(0))
 }
 
 fn absolute(p: &Path) -> PathBuf {

@@ -116,6 +116,18 @@ fn assert_same(got: &Layer, want: &Layer, tolerance: f64, what: &str) {
     }
 }
 
+/// A box over the middle fifth of a layer's extent, each way.
+fn middle_fifth(layer: &Layer) -> Envelope {
+    let b = layer.index.bbox().unwrap();
+    let (w, h) = (b.max_x - b.min_x, b.max_y - b.min_y);
+    Envelope::new(
+        b.min_x + 0.4 * w,
+        b.min_y + 0.4 * h,
+        b.min_x + 0.6 * w,
+        b.min_y + 0.6 * h,
+    )
+}
+
 fn rect(b: Envelope) -> geo_types::Rect<f64> {
     geo_types::Rect::new((b.min_x, b.min_y), (b.max_x, b.max_y))
 }
@@ -199,15 +211,7 @@ fn a_box_reads_through_the_rtree_and_finds_what_a_full_read_finds() {
         os("SPATIAL_INDEX=NO"),
     ]);
     let full = load_ok(&with);
-    let b = full.index.bbox().unwrap();
-    // A box over the middle fifth of the layer.
-    let (w, h) = (b.max_x - b.min_x, b.max_y - b.min_y);
-    let bbox = Envelope::new(
-        b.min_x + 0.4 * w,
-        b.min_y + 0.4 * h,
-        b.min_x + 0.6 * w,
-        b.min_y + 0.6 * h,
-    );
+    let bbox = middle_fifth(&full);
     let options = LoadOptions {
         bbox_hint: Some(bbox),
         ..Default::default()
@@ -379,14 +383,7 @@ fn flatgeobufs_gdal_wrote_load_as_their_originals_and_by_box() {
         os("PROMOTE_TO_MULTI"),
     ]);
     let full = load_ok(&fgb);
-    let b = full.index.bbox().unwrap();
-    let (w, h) = (b.max_x - b.min_x, b.max_y - b.min_y);
-    let bbox = Envelope::new(
-        b.min_x + 0.4 * w,
-        b.min_y + 0.4 * h,
-        b.min_x + 0.6 * w,
-        b.min_y + 0.6 * h,
-    );
+    let bbox = middle_fifth(&full);
     let boxed = load(
         &fgb,
         &LoadOptions {
