@@ -244,9 +244,22 @@ fn read(mut r: impl Read + Seek, len: u64, options: &LoadOptions) -> Result<Pars
         warnings: &mut warnings,
     };
     let mut features = Vec::new();
-    let record_count = match (&bounds, source_box) {
-        (Some(bounds), Some(b)) => {
-            let hits = search(&mut r, index_start, bounds, node_size, b)?;
+    // Through the index when there is a box and an index that can be searched; a damaged index
+    // is said, and every feature read in sequence instead.
+    let hits = match (&bounds, source_box) {
+        (Some(bounds), Some(b)) => match search(&mut r, index_start, bounds, node_size, b) {
+            Ok(hits) => Some(hits),
+            Err(e) => {
+                reader.warnings.push(Warning::file(format!(
+                    "{e}: the index is not used, every feature is read"
+                )));
+                None
+            }
+        },
+        _ => None,
+    };
+    let record_count = match hits {
+        Some(hits) => {
             // Where the reader is: the hits come in file order, mostly side by side (the file is
             // Hilbert-sorted), so the reader's buffer is kept across them rather than reset by a
             // seek for each.
@@ -265,28 +278,45 @@ fn read(mut r: impl Read + Seek, len: u64, options: &LoadOptions) -> Result<Pars
                     None => r.seek(SeekFrom::Start(at)).map(|_| ()),
                 };
                 moved.map_err(|e| format!("cannot seek to feature {record} ({e})"))?;
-                let what = format!("feature {record}");
-                let bytes = block(&mut r, len - at, &what)?;
-                pos = at + bytes.len() as u64;
-                features.extend(reader.feature(record, &bytes));
+                match block(&mut r, len - at, &format!("feature {record}")) {
+                    Ok(bytes) => {
+                        pos = at + bytes.len() as u64;
+                        features.extend(reader.feature(record, &bytes));
+                    }
+                    Err(e) => {
+                        pos = u64::MAX;
+                        reader
+                            .warnings
+                            .push(Warning::record(record, format!("{e}; skipped")));
+                    }
+                }
             }
             count as usize
         }
-        _ => {
+        None => {
             r.seek(SeekFrom::Start(features_start))
                 .map_err(|e| format!("cannot seek to the features ({e})"))?;
             let mut at = features_start;
             let mut record = 0u64;
             while at < len && (count == 0 || record < count) {
-                let what = format!("feature {record}");
-                let bytes = block(&mut r, len - at, &what)?;
+                // A feature that overruns the file ends the read: what came before it is kept.
+                let bytes = match block(&mut r, len - at, &format!("feature {record}")) {
+                    Ok(bytes) => bytes,
+                    Err(e) => {
+                        reader.warnings.push(Warning::record(
+                            record,
+                            format!("{e}; the rest of the file ({} bytes) is not read", len - at),
+                        ));
+                        break;
+                    }
+                };
                 at += bytes.len() as u64;
                 features.extend(reader.feature(record, &bytes));
                 record += 1;
             }
             if count > 0 && record < count {
                 warnings.push(Warning::file(format!(
-                    "the header counts {count} features; the file holds {record}"
+                    "the header counts {count} features; {record} were read"
                 )));
             }
             record as usize
