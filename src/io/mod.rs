@@ -9,6 +9,7 @@ mod checks;
 mod csv;
 mod dbf;
 mod geojson;
+mod kml;
 mod rings;
 mod shapefile;
 pub mod text;
@@ -277,6 +278,7 @@ pub static LOADERS: &[&dyn Loader] = &[
     &geojson::GeoJsonLoader,
     &shapefile::ShapefileLoader,
     &csv::CsvLoader,
+    &kml::KmlLoader,
 ];
 
 fn loader_for(ext: &str) -> Option<&'static dyn Loader> {

@@ -78,6 +78,8 @@ pub enum Format {
     GeoJson,
     Shapefile,
     Csv,
+    /// KML, plain or zipped (KMZ).
+    Kml,
 }
 
 impl Format {
@@ -86,6 +88,7 @@ impl Format {
             Format::GeoJson => "GeoJSON",
             Format::Shapefile => "ESRI Shapefile",
             Format::Csv => "CSV",
+            Format::Kml => "KML",
         }
     }
 }
@@ -95,7 +98,8 @@ impl Format {
 pub struct TextEncoding {
     /// Encoding name, e.g. "UTF-8" or "CP932".
     pub name: String,
-    /// What decided it: "user", "cpg", "ldid", "bom", "utf-8 check", "fallback", "rfc".
+    /// What decided it: "user", "cpg", "ldid", "bom", "utf-8 check", "fallback", "rfc",
+    /// "xml declaration", "xml default".
     pub decided_by: String,
 }
 

@@ -10,6 +10,7 @@ mod crs;
 mod export;
 mod fixtures;
 mod fuzz;
+mod kml;
 mod limits;
 mod metrics;
 mod project;
