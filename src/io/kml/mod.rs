@@ -144,9 +144,19 @@ fn read_kmz(
     let mut seen = HashSet::from([root]);
     let mut encoding = None;
     let mut elsewhere = Vec::new();
+    // Several entries of a zip may share one compressed stream: the total is bounded, not only
+    // each member.
+    let mut total = 0u64;
     while let Some((member, link)) = queue.pop_front() {
         let in_member = |m: String| format!("member '{member}': {m}");
         let bytes = archive::read_member(&mut zip, &member).map_err(|k| LoadError::new(path, k))?;
+        total += bytes.len() as u64;
+        if total > super::MAX_FILE_BYTES {
+            return Err(archive_error(format!(
+                "the KMZ's linked documents decompress to more than {} GiB",
+                super::MAX_FILE_BYTES >> 30
+            )));
+        }
         let (xml, member_encoding) = decode(&bytes, options.encoding.as_deref()).map_err(|k| {
             let k = match k {
                 LoadErrorKind::Encoding(m) => LoadErrorKind::Encoding(in_member(m)),
