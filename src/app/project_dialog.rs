@@ -135,8 +135,8 @@ impl ProjectDialog {
                 }
                 Mode::Open => {
                     let label = ui.label(lang.t(
-                        "レイヤ（.shp .geojson .csv .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
-                        "Paths of layers (.shp .geojson .csv .zip) or a project (.toml), one per line:",
+                        "レイヤ（.shp .geojson .csv .kml .kmz .zip）またはプロジェクト（.toml）のパス。1行に1つ：",
+                        "Paths of layers (.shp .geojson .csv .kml .kmz .zip) or a project (.toml), one per line:",
                     ));
                     self.picker
                         .browse(ui, lang, "open", &mut self.open_paths, || Ask::Open {
@@ -224,11 +224,12 @@ fn open_filters() -> Vec<Filter> {
     vec![
         Filter::new(
             "Layers and projects",
-            &["shp", "geojson", "json", "csv", "zip", "toml"],
+            &["shp", "geojson", "json", "csv", "kml", "kmz", "zip", "toml"],
         ),
         Filter::new("Shapefile", &["shp", "zip"]),
         Filter::new("GeoJSON", &["geojson", "json"]),
         Filter::new("CSV", &["csv"]),
+        Filter::new("KML / KMZ", &["kml", "kmz"]),
         Filter::new("sitelens project (TOML)", &["toml"]),
     ]
 }

@@ -30,6 +30,7 @@ use crate::error::{LoadError, LoadErrorKind};
 use crate::model::{Format, TextEncoding, Warning};
 use parse::{Collected, Link};
 
+/// Reads .kml and .kmz files.
 pub struct KmlLoader;
 
 impl Loader for KmlLoader {

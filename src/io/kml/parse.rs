@@ -358,7 +358,7 @@ impl Walk<'_, '_> {
             "coord" if in_placemark && parent == Some(Tag::Geometry) => {
                 self.capture(Target::TrackCoord, false)
             }
-            "Model" if parent == Some(Tag::Placemark) => {
+            "Model" if in_placemark && matches!(parent, Some(Tag::Placemark | Tag::Geometry)) => {
                 if let Some(p) = &mut self.placemark {
                     p.unsupported = Some("a Model (3D model) is not read");
                 }
@@ -585,15 +585,16 @@ fn join(path: &mut String, name: &str) -> bool {
     true
 }
 
-/// An attribute's value by local name (entities decoded); `None` when absent or malformed.
+/// An attribute's value by local name, entities decoded (as written when one is not XML's, like
+/// `&nbsp;`); `None` when absent.
 fn attribute(e: &BytesStart, key: &str) -> Option<String> {
-    e.attributes()
+    let a = e
+        .attributes()
         .with_checks(false)
         .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
+        .find(|a| a.key.local_name().as_ref() == key)?;
+    Some(match a.normalized_value(XmlVersion::Implicit1_0) {
+        Ok(v) => v.into_owned(),
+        Err(_) => a.value.into_owned(),
+    })
 }

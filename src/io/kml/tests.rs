@@ -364,3 +364,20 @@ fn check_head_refuses_what_is_neither_xml_nor_zip() {
             .contains("UTF-16")
     );
 }
+
+#[test]
+fn a_model_is_not_read_and_said_so() {
+    let p = load(&kml(
+        r#"<Placemark><name>塔</name><Model><Location><longitude>139</longitude><latitude>35</latitude></Location></Model></Placemark>
+        <Placemark><ExtendedData><Data name="a&nbsp;b"><value>1</value></Data></ExtendedData></Placemark>"#,
+    ));
+    assert!(p.features[0].geometry.is_none());
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert!(
+        p.warnings[0]
+            .message
+            .starts_with("placemark '塔': a Model (3D model) is not read; geometry skipped")
+    );
+    // An attribute with an entity XML does not know is kept as written.
+    assert_eq!(names(&p), ["name", "a&nbsp;b"]);
+}
