@@ -14,6 +14,7 @@
 //! The reader is a single pass of quick-xml's pull parser ([`parse`]), not a document tree.
 
 mod coords;
+mod folders;
 mod parse;
 mod shape;
 mod table;
@@ -76,9 +77,10 @@ impl Loader for KmlLoader {
             encoding
         };
         if collected.folder_cut {
-            warnings.push(Warning::file(
-                "folder paths longer than 512 bytes are cut (ending in '…')",
-            ));
+            warnings.push(Warning::file(format!(
+                "folder paths longer than {} bytes are cut (ending in '…')",
+                folders::MAX_FOLDER_BYTES
+            )));
         }
         if collected.placemarks.is_empty() {
             warnings.push(Warning::file(

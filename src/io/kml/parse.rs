@@ -5,68 +5,17 @@
 //!
 //! Element names are matched without their namespace prefix (`kml:Placemark`, `gx:Track`).
 
-use std::collections::HashMap;
-
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
 use super::coords::excerpt;
+use super::folders::Folders;
 use super::shape::{Kind, Shape, ShapeBuilder};
-use crate::model::FieldType;
+use super::table::Columns;
 
 /// Elements nested deeper than this make the document an error: real KML nests a dozen levels,
 /// and the reader's stacks must not grow without bound on hostile input.
 pub(super) const MAX_DEPTH: usize = 256;
-
-/// A placemark's folder path is cut at this many bytes (with "…"): the path is copied into every
-/// placemark, so a long one must not multiply the file's size in memory.
-const MAX_FOLDER_BYTES: usize = 512;
-
-/// The ExtendedData fields, in order of first appearance over the file (a Schema's SimpleField,
-/// a Data or a SimpleData), with the type a Schema declares.
-#[derive(Default)]
-pub(super) struct Columns {
-    pub names: Vec<String>,
-    /// The type declared by `<SimpleField type=…>`; `None` where nothing (or an unknown type) is
-    /// declared, and the type is inferred from the values.
-    pub declared: Vec<Option<FieldType>>,
-    index: HashMap<String, usize>,
-}
-
-impl Columns {
-    /// The column of field `name`, added when new.
-    fn column(&mut self, name: &str) -> usize {
-        if let Some(&c) = self.index.get(name) {
-            return c;
-        }
-        self.names.push(name.to_string());
-        self.declared.push(None);
-        self.index.insert(name.to_string(), self.names.len() - 1);
-        self.names.len() - 1
-    }
-
-    /// Records a Schema's `<SimpleField name type>`; two declarations of a name unify.
-    fn declare(&mut self, name: &str, kml_type: Option<&str>) {
-        let column = self.column(name);
-        let Some(declared) = kml_type.and_then(field_type) else {
-            return;
-        };
-        let slot = &mut self.declared[column];
-        *slot = Some(slot.map_or(declared, |t| t.unify(declared)));
-    }
-}
-
-/// The field type of a KML `SimpleField` type (KML 2.2: string, int, uint, short, ushort, float,
-/// double, bool).
-fn field_type(kml_type: &str) -> Option<FieldType> {
-    Some(match kml_type.trim().to_ascii_lowercase().as_str() {
-        "int" | "uint" | "short" | "ushort" => FieldType::Int,
-        "float" | "double" => FieldType::Float,
-        "bool" | "boolean" => FieldType::Bool,
-        "string" => FieldType::Text,
-        _ => return None,
-    })
-}
 
 /// One Placemark read.
 pub(super) struct Placemark {
@@ -98,7 +47,7 @@ pub(super) struct Collected {
     pub columns: Columns,
     /// NetworkLinks not yet dealt with.
     pub links: Vec<Link>,
-    /// A folder path was cut at [`MAX_FOLDER_BYTES`].
+    /// A folder path was cut at [`super::folders::MAX_FOLDER_BYTES`].
     pub folder_cut: bool,
 }
 
@@ -111,10 +60,8 @@ pub(super) fn read(xml: &str, link: Option<&Link>, out: &mut Collected) -> Resul
     reader.config_mut().allow_dangling_amp = true;
     let mut walk = Walk {
         out,
-        prefix: link.and_then(|l| l.folder.as_deref()),
-        linked: link.is_some(),
+        folders: Folders::new(link.map(|l| l.folder.as_deref())),
         stack: Vec::new(),
-        containers: Vec::new(),
         placemark: None,
         data_column: None,
         link: None,
@@ -157,6 +104,7 @@ pub(super) fn read(xml: &str, link: Option<&Link>, out: &mut Collected) -> Resul
             format!("{e} (line {line}, column {column})")
         })?;
     }
+    walk.out.folder_cut |= walk.folders.cut;
     match (walk.root, walk.stack.len()) {
         (false, _) => Err("no XML element: the document is empty".into()),
         (true, 0) => Ok(()),
@@ -182,7 +130,7 @@ fn line_column(xml: &str, at: u64) -> (usize, usize) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tag {
     Kml,
-    /// A Document or Folder (its name is in `Walk::containers`).
+    /// A Document or Folder (its name is in `Walk::folders`).
     Container,
     Placemark,
     ExtendedData,
@@ -219,12 +167,6 @@ struct Capture {
     markup: bool,
 }
 
-struct Container {
-    /// Folders always count in the path; Documents only when nested or linked.
-    counts: bool,
-    name: Option<String>,
-}
-
 struct PlacemarkBuilder {
     name: Option<String>,
     description: Option<String>,
@@ -239,15 +181,11 @@ struct LinkBuilder {
     href: Option<String>,
 }
 
+/// The reader's state between events.
 struct Walk<'o, 'p> {
     out: &'o mut Collected,
-    /// The folder path of the NetworkLink this document was reached through.
-    prefix: Option<&'p str>,
-    /// The document was reached through a NetworkLink.
-    linked: bool,
+    folders: Folders<'p>,
     stack: Vec<Tag>,
-    /// The open Documents and Folders, outermost first.
-    containers: Vec<Container>,
     placemark: Option<PlacemarkBuilder>,
     /// The column of the `<Data>` being read.
     data_column: Option<usize>,
@@ -294,12 +232,11 @@ impl Walk<'_, '_> {
         let outside = !in_placemark && self.link.is_none();
         let tag = match name {
             "Document" | "Folder" if outside => {
-                let counts = name == "Folder" || !self.containers.is_empty() || self.linked;
-                self.containers.push(Container { counts, name: None });
+                self.folders.open(name == "Folder");
                 Tag::Container
             }
             "Placemark" if outside => {
-                let folder = self.folder_path();
+                let folder = self.folders.path(None);
                 self.placemark = Some(PlacemarkBuilder {
                     name: None,
                     description: None,
@@ -411,9 +348,7 @@ impl Walk<'_, '_> {
             return;
         }
         match tag {
-            Tag::Container => {
-                self.containers.pop();
-            }
+            Tag::Container => self.folders.close(),
             Tag::Placemark => self.finish_placemark(),
             Tag::Data => self.data_column = None,
             Tag::NetworkLink => self.finish_link(),
@@ -454,11 +389,7 @@ impl Walk<'_, '_> {
     fn deliver(&mut self, target: Target, text: String) {
         let trimmed = || text.trim().to_string();
         match target {
-            Target::ContainerName => {
-                if let Some(c) = self.containers.last_mut() {
-                    c.name = Some(trimmed());
-                }
-            }
+            Target::ContainerName => self.folders.name(trimmed()),
             Target::PlacemarkName => {
                 if let Some(p) = &mut self.placemark {
                     p.name = Some(trimmed());
@@ -522,37 +453,8 @@ impl Walk<'_, '_> {
         let Some(href) = link.href.filter(|h| !h.is_empty()) else {
             return;
         };
-        let mut folder = self.folder_path().unwrap_or_default();
-        if let Some(name) = link.name.filter(|n| !n.is_empty()) {
-            self.out.folder_cut |= join(&mut folder, &name);
-        }
-        self.out.links.push(Link {
-            href,
-            folder: (!folder.is_empty()).then_some(folder),
-        });
-    }
-
-    /// The path of the enclosing folders, within [`MAX_FOLDER_BYTES`].
-    fn folder_path(&mut self) -> Option<String> {
-        let mut path = self.prefix.unwrap_or_default().to_string();
-        let names: Vec<&str> = self
-            .containers
-            .iter()
-            .filter(|c| c.counts)
-            .filter_map(|c| c.name.as_deref())
-            .filter(|n| !n.is_empty())
-            .collect();
-        let mut cut = false;
-        for name in names {
-            if path.len() > MAX_FOLDER_BYTES {
-                break;
-            }
-            cut |= join(&mut path, name);
-        }
-        if cut {
-            self.out.folder_cut = true;
-        }
-        (!path.is_empty()).then_some(path)
+        let folder = self.folders.path(link.name.as_deref());
+        self.out.links.push(Link { href, folder });
     }
 
     /// The innermost open element, for the truncation message.
@@ -564,25 +466,6 @@ impl Walk<'_, '_> {
             _ => "an element",
         }
     }
-}
-
-/// Appends " / name" (or name) to a folder path, cut at [`MAX_FOLDER_BYTES`]; says whether it
-/// was cut.
-fn join(path: &mut String, name: &str) -> bool {
-    if !path.is_empty() {
-        path.push_str(" / ");
-    }
-    path.push_str(name);
-    if path.len() <= MAX_FOLDER_BYTES {
-        return false;
-    }
-    let mut end = MAX_FOLDER_BYTES;
-    while !path.is_char_boundary(end) {
-        end -= 1;
-    }
-    path.truncate(end);
-    path.push('…');
-    true
 }
 
 /// An attribute's value by local name, entities decoded (as written when one is not XML's, like

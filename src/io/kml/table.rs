@@ -3,9 +3,57 @@
 //! Schema declares when every value fits it, else the type inferred from the values as the CSV
 //! loader infers it; a value that is absent is null.
 
+use std::collections::HashMap;
+
 use super::parse::{Collected, Placemark};
 use crate::io::csv;
 use crate::model::{Feature, Field, FieldType, Value, Warning};
+
+/// The ExtendedData fields, in order of first appearance over the file (a Schema's SimpleField,
+/// a Data or a SimpleData), with the type a Schema declares.
+#[derive(Default)]
+pub(super) struct Columns {
+    pub names: Vec<String>,
+    /// The type declared by `<SimpleField type=…>`; `None` where nothing (or an unknown type) is
+    /// declared, and the type is inferred from the values.
+    pub declared: Vec<Option<FieldType>>,
+    index: HashMap<String, usize>,
+}
+
+impl Columns {
+    /// The column of field `name`, added when new.
+    pub fn column(&mut self, name: &str) -> usize {
+        if let Some(&c) = self.index.get(name) {
+            return c;
+        }
+        self.names.push(name.to_string());
+        self.declared.push(None);
+        self.index.insert(name.to_string(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+
+    /// Records a Schema's `<SimpleField name type>`; two declarations of a name unify.
+    pub fn declare(&mut self, name: &str, kml_type: Option<&str>) {
+        let column = self.column(name);
+        let Some(declared) = kml_type.and_then(field_type) else {
+            return;
+        };
+        let slot = &mut self.declared[column];
+        *slot = Some(slot.map_or(declared, |t| t.unify(declared)));
+    }
+}
+
+/// The field type of a KML `SimpleField` type (KML 2.2: string, int, uint, short, ushort, float,
+/// double, bool).
+fn field_type(kml_type: &str) -> Option<FieldType> {
+    Some(match kml_type.trim().to_ascii_lowercase().as_str() {
+        "int" | "uint" | "short" | "ushort" => FieldType::Int,
+        "float" | "double" => FieldType::Float,
+        "bool" | "boolean" => FieldType::Bool,
+        "string" => FieldType::Text,
+        _ => return None,
+    })
+}
 
 /// The fields and features of what was read, and the warnings of each placemark.
 pub(super) fn build(
