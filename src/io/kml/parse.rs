@@ -386,45 +386,30 @@ impl Walk<'_, '_> {
         }
     }
 
+    /// Puts a captured text where it belongs (a link and a placemark are never open together).
     fn deliver(&mut self, target: Target, text: String) {
         let trimmed = || text.trim().to_string();
+        if let Target::ContainerName = target {
+            return self.folders.name(trimmed());
+        }
+        if let Some(l) = &mut self.link {
+            match target {
+                Target::LinkName => l.name = Some(trimmed()),
+                Target::Href => l.href = Some(trimmed()),
+                _ => {}
+            }
+            return;
+        }
+        let Some(p) = &mut self.placemark else {
+            return;
+        };
         match target {
-            Target::ContainerName => self.folders.name(trimmed()),
-            Target::PlacemarkName => {
-                if let Some(p) = &mut self.placemark {
-                    p.name = Some(trimmed());
-                }
-            }
-            Target::Description => {
-                if let Some(p) = &mut self.placemark {
-                    p.description = Some(trimmed());
-                }
-            }
-            Target::Value(column) => {
-                if let Some(p) = &mut self.placemark {
-                    p.data.push((column, text));
-                }
-            }
-            Target::LinkName => {
-                if let Some(l) = &mut self.link {
-                    l.name = Some(trimmed());
-                }
-            }
-            Target::Href => {
-                if let Some(l) = &mut self.link {
-                    l.href = Some(trimmed());
-                }
-            }
-            Target::Coordinates => {
-                if let Some(p) = &mut self.placemark {
-                    p.shape.coordinates(&text);
-                }
-            }
-            Target::TrackCoord => {
-                if let Some(p) = &mut self.placemark {
-                    p.shape.track_coord(&text);
-                }
-            }
+            Target::PlacemarkName => p.name = Some(trimmed()),
+            Target::Description => p.description = Some(trimmed()),
+            Target::Value(column) => p.data.push((column, text)),
+            Target::Coordinates => p.shape.coordinates(&text),
+            Target::TrackCoord => p.shape.track_coord(&text),
+            _ => {}
         }
     }
 
