@@ -20,6 +20,7 @@ pub const TARGETS: &[&str] = &[
     "geojson",
     "shapefile",
     "csv",
+    "kml",
     "filter",
     "crs",
     "geopackage",
@@ -32,6 +33,7 @@ pub fn by_name(name: &str) -> Option<fn(&[u8])> {
         "geojson" => geojson,
         "shapefile" => shapefile,
         "csv" => csv,
+        "kml" => kml,
         "filter" => filter,
         "crs" => crs,
         "geopackage" => geopackage,
@@ -68,6 +70,16 @@ pub fn flatgeobuf(bytes: &[u8]) {
 /// Loads CSV points.
 pub fn csv(bytes: &[u8]) {
     load_and_use(Input::from_bytes("fuzz.csv", bytes.to_vec()));
+}
+
+/// Loads a KML document, or a KMZ when the bytes are a zip archive.
+pub fn kml(bytes: &[u8]) {
+    let name = if bytes.starts_with(b"PK") {
+        "fuzz.kmz"
+    } else {
+        "fuzz.kml"
+    };
+    load_and_use(Input::from_bytes(name, bytes.to_vec()));
 }
 
 /// Loads a Shapefile given as `.shp` + [`SHX_MARK`] + `.shx` + [`DBF_MARK`] + `.dbf`.

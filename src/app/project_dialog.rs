@@ -135,8 +135,8 @@ impl ProjectDialog {
                 }
                 Mode::Open => {
                     let label = ui.label(lang.t(
-                        "レイヤ（.shp .geojson .csv .gpkg .fgb .zip など）またはプロジェクト（.toml）のパス。1行に1つ：",
-                        "Paths of layers (.shp .geojson .csv .gpkg .fgb .zip, …) or a project (.toml), one per line:",
+                        "レイヤ（.shp .geojson .csv .gpkg .fgb .kml .kmz .zip など）またはプロジェクト（.toml）のパス。1行に1つ：",
+                        "Paths of layers (.shp .geojson .csv .gpkg .fgb .kml .kmz .zip, …) or a project (.toml), one per line:",
                     ));
                     self.picker
                         .browse(ui, lang, "open", &mut self.open_paths, || Ask::Open {

@@ -1,6 +1,6 @@
 //! The libFuzzer harness for every fuzz target; `SITELENS_FUZZ_TARGET` (geojson, shapefile, csv,
-//! filter, crs) picks the one to run. Built with coverage instrumentation and run by `.ci/fuzz`;
-//! the targets themselves are in `sitelens::fuzzing`.
+//! kml, filter, crs) picks the one to run. Built with coverage instrumentation and run by
+//! `.ci/fuzz`; the targets themselves are in `sitelens::fuzzing`.
 #![no_main]
 
 use std::sync::OnceLock;

@@ -24,6 +24,8 @@ pub enum DecidedBy {
     LatLonColumns,
     /// RFC 7946 GeoJSON without a `crs` member: WGS84 lon/lat by definition.
     Rfc7946Default,
+    /// A format whose coordinates are WGS84 lon/lat by definition (KML).
+    Format,
     /// Nothing stated, and the coordinates fit lon/lat.
     AssumedLonLat,
     /// No geometry to place.
@@ -42,6 +44,7 @@ impl DecidedBy {
             DecidedBy::GeoJsonCrsMember => "geojson crs member",
             DecidedBy::LatLonColumns => "lat/lon columns",
             DecidedBy::Rfc7946Default => "RFC 7946 default",
+            DecidedBy::Format => "the format",
             DecidedBy::AssumedLonLat => "assumed (coordinates are lon/lat)",
             DecidedBy::NoGeometry => "no geometry",
             DecidedBy::Nothing => "none",

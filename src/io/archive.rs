@@ -113,29 +113,7 @@ impl Archive {
 
     /// Reads one member.
     pub fn read(&self, name: &str) -> Result<Vec<u8>, LoadErrorKind> {
-        let mut zip = self.zip.borrow_mut();
-        let file = zip
-            .by_name(name)
-            .map_err(|e| LoadErrorKind::Archive(format!("cannot read member '{name}': {e}")))?;
-        let declared = file.size();
-        if declared > MAX_MEMBER_BYTES {
-            return Err(LoadErrorKind::Archive(format!(
-                "member '{name}' is {declared} bytes uncompressed, more than the {MAX_MEMBER_BYTES}-byte limit"
-            )));
-        }
-        let mut bytes = Vec::with_capacity(declared.min(64 << 20) as usize);
-        // The declared size may lie (a zip bomb): read at most one byte past the limit.
-        file.take(MAX_MEMBER_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
-                LoadErrorKind::Archive(format!("cannot decompress member '{name}': {e}"))
-            })?;
-        if bytes.len() as u64 > MAX_MEMBER_BYTES {
-            return Err(LoadErrorKind::Archive(format!(
-                "member '{name}' decompresses to more than the {MAX_MEMBER_BYTES}-byte limit"
-            )));
-        }
-        Ok(bytes)
+        read_member(&mut self.zip.borrow_mut(), name)
     }
 
     /// The member beside `member` with extension `ext` (case-insensitive), if the archive has it.
@@ -147,4 +125,32 @@ impl Archive {
             None => Ok(None),
         }
     }
+}
+
+/// Reads member `name` of any zip (a file on disk, a KMZ in memory) into memory, within
+/// [`MAX_MEMBER_BYTES`]: the size the member's header declares is checked but not trusted (a zip
+/// bomb may lie), so at most one byte past the limit is ever decompressed.
+pub fn read_member<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> Result<Vec<u8>, LoadErrorKind> {
+    let file = zip
+        .by_name(name)
+        .map_err(|e| LoadErrorKind::Archive(format!("cannot read member '{name}': {e}")))?;
+    let declared = file.size();
+    if declared > MAX_MEMBER_BYTES {
+        return Err(LoadErrorKind::Archive(format!(
+            "member '{name}' is {declared} bytes uncompressed, more than the {MAX_MEMBER_BYTES}-byte limit"
+        )));
+    }
+    let mut bytes = Vec::with_capacity(declared.min(64 << 20) as usize);
+    file.take(MAX_MEMBER_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadErrorKind::Archive(format!("cannot decompress member '{name}': {e}")))?;
+    if bytes.len() as u64 > MAX_MEMBER_BYTES {
+        return Err(LoadErrorKind::Archive(format!(
+            "member '{name}' decompresses to more than the {MAX_MEMBER_BYTES}-byte limit"
+        )));
+    }
+    Ok(bytes)
 }

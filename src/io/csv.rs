@@ -255,8 +255,9 @@ fn parse_wkt(s: &str) -> Result<Geometry<f64>, String> {
     Geometry::try_from(wkt).map_err(|e| format!("unsupported WKT ({e})"))
 }
 
-/// The type a cell would have on its own. Codes with leading zeros ("0601") stay text.
-fn infer(cell: &str) -> Value {
+/// The type a cell would have on its own. Codes with leading zeros ("0601") stay text. Also
+/// what the KML loader infers ExtendedData types with.
+pub(super) fn infer(cell: &str) -> Value {
     if cell.is_empty() {
         return Value::Null;
     }

@@ -11,6 +11,7 @@ mod dbf;
 mod fgb;
 mod geojson;
 pub(crate) mod geopackage;
+mod kml;
 mod rings;
 mod shapefile;
 pub mod text;
@@ -348,6 +349,7 @@ pub static LOADERS: &[&dyn Loader] = &[
     &csv::CsvLoader,
     &geopackage::GeoPackageLoader,
     &fgb::FlatGeobufLoader,
+    &kml::KmlLoader,
 ];
 
 fn loader_for(ext: &str) -> Option<&'static dyn Loader> {

@@ -80,6 +80,8 @@ pub enum Format {
     Csv,
     GeoPackage,
     FlatGeobuf,
+    /// KML, plain or zipped (KMZ).
+    Kml,
 }
 
 impl Format {
@@ -90,6 +92,7 @@ impl Format {
             Format::Csv => "CSV",
             Format::GeoPackage => "GeoPackage",
             Format::FlatGeobuf => "FlatGeobuf",
+            Format::Kml => "KML",
         }
     }
 }
@@ -99,7 +102,8 @@ impl Format {
 pub struct TextEncoding {
     /// Encoding name, e.g. "UTF-8" or "CP932".
     pub name: String,
-    /// What decided it: "user", "cpg", "ldid", "bom", "utf-8 check", "fallback", "rfc".
+    /// What decided it: "user", "cpg", "ldid", "bom", "utf-8 check", "fallback", "rfc",
+    /// "xml declaration", "xml default".
     pub decided_by: String,
 }
 

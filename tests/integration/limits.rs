@@ -96,10 +96,53 @@ fn deep_json_nesting_is_an_error_not_a_stack_overflow() {
 }
 
 #[test]
+fn deep_kml_nesting_is_an_error_and_deep_multigeometries_flatten() {
+    let load = |name: &str| {
+        let input = Input::from_bytes(name, hostile(&format!("kml/{name}")));
+        load_input(input, &LoadOptions::default())
+    };
+    let e = load("hostile-deep-folders.kml").unwrap_err().to_string();
+    assert!(e.contains("elements nested deeper than 256 levels"), "{e}");
+    let layer = load("hostile-deep-multigeometry.kml").unwrap();
+    assert!(
+        matches!(&layer.features[0].geometry, Some(geo_types::Geometry::MultiPoint(m)) if m.0.len() == 1),
+        "{:?}",
+        layer.features[0].geometry
+    );
+}
+
+#[test]
+fn long_kml_folder_names_are_cut_and_many_columns_stay_bounded() {
+    let load = |name: &str| {
+        let input = Input::from_bytes(name, hostile(&format!("kml/{name}")));
+        load_input(input, &LoadOptions::default()).unwrap()
+    };
+    let layer = load("hostile-long-folder-names.kml");
+    assert_eq!(layer.features.len(), 2000);
+    let folder = layer.value(1999, "folder").unwrap().as_str().unwrap();
+    assert!(
+        folder.len() <= 515 && folder.ends_with('…'),
+        "{}",
+        folder.len()
+    );
+    assert!(messages(&layer).contains("folder paths longer than 512 bytes are cut"));
+    let layer = load("hostile-many-columns.kml");
+    assert_eq!((layer.fields.len(), layer.features.len()), (1500, 1501));
+    assert!(layer.features[1500].values.iter().all(|v| v.is_null()));
+}
+
+#[test]
 fn files_over_the_size_limit_are_refused_before_reading() {
     let dir = tempfile::tempdir().unwrap();
     // Sparse: 10 GiB on paper, nothing on disk. Junk ahead of a valid-looking start, too.
-    for name in ["junk.geojson", "junk.shp", "junk.csv", "junk.dbf"] {
+    for name in [
+        "junk.geojson",
+        "junk.shp",
+        "junk.csv",
+        "junk.dbf",
+        "junk.kml",
+        "junk.kmz",
+    ] {
         let path = dir.path().join(name);
         let file = std::fs::File::create(&path).unwrap();
         std::io::Write::write_all(&mut &file, b"{").unwrap();
@@ -108,7 +151,7 @@ fn files_over_the_size_limit_are_refused_before_reading() {
         let text = e.to_string();
         assert!(text.starts_with(&path.display().to_string()), "{text}");
         assert!(
-            text.contains("up to 4 GiB") || text.contains("not a"),
+            text.contains("up to 4 GiB") || text.contains("not a") || text.contains("not KML"),
             "{name}: {text}"
         );
     }

@@ -11,6 +11,7 @@ mod export;
 mod fixtures;
 mod formats;
 mod fuzz;
+mod kml;
 mod limits;
 mod metrics;
 mod project;
@@ -66,7 +67,7 @@ pub fn corpus_layer_files() -> Vec<PathBuf> {
                 .and_then(|e| e.to_str())
                 .unwrap_or_default()
                 .to_ascii_lowercase();
-            ["shp", "geojson", "json", "csv", "zip"].contains(&ext.as_str())
+            ["shp", "geojson", "json", "csv", "kml", "kmz", "zip"].contains(&ext.as_str())
         })
         .collect()
 }
