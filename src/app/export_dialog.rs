@@ -233,6 +233,12 @@ impl ExportDialog {
 fn output_filters() -> Vec<Filter> {
     OutputFormat::ALL
         .iter()
-        .map(|f| Filter::new(f.name(), f.extensions()))
+        .map(|&f| {
+            let name = match f {
+                OutputFormat::GeoJson => "GeoJSON (RFC 7946)",
+                _ => f.name(),
+            };
+            Filter::new(name, f.extensions())
+        })
         .collect()
 }
