@@ -46,6 +46,11 @@ impl Archive {
         })
     }
 
+    /// Whether the archive holds a member of exactly this name.
+    pub fn contains(&self, name: &str) -> bool {
+        self.names.iter().any(|n| n == name)
+    }
+
     /// The member to load: the one named, or the only layer file in the archive.
     pub fn choose_member(&self, path: &Path, wanted: Option<&str>) -> Result<String, LoadError> {
         let err = |m: String| LoadError::new(path, LoadErrorKind::Archive(m));

@@ -229,6 +229,13 @@ fn split_container_path(path: &Path, ext: &str) -> Option<(PathBuf, Option<Strin
     Some((file.to_path_buf(), Some(parts.join("/"))))
 }
 
+/// Splits `folder/data.gpkg/table` into (`folder/data.gpkg`, `table`).
+fn geopackage_member_table(member: &str) -> Option<(String, String)> {
+    let at = member.to_ascii_lowercase().find(".gpkg/")?;
+    let (gpkg, table) = (&member[..at + 5], &member[at + 6..]);
+    (!table.is_empty()).then(|| (gpkg.to_string(), table.to_string()))
+}
+
 fn extension_of(path: &Path) -> String {
     path.extension()
         .and_then(|e| e.to_str())
@@ -396,6 +403,14 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
     let input = match archive::split_archive_path(path) {
         Some((archive_path, member)) => {
             let archive = archive::Archive::open(&archive_path)?;
+            // `archive.zip/data.gpkg/table`: one table of a GeoPackage in the archive.
+            let (member, layer) = match member {
+                Some(m) if !archive.contains(&m) => match geopackage_member_table(&m) {
+                    Some((gpkg, table)) => (Some(gpkg), Some(table)),
+                    None => (Some(m), None),
+                },
+                other => (other, None),
+            };
             let member = archive.choose_member(&archive_path, member.as_deref())?;
             let bytes = archive
                 .read(&member)
@@ -403,7 +418,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
             Input {
                 path: archive_path,
                 member: Some(member),
-                layer: None,
+                layer,
                 bytes,
                 siblings: Siblings::Archive(archive),
             }
@@ -476,8 +491,12 @@ fn finish(
     let name = layer_name(&input);
     let source = Source {
         path: input.path,
-        // A GeoPackage's table reads as a member too: `file.gpkg/table` loads it again.
-        member: input.member.or(input.layer),
+        // A GeoPackage's table reads as a member too: `file.gpkg/table` (or
+        // `archive.zip/file.gpkg/table`) loads it again.
+        member: match (input.member, input.layer) {
+            (Some(member), Some(layer)) => Some(format!("{member}/{layer}")),
+            (member, layer) => member.or(layer),
+        },
         format,
         encoding: parsed.encoding,
         crs: crs_info,

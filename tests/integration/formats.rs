@@ -293,6 +293,18 @@ fn a_geopackage_is_named_whole_or_by_table_and_bad_ones_say_why() {
         e.contains("no layer 'nope'") && e.contains("駅, lines"),
         "{e}"
     );
+    // In a .zip: a table named through the archive, as GDAL's /vsizip/ path would.
+    let zip_path = dir.path().join("two.zip");
+    {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        zip.start_file("data/two.gpkg", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(&gpkg).unwrap()).unwrap();
+        zip.finish().unwrap();
+    }
+    let lines = load_ok(&zip_path.join("data/two.gpkg/lines"));
+    assert_eq!(lines.features.len(), 4);
+    assert_eq!(lines.source.member.as_deref(), Some("data/two.gpkg/lines"));
     // An SQLite database that is not a GeoPackage, and a text file named .gpkg.
     let db = dir.path().join("plain.gpkg");
     rusqlite::Connection::open(&db)
