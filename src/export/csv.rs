@@ -1,7 +1,8 @@
 //! CSV export: UTF-8 with a BOM (so Excel opens Japanese text correctly), one column per field
 //! (the union over the layers, in order of first appearance), then `lon`,`lat` when every
 //! geometry is a point (`x`,`y` in a projected `--to-crs`), else a `WKT` column. Coordinates
-//! rounded to `precision` decimals of a degree (five fewer in metres).
+//! rounded to `precision` decimals of a degree (five fewer in metres). Text that a spreadsheet
+//! would run as a formula is made inert ([`inert`]).
 
 use std::io::{self, Write};
 
@@ -85,6 +86,7 @@ fn write(
                 .iter()
                 .map(|c| match c.and_then(|c| f.values.get(c)) {
                     None | Some(Value::Null) => String::new(),
+                    Some(v @ (Value::Text(_) | Value::Json(_))) => inert(v.to_string()),
                     Some(v) => v.to_string(),
                 })
                 .collect();
@@ -122,4 +124,42 @@ fn write(
     }
     out.flush()?;
     Ok(written)
+}
+
+/// A text cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return) gets a leading apostrophe, as OWASP's CSV-injection guidance says, so
+/// Excel and LibreOffice show it as text. Text that is a plain number ("-12.5", "+81") is left
+/// as it is: a spreadsheet reads it as the number it is, nothing runs.
+pub(crate) fn inert(text: String) -> String {
+    let risky = text
+        .chars()
+        .next()
+        .is_some_and(|c| matches!(c, '=' | '+' | '-' | '@' | '\t' | '\r'));
+    if risky && text.trim().parse::<f64>().is_err() {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_made_inert_and_numbers_stay_numbers() {
+        for risky in [
+            "=HYPERLINK(\"http://example.com\",\"x\")",
+            "+cmd|' /C calc'!A0",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(inert(risky.to_string()), format!("'{risky}"));
+        }
+        for safe in ["-12.5", "+81", "日野市", "", "a=b", "1e5"] {
+            assert_eq!(inert(safe.to_string()), safe);
+        }
+    }
 }

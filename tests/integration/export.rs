@@ -437,6 +437,51 @@ fn csv_export_with_bom_points_as_lon_lat_polygons_as_wkt() {
     assert_eq!(back.value(0, "N03_004"), Some(&text("日野市")));
 }
 
+/// `sitelens export -o OUT.csv` on a GeoJSON whose text values look like formulas: each comes out
+/// inert (a leading apostrophe), as a user opening the file in a spreadsheet needs; numbers and
+/// plain numeric text stay as they are.
+#[test]
+fn csv_export_makes_formula_text_inert() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("cells.geojson");
+    let risky = [
+        "=HYPERLINK(\"http://example.com/x\",\"click\")",
+        "+1+1",
+        "-1+1",
+        "@SUM(A1:A2)",
+        "\t=1",
+        "\r=1",
+    ];
+    let features: Vec<serde_json::Value> = risky
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            serde_json::json!({
+                "type": "Feature",
+                "properties": {"memo": v, "n": -(i as i64), "code": "-12"},
+                "geometry": {"type": "Point", "coordinates": [139.39, 35.67]}
+            })
+        })
+        .collect();
+    let collection = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(&input, collection.to_string()).unwrap();
+    let out = dir.path().join("cells.csv");
+    let export = std::ffi::OsStr::new("export");
+    let flag = std::ffi::OsStr::new("-o");
+    crate::run_ok(&[export, input.as_os_str(), flag, out.as_os_str()]);
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let memo = header.iter().position(|h| h.ends_with("memo")).unwrap();
+    let n = header.iter().position(|h| h == "n").unwrap();
+    let code = header.iter().position(|h| h == "code").unwrap();
+    for (row, v) in reader.records().zip(risky) {
+        let row = row.unwrap();
+        assert_eq!(&row[memo], format!("'{v}"));
+        assert!(row[n].parse::<i64>().unwrap() <= 0);
+        assert_eq!(&row[code], "-12");
+    }
+}
+
 #[test]
 fn export_cli_errors_write_nothing_and_never_touch_inputs() {
     let dir = tempfile::tempdir().unwrap();
