@@ -26,6 +26,7 @@ mod sheet;
 mod tiles;
 #[cfg(feature = "gui")]
 mod ui;
+mod zoning;
 
 use std::path::{Path, PathBuf};
 

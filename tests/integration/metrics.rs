@@ -2,7 +2,7 @@
 
 use geo::{Destination, Geodesic};
 use geo_types::{Geometry, Point, Polygon, polygon};
-use sitelens::analysis::site::{Context, add_metric_fields, compute};
+use sitelens::analysis::site::{Context, ZoningLayer, add_metric_fields, compute};
 use sitelens::crs::{CrsInfo, DecidedBy};
 use sitelens::model::Role;
 use sitelens::model::{Feature, Field, FieldType, Format, Layer, Source, Value};
@@ -92,7 +92,7 @@ fn half_industrial_200_half_semi_industrial_300_is_250() {
     );
     let site: Geometry<f64> = polygon![(x: 139.399, y: 35.670), (x: 139.401, y: 35.670), (x: 139.401, y: 35.671), (x: 139.399, y: 35.671)].into();
     let ctx = Context {
-        zoning: Some(&zoning),
+        zoning: Some(ZoningLayer::of(&zoning)),
         ..Context::default()
     };
     let m = compute(&site, &ctx);
