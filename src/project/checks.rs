@@ -49,23 +49,40 @@ pub fn check_role(role: Role, layer: &Layer, settings: &Analysis) -> RoleCheck {
         fields: Vec::new(),
         warnings: Vec::new(),
     };
-    let name = layer.name.as_str();
-    let mut warn = |message: String, looked_for: &[&str]| {
+    // "stations layer 'x'"
+    let this = format!("{} layer '{}'", role.key(), layer.name);
+    let mut warn = |what: String, looked_for: &[&str]| {
         check.warnings.push(RoleWarning {
             role,
-            layer: name.to_string(),
-            message,
+            layer: layer.name.clone(),
+            message: format!("{this}: {what}"),
             looked_for: looked_for.iter().map(|s| s.to_string()).collect(),
         });
     };
-    let points = || {
-        layer
-            .features
-            .iter()
-            .filter(|f| matches!(f.geometry, Some(Geometry::Point(_))))
-            .count()
-    };
     let mut found: Vec<(&'static str, String)> = Vec::new();
+    // A field the role reads (`meaning` as `info` names it, `word` as the warning says it): the
+    // setting's, else the first default present.
+    let mut needs_field = |(meaning, word): (&'static str, &str),
+                           given: &Option<String>,
+                           defaults: &[&str],
+                           without: &str,
+                           warn: &mut dyn FnMut(String, &[&str])| {
+        match field(layer, given.as_deref(), defaults) {
+            Some(f) => found.push((meaning, f)),
+            None => warn(
+                format!(
+                    "no {word} field (looked for {}): {without}",
+                    given.clone().unwrap_or_else(|| defaults.join("/"))
+                ),
+                defaults,
+            ),
+        }
+    };
+    let points = layer
+        .features
+        .iter()
+        .filter(|f| matches!(f.geometry, Some(Geometry::Point(_))))
+        .count();
     match role {
         Role::Zoning => {
             let recognition = recognise(layer);
@@ -77,77 +94,60 @@ pub fn check_role(role: Role, layer: &Layer, settings: &Analysis) -> RoleCheck {
                             .filter_map(|(k, v)| Some((k, v?.to_string()))),
                     );
                     for p in &r.problems {
-                        warn(format!("zoning layer '{name}' ({}): {p}", r.source.id), &[]);
+                        warn(format!("{} read, but {p}", r.source.id), &[]);
                     }
                 }
-                Recognition::NotRecognised(n) => warn(n.message(name), &n.looked_for),
+                Recognition::NotRecognised(n) => {
+                    check.warnings.push(RoleWarning {
+                        role,
+                        layer: layer.name.clone(),
+                        message: n.message(&layer.name),
+                        looked_for: n.looked_for.iter().map(|s| s.to_string()).collect(),
+                    });
+                }
             }
             check.zoning = Some(recognition);
         }
-        Role::Station => {
-            let given = settings.station_name_field.as_deref();
-            match field(layer, given, STATION_NAME_FIELDS) {
-                Some(f) => found.push(("name", f)),
-                None => warn(
-                    format!(
-                        "stations layer '{name}': no station name field (looked for {}): \
-                         nearest_station and station_m stay empty",
-                        looked(given, STATION_NAME_FIELDS)
-                    ),
-                    STATION_NAME_FIELDS,
-                ),
-            }
-        }
+        Role::Station => needs_field(
+            ("name", "station name"),
+            &settings.station_name_field,
+            STATION_NAME_FIELDS,
+            "nearest_station and station_m stay empty",
+            &mut warn,
+        ),
         Role::Interchange => {
-            let given = settings.interchange_name_field.as_deref();
-            match field(layer, given, INTERCHANGE_NAME_FIELDS) {
-                Some(f) => found.push(("name", f)),
-                None => warn(
-                    format!(
-                        "interchanges layer '{name}': no name field (looked for {}): \
-                         interchanges are named by record number",
-                        looked(given, INTERCHANGE_NAME_FIELDS)
-                    ),
-                    INTERCHANGE_NAME_FIELDS,
-                ),
-            }
-            if points() == 0 {
+            needs_field(
+                ("name", "name"),
+                &settings.interchange_name_field,
+                INTERCHANGE_NAME_FIELDS,
+                "interchanges are named by record number",
+                &mut warn,
+            );
+            if points == 0 {
                 warn(
-                    format!(
-                        "interchanges layer '{name}': no point features: nearest_ic and ic_m \
-                         stay empty"
-                    ),
+                    "no point features: nearest_ic and ic_m stay empty".into(),
                     &[],
                 );
             }
         }
         Role::Enterprise => {
-            let given = settings.industry_field.as_deref();
-            match field(layer, given, INDUSTRY_FIELDS) {
-                Some(f) => found.push(("industry", f)),
-                None => warn(
-                    format!(
-                        "enterprises layer '{name}': no industry field (looked for {}): \
-                         industries_1km counts them as '?' and the industry criterion scores 0",
-                        looked(given, INDUSTRY_FIELDS)
-                    ),
-                    INDUSTRY_FIELDS,
-                ),
-            }
-            if points() == 0 {
+            needs_field(
+                ("industry", "industry"),
+                &settings.industry_field,
+                INDUSTRY_FIELDS,
+                "industries_1km counts them as '?' and the industry criterion scores 0",
+                &mut warn,
+            );
+            if points == 0 {
                 warn(
-                    format!(
-                        "enterprises layer '{name}': no point features: enterprises_500m and \
-                         enterprises_1km count points"
-                    ),
+                    "no point features: enterprises_500m and enterprises_1km count points".into(),
                     &[],
                 );
             }
         }
-        Role::Boundary if !has_polygons(layer) => warn(
-            format!("boundary layer '{name}': no polygons: in_city stays empty"),
-            &[],
-        ),
+        Role::Boundary if !has_polygons(layer) => {
+            warn("no polygons: in_city stays empty".into(), &[]);
+        }
         Role::Site => {
             let not_polygons = layer
                 .features
@@ -157,8 +157,8 @@ pub fn check_role(role: Role, layer: &Layer, settings: &Analysis) -> RoleCheck {
             if not_polygons > 0 {
                 warn(
                     format!(
-                        "sites layer '{name}': {not_polygons} of {} sites are not polygons: their \
-                         area and zoning stay empty",
+                        "{not_polygons} of {} sites are not polygons: their area and zoning stay \
+                         empty",
                         layer.features.len()
                     ),
                     &[],
@@ -180,10 +180,6 @@ fn field(layer: &Layer, given: Option<&str>, defaults: &[&str]) -> Option<String
             .find(|d| layer.field_index(d).is_some())
             .map(|d| d.to_string()),
     }
-}
-
-fn looked(given: Option<&str>, defaults: &[&str]) -> String {
-    given.map_or_else(|| defaults.join("/"), str::to_string)
 }
 
 fn has_polygons(layer: &Layer) -> bool {

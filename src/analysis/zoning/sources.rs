@@ -63,43 +63,51 @@ const fn sig(field: &'static str, with_any: &'static [&'static str]) -> Signatur
 
 const A29_2011_ONLY: &[&str] = &["A29_009", "A29_010"];
 
+/// An A29 edition: both keep the zone in A29_005 (name) and A29_004 (UseDistrictCd), the ratios
+/// in A29_006/A29_007 as integer %, with 9999 for unknown (KSJ-A29 page: 「不明の時は'9999'とする」).
+const fn a29(
+    id: &'static str,
+    name: &'static str,
+    crs: &'static str,
+    signature: &'static [Signature],
+) -> ZoningSource {
+    ZoningSource {
+        id,
+        name,
+        crs,
+        signature,
+        name_fields: &["A29_005"],
+        code_fields: &["A29_004"],
+        codes: Some(&codes::A29),
+        coverage_fields: &["A29_006"],
+        floor_area_fields: &["A29_007"],
+        pair_fields: &[],
+        unknown_ratio: Some(9999.0),
+        check: Check::Fields,
+    }
+}
+
 /// The sources, tried in this order.
 pub static SOURCES: [ZoningSource; 7] = [
     // 国土数値情報 A29 (2011, 平成23年度): A29_001…A29_010, A29_008 総括図作成団体名, A29_009
     // 総括図作成年, A29_010 備考; JGD2000 (EPSG:4612); .dbf in CP932 without .cpg. KSJ-A29 page
     // (座標系 row), the v1.0 attribute table transcribed from A29-11_27.xml, ietty/maps
-    // data/yoto/rename.sql (research §1a, §1b). Ratios: integer %, 9999 = 不明 (KSJ-A29 page).
-    ZoningSource {
-        id: "A29-2011",
-        name: "国土数値情報 用途地域 A29 (2011, 平成23年度)",
-        crs: "EPSG:4612 (JGD2000 lon/lat)",
-        signature: &[sig("A29_005", A29_2011_ONLY), sig("A29_004", A29_2011_ONLY)],
-        name_fields: &["A29_005"],
-        code_fields: &["A29_004"],
-        codes: Some(&codes::A29),
-        coverage_fields: &["A29_006"],
-        floor_area_fields: &["A29_007"],
-        pair_fields: &[],
-        unknown_ratio: Some(9999.0),
-        check: Check::Fields,
-    },
+    // data/yoto/rename.sql (research §1a, §1b).
+    a29(
+        "A29-2011",
+        "国土数値情報 用途地域 A29 (2011, 平成23年度)",
+        "EPSG:4612 (JGD2000 lon/lat)",
+        &[sig("A29_005", A29_2011_ONLY), sig("A29_004", A29_2011_ONLY)],
+    ),
     // 国土数値情報 A29 (2019, 令和元年度): A29_001…A29_008, A29_008 備考 (no A29_009); JGD2011
     // (EPSG:6668); one Shapefile (CP932) and GeoJSON per municipality. KSJ-A29 page
     // (KotobaMedia/jpksj-to-sql test_data/fixtures/ksj/KsjTmplt-A29-2019.html).
-    ZoningSource {
-        id: "A29-2019",
-        name: "国土数値情報 用途地域 A29 (2019, 令和元年度)",
-        crs: "EPSG:6668 (JGD2011 lon/lat)",
-        signature: &[sig("A29_005", &[]), sig("A29_004", &[])],
-        name_fields: &["A29_005"],
-        code_fields: &["A29_004"],
-        codes: Some(&codes::A29),
-        coverage_fields: &["A29_006"],
-        floor_area_fields: &["A29_007"],
-        pair_fields: &[],
-        unknown_ratio: Some(9999.0),
-        check: Check::Fields,
-    },
+    a29(
+        "A29-2019",
+        "国土数値情報 用途地域 A29 (2019, 令和元年度)",
+        "EPSG:6668 (JGD2011 lon/lat)",
+        &[sig("A29_005", &[]), sig("A29_004", &[])],
+    ),
     // MLIT 都市計画決定GISデータ (and its KSJ twin A55), theme `youto`: Pref, Citycode, Cityname,
     // YoutoName, YoutoCode (1–13), FAR 容積率, BCR 建蔽率 ("200" and "200.0" both occur); EPSG:6668.
     // shiwaku/mlit-urban-planning-converter data/styles.json attributeLabels, config.py

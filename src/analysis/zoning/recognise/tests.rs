@@ -22,20 +22,7 @@ fn layer(fields: &[&str], rows: Vec<Vec<Value>>) -> Layer {
             field_type: FieldType::Text,
         })
         .collect();
-    Layer::new(
-        "t".into(),
-        crate::model::Source {
-            path: "t".into(),
-            member: None,
-            format: crate::model::Format::GeoJson,
-            encoding: None,
-            crs: crate::crs::CrsInfo::wgs84(crate::crs::DecidedBy::User),
-            record_count: 0,
-        },
-        fields,
-        features,
-        vec![],
-    )
+    crate::model::test_layer(fields, features)
 }
 
 fn t(s: &str) -> Value {
