@@ -16,14 +16,14 @@
 pub mod codes;
 pub mod names;
 pub mod ratio;
+mod read;
 mod recognise;
 pub mod sources;
 
 pub use codes::CodeSystem;
 pub use names::by_name;
-pub use recognise::{
-    Column, FeatureZone, NotRecognised, Ratios, Recognised, Recognition, recognise,
-};
+pub use read::{FeatureZone, Ratios, Recognised};
+pub use recognise::{Column, NotRecognised, Recognition, recognise};
 pub use sources::{SOURCES, ZoningSource};
 
 /// Which zone a [`Zone`] is; the index of its entry in [`ZONES`].

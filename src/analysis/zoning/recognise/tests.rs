@@ -1,6 +1,7 @@
 //! Recognition on small layers in each source's field layout (values as the research quotes them).
 
 use super::*;
+use crate::analysis::zoning::ratio::RatioKind;
 use crate::model::{Feature, Field, FieldType};
 
 /// A layer (no geometry) with these fields and rows.
