@@ -54,6 +54,16 @@ pub fn load_ok(path: &Path) -> Layer {
     load(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The embedded Hino layer of `role`, loaded.
+pub fn embedded(role: sitelens::model::Role) -> Layer {
+    sitelens::embedded::HINO
+        .iter()
+        .find(|e| e.role == role)
+        .unwrap()
+        .load()
+        .unwrap()
+}
+
 pub fn text(v: &str) -> Value {
     Value::Text(v.to_string())
 }

@@ -136,13 +136,7 @@ fn distance_to_hino_station_matches_a_geodesic_reference() {
 
 /// The project's sample sites, and the context layers their metrics come from.
 fn sample_sites() -> (Layer, Vec<(Role, Layer)>) {
-    let sites = sitelens::embedded::HINO
-        .iter()
-        .find(|e| e.role == Role::Site)
-        .unwrap()
-        .load()
-        .unwrap();
-    (sites, load_site_inputs().unwrap())
+    (crate::embedded(Role::Site), load_site_inputs().unwrap())
 }
 
 #[test]

@@ -6,18 +6,11 @@ use std::path::Path;
 use geo::{Contains, Intersects};
 use sitelens::analysis::measure::Measures;
 use sitelens::analysis::zoning::recognise;
-use sitelens::embedded::HINO;
 use sitelens::export::{ExportOptions, Profile, Section, export};
 use sitelens::model::Role;
-use sitelens::model::{Layer, Value};
+use sitelens::model::Value;
 
-fn embedded(role: Role) -> Layer {
-    HINO.iter()
-        .find(|e| e.role == role)
-        .unwrap()
-        .load()
-        .unwrap()
-}
+use crate::embedded;
 
 #[test]
 fn the_shipped_files_are_what_the_generator_writes() {

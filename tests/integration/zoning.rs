@@ -367,15 +367,7 @@ fn every_source_is_recognised_styled_and_gives_the_a29_metrics() {
             .map(|&i| table_row("zoning_fictional.geojson", "A29-2019", i, &baseline[i])),
     );
     #[cfg(feature = "gui")]
-    let palette = {
-        let sample = sitelens::embedded::HINO
-            .iter()
-            .find(|e| e.role == Role::Zoning)
-            .unwrap()
-            .load()
-            .unwrap();
-        palette_of(sample)
-    };
+    let palette = palette_of(crate::embedded(Role::Zoning));
     for fixture in fixtures(dir.path()) {
         let name = fixture
             .path
