@@ -19,7 +19,7 @@ use rayon::prelude::*;
 
 use super::measure::Measures;
 use super::zoning::ratio::RatioKind;
-use super::zoning::{Recognition, Zone, recognise};
+use super::zoning::{Recognition, Zone, ZoneKind, recognise};
 use crate::model::{Envelope, Field, FieldType, Layer, Value, degrees_covering, polygons};
 
 /// Radii for counting enterprises, metres.
@@ -282,11 +282,16 @@ fn zoning_mix(
         m.max_floor_area_m2 = m.floor_area_pct.map(|f| area * f / 100.0);
     }
     let mut note: Vec<String> = Vec::new();
-    if shares[0].zone.is_none() {
-        note.push(format!(
+    match shares[0].zone.map(|z| z.kind) {
+        None => note.push(format!(
             "main zone '{}' is not a 用途地域 {} names",
             shares[0].label, recognised.source.id
-        ));
+        )),
+        Some(ZoneKind::Unknown) => note.push(format!(
+            "main zone 不明 (unknown) in the zoning layer '{}'",
+            zoning.layer.name
+        )),
+        Some(_) => {}
     }
     for (kind, empty) in [
         (RatioKind::Coverage, m.coverage_pct.is_none()),

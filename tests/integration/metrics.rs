@@ -288,3 +288,71 @@ condition = "station_m < 500"
     );
     assert!(Rules::parse("example = true\n", "empty.toml").is_err());
 }
+
+/// zoning_note says why zoning values are empty: 9999 (A29's unknown), outside the layer, 不明,
+/// no zoning layer.
+#[test]
+fn zoning_note_says_why_zoning_values_are_empty() {
+    let fields = [
+        ("A29_004", FieldType::Int),
+        ("A29_005", FieldType::Text),
+        ("A29_006", FieldType::Int),
+        ("A29_007", FieldType::Int),
+    ];
+    let west = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
+    let east = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
+    let zoning = layer(
+        &fields,
+        vec![
+            (
+                west.into(),
+                vec![
+                    Value::Int(11),
+                    Value::Text("工業地域".into()),
+                    Value::Int(60),
+                    Value::Int(9999),
+                ],
+            ),
+            (
+                east.into(),
+                vec![
+                    Value::Int(99),
+                    Value::Null,
+                    Value::Int(9999),
+                    Value::Int(9999),
+                ],
+            ),
+        ],
+    );
+    let ctx = Context {
+        zoning: Some(ZoningLayer::of(&zoning)),
+        ..Context::default()
+    };
+    let in_west = square(Point::new(139.392, 35.67), 50.0).into();
+    let m = compute(&in_west, &ctx);
+    assert_eq!(m.coverage_pct, Some(60.0));
+    assert_eq!(m.floor_area_pct, None);
+    assert_eq!(
+        m.zoning_note.as_deref(),
+        Some("容積率 (A29_007) 9999 (unknown) in A29-2019")
+    );
+    let in_east = square(Point::new(139.405, 35.67), 50.0).into();
+    let m = compute(&in_east, &ctx);
+    assert_eq!(m.zoning[0].label, "不明");
+    let note = m.zoning_note.unwrap();
+    assert!(
+        note.starts_with(
+            "main zone 不明 (unknown) in the zoning layer 'made'; 建蔽率 (A29_006) 9999"
+        ),
+        "{note}"
+    );
+    let far = square(Point::new(139.50, 35.70), 50.0).into();
+    let m = compute(&far, &ctx);
+    assert!(m.zoning.is_empty() && m.floor_area_pct.is_none());
+    assert_eq!(
+        m.zoning_note.as_deref(),
+        Some("site outside the zoning layer 'made'")
+    );
+    let m = compute(&far, &Context::default());
+    assert_eq!(m.zoning_note.as_deref(), Some("no zoning layer"));
+}
