@@ -59,37 +59,33 @@ fn a_100_m_square_is_one_hectare() {
     assert_eq!(m.enterprises_wide, None);
 }
 
-#[test]
-fn half_industrial_200_half_semi_industrial_300_is_250() {
-    // Two zones side by side at x = 139.40; the site straddles the line symmetrically.
+/// A29 values: A29_004 code, A29_005 name, A29_006 建蔽率, A29_007 容積率.
+fn a29(code: i64, name: &str, coverage: i64, floor_area: i64) -> Vec<Value> {
+    vec![
+        Value::Int(code),
+        Value::Text(name.into()),
+        Value::Int(coverage),
+        Value::Int(floor_area),
+    ]
+}
+
+/// An A29-shaped zoning layer of two zones side by side at x = 139.40 (west, east).
+fn west_and_east(west: Vec<Value>, east: Vec<Value>) -> Layer {
     let fields = [
+        ("A29_004", FieldType::Int),
         ("A29_005", FieldType::Text),
         ("A29_006", FieldType::Int),
         ("A29_007", FieldType::Int),
     ];
-    let west = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
-    let east = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
-    let zoning = layer(
-        &fields,
-        vec![
-            (
-                west.into(),
-                vec![
-                    Value::Text("工業地域".into()),
-                    Value::Int(60),
-                    Value::Int(200),
-                ],
-            ),
-            (
-                east.into(),
-                vec![
-                    Value::Text("準工業地域".into()),
-                    Value::Int(60),
-                    Value::Int(300),
-                ],
-            ),
-        ],
-    );
+    let w = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
+    let e = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
+    layer(&fields, vec![(w.into(), west), (e.into(), east)])
+}
+
+#[test]
+fn half_industrial_200_half_semi_industrial_300_is_250() {
+    // Two zones side by side at x = 139.40; the site straddles the line symmetrically.
+    let zoning = west_and_east(a29(11, "工業地域", 60, 200), a29(10, "準工業地域", 60, 300));
     let site: Geometry<f64> = polygon![(x: 139.399, y: 35.670), (x: 139.401, y: 35.670), (x: 139.401, y: 35.671), (x: 139.399, y: 35.671)].into();
     let ctx = Context {
         zoning: Some(ZoningLayer::of(&zoning)),
@@ -293,37 +289,9 @@ condition = "station_m < 500"
 /// no zoning layer.
 #[test]
 fn zoning_note_says_why_zoning_values_are_empty() {
-    let fields = [
-        ("A29_004", FieldType::Int),
-        ("A29_005", FieldType::Text),
-        ("A29_006", FieldType::Int),
-        ("A29_007", FieldType::Int),
-    ];
-    let west = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
-    let east = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
-    let zoning = layer(
-        &fields,
-        vec![
-            (
-                west.into(),
-                vec![
-                    Value::Int(11),
-                    Value::Text("工業地域".into()),
-                    Value::Int(60),
-                    Value::Int(9999),
-                ],
-            ),
-            (
-                east.into(),
-                vec![
-                    Value::Int(99),
-                    Value::Null,
-                    Value::Int(9999),
-                    Value::Int(9999),
-                ],
-            ),
-        ],
-    );
+    let mut unknown = a29(99, "", 9999, 9999);
+    unknown[1] = Value::Null;
+    let zoning = west_and_east(a29(11, "工業地域", 60, 9999), unknown);
     let ctx = Context {
         zoning: Some(ZoningLayer::of(&zoning)),
         ..Context::default()
