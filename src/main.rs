@@ -12,9 +12,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     keep_freed_memory();
     match cli.command {
-        Some(Command::Info { paths, json, read }) => {
+        Some(Command::Info {
+            paths,
+            json,
+            role,
+            read,
+        }) => {
             let mut out = std::io::stdout().lock();
-            match info::run(&paths, json, &read.options(), &mut out) {
+            match info::run(&paths, json, role, &read.options(), &mut out) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
@@ -26,8 +31,8 @@ fn main() -> ExitCode {
         Some(Command::Export(args)) => report(sitelens::cli::export::run(args.as_ref())),
         Some(Command::Render(args)) => render(&args),
         Some(Command::Sheet(args)) => sheet(&args),
-        Some(Command::Project { path, init }) => {
-            match sitelens::cli::project::run(&path, init, &mut std::io::stdout().lock()) {
+        Some(Command::Project { path, init, strict }) => {
+            match sitelens::cli::project::run(&path, init, strict, &mut std::io::stdout().lock()) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {

@@ -13,7 +13,6 @@
 use std::str::FromStr;
 
 use super::site::{SiteMetrics, set_fields};
-use super::zoning;
 use crate::model::{FieldType, Layer, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +150,7 @@ pub fn criterion_score(c: Criterion, m: &SiteMetrics, industry: &str) -> f64 {
         Criterion::Zoning => clamp(
             m.zoning
                 .iter()
-                .filter(|z| zoning::by_name(&z.zone).is_some_and(|z| z.industrial))
+                .filter(|z| z.zone.is_some_and(|z| z.industrial))
                 .map(|z| z.share)
                 .sum(),
         ),
@@ -242,6 +241,7 @@ pub fn add_score_fields(
 mod tests {
     use super::*;
     use crate::analysis::site::ZoneShare;
+    use crate::analysis::zoning::ZoneKind;
 
     fn site(area: f64, industrial: f64, ic: f64, station: f64, makers: usize) -> SiteMetrics {
         SiteMetrics {
@@ -251,13 +251,15 @@ mod tests {
             },
             zoning: vec![
                 ZoneShare {
-                    zone: "工業地域".into(),
+                    zone: Some(ZoneKind::Industrial.zone()),
+                    label: "工業地域".into(),
                     share: industrial,
                     coverage_pct: Some(60.0),
                     floor_area_pct: Some(200.0),
                 },
                 ZoneShare {
-                    zone: "第一種住居地域".into(),
+                    zone: Some(ZoneKind::Res1.zone()),
+                    label: "第一種住居地域".into(),
                     share: 1.0 - industrial,
                     coverage_pct: Some(60.0),
                     floor_area_pct: Some(200.0),

@@ -18,7 +18,8 @@ use geo_types::{Coord, Geometry, MultiPolygon, Point};
 use rayon::prelude::*;
 
 use super::measure::Measures;
-use super::zoning::ZoningFields;
+use super::zoning::ratio::RatioKind;
+use super::zoning::{Recognition, Zone, ZoneKind, recognise};
 use crate::model::{Envelope, Field, FieldType, Layer, Value, degrees_covering, polygons};
 
 /// Radii for counting enterprises, metres.
@@ -28,7 +29,7 @@ pub const WIDE_M: f64 = 1_000.0;
 /// The layers the metrics are computed from; any may be missing (its metrics are then null).
 #[derive(Default)]
 pub struct Context<'a> {
-    pub zoning: Option<&'a Layer>,
+    pub zoning: Option<ZoningLayer<'a>>,
     /// Stations as named points.
     pub stations: Vec<(String, Point<f64>)>,
     /// Expressway interchanges as named points.
@@ -38,6 +39,22 @@ pub struct Context<'a> {
     pub industry_field: Option<usize>,
     /// The city polygon(s).
     pub city: Option<MultiPolygon<f64>>,
+}
+
+/// The zoning layer with its recognition (made once, read for every site).
+pub struct ZoningLayer<'a> {
+    pub layer: &'a Layer,
+    pub recognition: Recognition,
+}
+
+impl<'a> ZoningLayer<'a> {
+    /// Recognises `layer` as zoning (see [`recognise`]).
+    pub fn of(layer: &'a Layer) -> Self {
+        ZoningLayer {
+            layer,
+            recognition: recognise(layer),
+        }
+    }
 }
 
 impl<'a> Context<'a> {
@@ -72,7 +89,10 @@ impl<'a> Context<'a> {
 /// One zone's part of a site.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ZoneShare {
-    pub zone: String,
+    /// The zone, when the zoning layer's name or code gives one.
+    pub zone: Option<&'static Zone>,
+    /// As shown: the zone's official name, or what the layer says when that is not a zone.
+    pub label: String,
     /// Share of the site's area, 0–1.
     pub share: f64,
     pub coverage_pct: Option<f64>,
@@ -90,6 +110,9 @@ pub struct SiteMetrics {
     /// Area-weighted over the zoned part (建蔽率, 容積率), %.
     pub coverage_pct: Option<f64>,
     pub floor_area_pct: Option<f64>,
+    /// Why the main zone, `coverage_pct` or `floor_area_pct` is empty (or the main zone not a
+    /// zone): set whenever one of them is, so an empty value never reads as "no zoning".
+    pub zoning_note: Option<String>,
     pub max_footprint_m2: Option<f64>,
     pub max_floor_area_m2: Option<f64>,
     pub station: Option<(String, f64)>,
@@ -107,7 +130,7 @@ impl SiteMetrics {
         (!self.zoning.is_empty()).then(|| {
             self.zoning
                 .iter()
-                .map(|z| format!("{} {:.0}%", z.zone, z.share * 100.0))
+                .map(|z| format!("{} {:.0}%", z.label, z.share * 100.0))
                 .collect::<Vec<_>>()
                 .join("・")
         })
@@ -138,8 +161,9 @@ pub fn compute(site: &Geometry<f64>, ctx: &Context<'_>) -> SiteMetrics {
         in_city: ctx.city.as_ref().map(|c| c.contains(site)),
         ..Default::default()
     };
-    if let Some(zoning) = ctx.zoning {
-        zoning_mix(site, env, zoning, &measures, &mut m);
+    match &ctx.zoning {
+        Some(zoning) => zoning_mix(site, env, zoning, &measures, &mut m),
+        None => m.zoning_note = Some("no zoning layer".into()),
     }
     if let Some(layer) = ctx.enterprises {
         count_enterprises(layer, ctx.industry_field, env, &distance, &mut m);
@@ -163,24 +187,34 @@ fn distance_m(site: &Geometry<f64>, scaled: &Geometry<f64>, k: f64, p: Point<f64
 fn zoning_mix(
     site: &Geometry<f64>,
     env: Envelope,
-    zoning: &Layer,
+    zoning: &ZoningLayer<'_>,
     measures: &Measures,
     m: &mut SiteMetrics,
 ) {
-    let site_poly = polygons(site);
-    let (Some(fields), false) = (ZoningFields::detect(zoning), site_poly.is_empty()) else {
-        return;
+    let recognised = match &zoning.recognition {
+        Recognition::Recognised(r) => r,
+        Recognition::NotRecognised(n) => {
+            m.zoning_note = Some(n.message(&zoning.layer.name));
+            return;
+        }
     };
+    let site_poly = polygons(site);
+    if site_poly.is_empty() {
+        m.zoning_note = Some("the site is not a polygon: zoning is read over an area".into());
+        return;
+    }
     let site_poly = MultiPolygon::new(site_poly.into_owned());
     // Shares are ratios of areas in lon/lat: the same as on the ground at site scale.
     let total = site_poly.unsigned_area();
     if total <= 0.0 {
+        m.zoning_note = Some("the site has no area".into());
         return;
     }
-    let number = |c: Option<usize>, values: &[Value]| c.and_then(|c| values.get(c)?.as_f64());
     let mut shares: Vec<ZoneShare> = Vec::new();
-    for id in zoning.index.query(env) {
-        let feature = &zoning.features[id];
+    // Why a ratio is empty where it is, for the note.
+    let mut why: Vec<(RatioKind, String)> = Vec::new();
+    for id in zoning.layer.index.query(env) {
+        let feature = &zoning.layer.features[id];
         let Some(zone_poly) = feature.geometry.as_ref().map(polygons) else {
             continue;
         };
@@ -192,24 +226,37 @@ fn zoning_mix(
         if part <= 1e-9 {
             continue;
         }
-        let name = fields
-            .zone(&feature.values)
-            .map(|z| z.name_ja.to_string())
-            .unwrap_or_else(|| "不明 unknown".to_string());
-        let coverage = number(fields.coverage, &feature.values);
-        let floor = number(fields.floor_area_ratio, &feature.values);
-        match shares
-            .iter_mut()
-            .find(|s| s.zone == name && s.coverage_pct == coverage && s.floor_area_pct == floor)
-        {
+        let read = recognised.read_feature(&feature.values);
+        for (kind, reading) in [
+            (RatioKind::Coverage, &read.coverage),
+            (RatioKind::FloorArea, &read.floor_area),
+        ] {
+            if let Some(reason) = recognised.why_empty(kind, reading)
+                && !why.iter().any(|(k, r)| *k == kind && *r == reason)
+            {
+                why.push((kind, reason));
+            }
+        }
+        let (coverage, floor) = (read.coverage.pct(), read.floor_area.pct());
+        match shares.iter_mut().find(|s| {
+            s.label == read.label && s.coverage_pct == coverage && s.floor_area_pct == floor
+        }) {
             Some(s) => s.share += part,
             None => shares.push(ZoneShare {
-                zone: name,
+                zone: read.zone,
+                label: read.label,
                 share: part,
                 coverage_pct: coverage,
                 floor_area_pct: floor,
             }),
         }
+    }
+    if shares.is_empty() {
+        m.zoning_note = Some(format!(
+            "site outside the zoning layer '{}'",
+            zoning.layer.name
+        ));
+        return;
     }
     shares.sort_by(|a, b| b.share.total_cmp(&a.share));
     let zoned: f64 = shares.iter().map(|s| s.share).sum();
@@ -234,6 +281,32 @@ fn zoning_mix(
         m.max_footprint_m2 = m.coverage_pct.map(|c| area * c / 100.0);
         m.max_floor_area_m2 = m.floor_area_pct.map(|f| area * f / 100.0);
     }
+    let mut note: Vec<String> = Vec::new();
+    match shares[0].zone.map(|z| z.kind) {
+        None => note.push(format!(
+            "main zone '{}' is not a 用途地域 {} names",
+            shares[0].label, recognised.source.id
+        )),
+        Some(ZoneKind::Unknown) => note.push(format!(
+            "main zone 不明 (unknown) in the zoning layer '{}'",
+            zoning.layer.name
+        )),
+        Some(_) => {}
+    }
+    for (kind, empty) in [
+        (RatioKind::Coverage, m.coverage_pct.is_none()),
+        (RatioKind::FloorArea, m.floor_area_pct.is_none()),
+    ] {
+        if empty {
+            note.extend(
+                why.iter()
+                    .filter(|(k, _)| *k == kind)
+                    .map(|(_, r)| r.clone()),
+            );
+        }
+    }
+    note.dedup();
+    m.zoning_note = (!note.is_empty()).then(|| note.join("; "));
     m.zoning = shares;
 }
 
@@ -307,6 +380,7 @@ pub fn field_label(field: &str) -> Option<(&'static str, &'static str)> {
         "main_zone" => ("主な用途地域", "Main zone"),
         "coverage_pct" => ("建蔽率 (%)", "Building coverage (%)"),
         "floor_area_pct" => ("容積率 (%)", "Floor area ratio (%)"),
+        "zoning_note" => ("用途地域の注記", "Zoning note"),
         "max_footprint_m2" => ("最大建築面積 (m²)", "Max footprint (m²)"),
         "max_floor_area_m2" => ("最大延床面積 (m²)", "Max floor area (m²)"),
         "nearest_station" => ("最寄り駅", "Nearest station"),
@@ -334,6 +408,7 @@ pub const METRIC_FIELDS: &[(&str, FieldType)] = &[
     ("main_zone", FieldType::Text),
     ("coverage_pct", FieldType::Float),
     ("floor_area_pct", FieldType::Float),
+    ("zoning_note", FieldType::Text),
     ("max_footprint_m2", FieldType::Float),
     ("max_floor_area_m2", FieldType::Float),
     ("nearest_station", FieldType::Text),
@@ -406,9 +481,10 @@ fn metric_values(m: Option<&SiteMetrics>) -> Vec<Value> {
         f(m.measures.area_ha(), 4),
         f(m.measures.area_tsubo(), 1),
         t(m.zoning_text()),
-        t(m.zoning.first().map(|z| z.zone.clone())),
+        t(m.zoning.first().map(|z| z.label.clone())),
         f(m.coverage_pct, 1),
         f(m.floor_area_pct, 1),
+        t(m.zoning_note.clone()),
         f(m.max_footprint_m2, 1),
         f(m.max_floor_area_m2, 1),
         t(m.station.as_ref().map(|s| s.0.clone())),

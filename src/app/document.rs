@@ -133,8 +133,24 @@ impl Document {
             self.notices.push(Notice { error: true, text });
         }
         let mut sites = None;
+        for (_, w) in &loaded.warnings {
+            self.notices.push(Notice {
+                error: false,
+                text: w.message.clone(),
+            });
+        }
         for (i, (spec, layer)) in loaded.layers.into_iter().enumerate() {
-            let id = self.push(MapLayer::from_project(spec, layer, i));
+            let mut map_layer = MapLayer::from_project(spec, layer, i);
+            if map_layer.role.is_some() {
+                // The project's checks for its role say what the analysis cannot read.
+                map_layer.role_warnings = loaded
+                    .warnings
+                    .iter()
+                    .filter(|(at, _)| *at == i)
+                    .map(|(_, w)| w.message.clone())
+                    .collect();
+            }
+            let id = self.push(map_layer);
             if loaded.sites == Some(i) {
                 sites = Some(id);
             }
@@ -220,8 +236,18 @@ impl Document {
             });
         }
         let colour = self.layers.iter().filter(|l| l.role.is_none()).count();
-        let extent = layer.index.bbox().filter(|_| layer.source.crs.known);
         let mut map_layer = MapLayer::new(layer.name.clone(), layer, Style::for_role(None, colour));
+        for w in &map_layer.role_warnings {
+            self.notices.push(Notice {
+                error: false,
+                text: format!("{}: {w}", path.display()),
+            });
+        }
+        let extent = map_layer
+            .layer
+            .index
+            .bbox()
+            .filter(|_| map_layer.layer.source.crs.known);
         map_layer.visible = visible;
         // Zoning is a backdrop: above the neighbouring cities, below everything else.
         let at = if map_layer.zoning.is_some() {

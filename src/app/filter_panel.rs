@@ -458,25 +458,9 @@ pub fn distinct_values(layer: &Layer, column: usize, limit: usize) -> Option<Vec
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::{Feature, Field, FieldType};
+    use crate::model::{Field, FieldType};
 
-    /// A lon/lat layer of these fields and features.
-    pub(crate) fn test_layer(fields: Vec<Field>, features: Vec<Feature>) -> Layer {
-        Layer::new(
-            "t".into(),
-            crate::model::Source {
-                path: "t".into(),
-                member: None,
-                format: crate::model::Format::GeoJson,
-                encoding: None,
-                crs: crate::crs::CrsInfo::wgs84(crate::crs::DecidedBy::User),
-                record_count: features.len(),
-            },
-            fields,
-            features,
-            vec![],
-        )
-    }
+    pub(crate) use crate::model::test_layer;
 
     #[test]
     fn conditions_become_where_text_the_parser_accepts() {

@@ -150,6 +150,10 @@ impl LayersPanel {
                         "warnings (listed in Properties)",
                     ));
                 }
+                if !l.role_warnings.is_empty() {
+                    ui.colored_label(Color32::from_rgb(200, 60, 0), lang.t("要確認", "check"))
+                        .on_hover_text(l.role_warnings.join("\n"));
+                }
                 match &l.filter {
                     Some(f) => ui.weak(format!("{}/{}", f.ids.len(), l.layer.features.len())),
                     None => ui.weak(l.layer.features.len().to_string()),
@@ -370,6 +374,29 @@ fn properties_ui(ui: &mut egui::Ui, l: &MapLayer, lang: Lang) {
                     .join(", "),
             );
         });
+    if !l.role_warnings.is_empty() {
+        ui.separator();
+        ui.strong(lang.t("分析で読めないもの", "What the analysis cannot read"));
+        for w in &l.role_warnings {
+            ui.label(w);
+        }
+    }
+    if let Some(z) = &l.zoning {
+        ui.separator();
+        let source = z.recognised.source;
+        ui.strong(format!(
+            "{}: {} ({})",
+            lang.t("用途地域", "Zoning"),
+            source.name,
+            source.id
+        ));
+        for (meaning, field) in z.recognised.fields() {
+            ui.label(format!("{meaning}: {}", field.unwrap_or("—")));
+        }
+        for note in &z.recognised.notes {
+            ui.label(note);
+        }
+    }
     if !layer.warnings.is_empty() {
         ui.separator();
         ui.strong(format!(

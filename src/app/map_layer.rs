@@ -12,7 +12,7 @@ use egui::Color32;
 use super::detail::FillCache;
 use super::document::LayerId;
 use super::style::Style;
-use crate::analysis::zoning::{Zone, ZoningFields};
+use crate::analysis::zoning::{Recognised, Recognition, Zone, recognise};
 use crate::model::Layer;
 use crate::model::Role;
 use crate::project::{LayerSpec, StyleSpec};
@@ -35,6 +35,10 @@ pub struct MapLayer {
     pub zoning: Option<Zoning>,
     /// What the layer is for (from the project); `None` for files the user opened.
     pub role: Option<Role>,
+    /// What the analysis cannot read from the layer for its role (a zoning layer not
+    /// recognised, a station layer without names, …), or why a file that looks like zoning is
+    /// not read: the badge on its row.
+    pub role_warnings: Vec<String>,
     /// The project entry it came from (path as written there, encoding, …); `None` for files
     /// the user opened.
     pub spec: Option<LayerSpec>,
@@ -128,23 +132,23 @@ impl Categories {
     }
 }
 
-/// A zoning layer's per-feature colours and the zones it holds (for the legend).
+/// A zoning layer's per-feature colours and the zones it holds (for the legend), by its
+/// recognition (the same the site metrics read).
 #[derive(Clone)]
 pub struct Zoning {
-    pub fields: ZoningFields,
+    pub recognised: Recognised,
     pub colours: Vec<Option<Color32>>,
     pub present: Vec<&'static Zone>,
 }
 
 impl Zoning {
-    fn of(layer: &Layer) -> Option<Zoning> {
-        let fields = ZoningFields::detect(layer)?;
+    fn of(layer: &Layer, recognised: Recognised) -> Zoning {
         let mut present: Vec<&'static Zone> = Vec::new();
         let colours = layer
             .features
             .iter()
             .map(|f| {
-                let zone = fields.zone(&f.values)?;
+                let zone = recognised.zone(&f.values)?;
                 if !present.contains(&zone) {
                     present.push(zone);
                 }
@@ -152,12 +156,12 @@ impl Zoning {
                 Some(Color32::from_rgb(r, g, b).gamma_multiply(0.75))
             })
             .collect();
-        present.sort_by_key(|z| z.a29_code);
-        Some(Zoning {
-            fields,
+        present.sort_by_key(|z| z.order());
+        Zoning {
+            recognised,
             colours,
             present,
-        })
+        }
     }
 }
 
@@ -187,6 +191,7 @@ impl MapLayer {
             fills: Arc::default(),
             zoning: None,
             role: None,
+            role_warnings: Vec::new(),
             spec: None,
             label: None,
             categories: None,
@@ -213,7 +218,7 @@ impl MapLayer {
         l.role = spec.role;
         // Stations and sites are labelled by default.
         l.label = match l.role {
-            Some(Role::Station) => ["N02_005", "駅名", "名称", "name"]
+            Some(Role::Station) => crate::project::STATION_NAME_FIELDS
                 .iter()
                 .find(|f| l.layer.field_index(f).is_some())
                 .map(|f| f.to_string()),
@@ -306,11 +311,18 @@ impl MapLayer {
     }
 
     /// Recognises zoning and styles it with the palette: grey outlines, zone colours.
+    /// A layer that looks like zoning but cannot be read says why (its badge).
     fn with_zoning(mut self) -> Self {
-        self.zoning = Zoning::of(&self.layer);
-        if self.zoning.is_some() {
-            self.style.stroke = Color32::from_gray(110);
-            self.style.width = 0.8;
+        match recognise(&self.layer) {
+            Recognition::Recognised(r) => {
+                self.zoning = Some(Zoning::of(&self.layer, r));
+                self.style.stroke = Color32::from_gray(110);
+                self.style.width = 0.8;
+            }
+            Recognition::NotRecognised(n) if n.attempt => {
+                self.role_warnings = vec![n.message(&self.layer.name)];
+            }
+            Recognition::NotRecognised(_) => {}
         }
         self
     }

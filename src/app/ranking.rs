@@ -78,6 +78,7 @@ const COMPARED_FIELDS: &[&str] = &[
     "zoning_mix",
     "coverage_pct",
     "floor_area_pct",
+    "zoning_note",
     "max_floor_area_m2",
     "nearest_station",
     "station_m",

@@ -138,10 +138,10 @@ fn legend_rows(layers: &[MapLayer], view: Envelope, lang: Lang) -> Vec<(Swatch, 
                     .layer
                     .index
                     .query_envelopes(view)
-                    .filter_map(|(id, _)| z.fields.zone(&l.layer.features[id].values))
+                    .filter_map(|(id, _)| z.recognised.zone(&l.layer.features[id].values))
                     .collect();
-                in_view.sort_by_key(|zone| zone.a29_code);
-                in_view.dedup_by_key(|zone| zone.a29_code);
+                in_view.sort_by_key(|zone| zone.order());
+                in_view.dedup_by_key(|zone| zone.order());
                 for zone in in_view {
                     let [r, g, b] = zone.colour;
                     rows.push((

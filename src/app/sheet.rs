@@ -312,6 +312,10 @@ pub fn sheet_ui(
                         let Some(i) = layer.field_index(field).filter(|i| shown.contains(i)) else {
                             continue;
                         };
+                        // The note says why zoning metrics are empty; nothing to say otherwise.
+                        if *field == "zoning_note" && f.values[i].is_null() {
+                            continue;
+                        }
                         let label = field_label(field).map_or(*field, |(ja, en)| lang.t(ja, en));
                         row(
                             ui,

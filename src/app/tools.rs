@@ -352,6 +352,9 @@ pub fn metric_rows(m: &SiteMetrics, lang: Lang) -> Vec<(String, String)> {
     let pct = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.0} %"));
     push("建蔽率", "Building coverage", pct(m.coverage_pct));
     push("容積率", "Floor area ratio", pct(m.floor_area_pct));
+    if let Some(note) = &m.zoning_note {
+        push("用途地域の注記", "Zoning note", note.clone());
+    }
     if let (Some(a), Some(c), Some(f)) = (m.measures.area_m2, m.coverage_pct, m.floor_area_pct) {
         push(
             "最大建築面積",

@@ -25,7 +25,7 @@ use geo_types::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Poin
 use serde_json::{Value as Json, json};
 use sitelens::analysis::measure::Measures;
 use sitelens::analysis::site::JSIC_DIVISIONS;
-use sitelens::analysis::zoning::ZONES;
+use sitelens::analysis::zoning::codes::A29;
 use sitelens::embedded::HINO;
 use sitelens::model::{Layer, Role, Value, metres_per_degree};
 use sitelens::project::{Analysis, site_context};
@@ -382,7 +382,7 @@ fn zoning_json(geo: &Geography, zoning: &[ZonePolygon]) -> Vec<Json> {
     zoning
         .iter()
         .map(|z| {
-            let zone = ZONES.iter().find(|k| k.a29_code == z.code).expect("zone");
+            let zone = A29.zone(i64::from(z.code)).expect("an A29 code");
             let (bcr, far) = ratios(z.code);
             json!({
                 "type": "Feature",
@@ -486,11 +486,7 @@ fn make_sites(geo: &Geography, zoning: &[ZonePolygon], rng: &mut Rng) -> Vec<Jso
             Measures::of(&ll).area_m2.unwrap_or(area)
         };
         let zone = zone_at(zoning, center).expect("zoned");
-        let zone_name = ZONES
-            .iter()
-            .find(|k| k.a29_code == zone.code)
-            .expect("zone")
-            .name_ja;
+        let zone_name = A29.zone(i64::from(zone.code)).expect("an A29 code").name_ja;
         let (station, _, _) = geo.nearest_station(center);
         let status = *rng.pick(&statuses);
         let unit_price = (rng.range(150_000.0, 420_000.0) / 1000.0).round() * 1000.0;

@@ -95,6 +95,11 @@ pub struct ExportArgs {
     /// Only the N best (with --rank) or first features that pass the filter.
     #[arg(long, value_name = "N")]
     pub top: Option<usize>,
+    /// With --metrics: fail (non-zero, nothing written) when a layer cannot be read for its
+    /// role (a zoning layer not recognised, enterprises without an industry field, …); without
+    /// it such layers are warnings on stderr and the metrics they feed say why they are empty.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -330,6 +335,16 @@ fn load_with_metrics(path: &Path, args: &ExportArgs) -> Result<(Layer, Option<Ve
     let loaded = project.load();
     if !loaded.errors.is_empty() {
         bail!("{}", loaded.errors.join("; "));
+    }
+    for (at, w) in &loaded.warnings {
+        let path = &loaded.layers[*at].0.path;
+        eprintln!("warning: {path}: {w}");
+    }
+    if args.strict && !loaded.warnings.is_empty() {
+        bail!(
+            "--strict: {} layer warning(s) above; nothing written",
+            loaded.warnings.len()
+        );
     }
     let sites = loaded
         .sites

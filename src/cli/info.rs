@@ -5,14 +5,17 @@ use std::path::PathBuf;
 
 use serde_json::{Value as Json, json};
 
+use crate::analysis::zoning::{Recognised, Recognition, recognise};
 use crate::io::{self, LoadOptions};
-use crate::model::Layer;
+use crate::model::{Layer, Role};
+use crate::project::{Analysis, RoleCheck, check_role};
 
-/// Loads each path and prints its description. Returns whether every layer loaded; load errors
-/// go to stderr, one line each.
+/// Loads each path and prints its description, with what it is recognised as (zoning, or the
+/// `role` given). Returns whether every layer loaded; load errors go to stderr, one line each.
 pub fn run(
     paths: &[PathBuf],
     json: bool,
+    role: Option<Role>,
     options: &LoadOptions,
     out: &mut impl Write,
 ) -> std::io::Result<bool> {
@@ -31,12 +34,13 @@ pub fn run(
         }
     }
     if json {
-        let doc = json!({ "layers": layers.iter().map(describe).collect::<Vec<_>>() });
+        let described: Vec<Json> = layers.iter().map(|l| describe(l, role)).collect();
+        let doc = json!({ "layers": described });
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
     } else {
         for layer in &layers {
-            write_text(layer, out)?;
+            write_text(layer, role, out)?;
         }
     }
     // Freeing a million features one by one takes a few hundred milliseconds; the answer is out,
@@ -45,8 +49,8 @@ pub fn run(
     Ok(all_ok)
 }
 
-/// The JSON description of one layer (the `info --json` schema).
-pub fn describe(layer: &Layer) -> Json {
+/// The JSON description of one layer (the `info --json` schema), read as `role` when given.
+pub fn describe(layer: &Layer, role: Option<Role>) -> Json {
     let source = &layer.source;
     let bbox = layer.index.bbox().map(|b| b.as_array());
     let mut doc = json!({
@@ -68,10 +72,173 @@ pub fn describe(layer: &Layer) -> Json {
     if !source.crs.known {
         doc["bbox_source"] = json!(bbox);
     }
+    let reading = Reading::of(layer, role);
+    doc["recognised"] = reading.recognised_json();
+    if let Some(n) = reading.not_recognised_json() {
+        doc["not_recognised"] = n;
+    }
+    if role.is_some() {
+        doc["role_warnings"] = json!(reading.role_warnings());
+    }
     doc
 }
 
-fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
+/// What a layer is recognised as: zoning on its own, or the role asked for.
+struct Reading {
+    role: Option<Role>,
+    zoning: Recognition,
+    check: Option<RoleCheck>,
+}
+
+impl Reading {
+    fn of(layer: &Layer, role: Option<Role>) -> Reading {
+        let check = role.map(|r| check_role(r, layer, &Analysis::default()));
+        let zoning = match check.as_ref().and_then(|c| c.zoning.clone()) {
+            Some(z) => z,
+            None => recognise(layer),
+        };
+        Reading {
+            role,
+            zoning,
+            check,
+        }
+    }
+
+    /// Zoning recognised when no other role was asked for.
+    fn zoning(&self) -> Option<&Recognised> {
+        match self.role {
+            None | Some(Role::Zoning) => self.zoning.recognised(),
+            Some(_) => None,
+        }
+    }
+
+    fn recognised_json(&self) -> Json {
+        if let Some(r) = self.zoning() {
+            let fields: serde_json::Map<String, Json> = r
+                .fields()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), json!(v)))
+                .collect();
+            return json!({
+                "kind": "zoning",
+                "source": r.source.id,
+                "source_name": r.source.name,
+                "code_system": r.source.codes.map(|c| c.id),
+                "fields": fields,
+                "notes": r.notes,
+                "problems": r.problems,
+            });
+        }
+        match (&self.check, self.role) {
+            (Some(c), Some(role)) if role != Role::Zoning && !missing_fields(c) => {
+                let fields: serde_json::Map<String, Json> = c
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), json!(v)))
+                    .collect();
+                json!({ "kind": role.key(), "fields": fields })
+            }
+            _ => Json::Null,
+        }
+    }
+
+    /// Why the layer is not read as what it seems (or was said) to be: zoning not recognised
+    /// in a layer that looks like zoning or is given as zoning; a role's field missing.
+    fn not_recognised_json(&self) -> Option<Json> {
+        match self.role {
+            None | Some(Role::Zoning) => match &self.zoning {
+                Recognition::NotRecognised(n) if n.attempt || self.role.is_some() => Some(json!({
+                    "kind": "zoning",
+                    "reason": n.reason,
+                    "looked_for": n.looked_for,
+                })),
+                _ => None,
+            },
+            Some(role) => {
+                let w = self
+                    .check
+                    .as_ref()?
+                    .warnings
+                    .iter()
+                    .find(|w| !w.looked_for.is_empty())?;
+                Some(json!({
+                    "kind": role.key(),
+                    "reason": w.message,
+                    "looked_for": w.looked_for,
+                }))
+            }
+        }
+    }
+
+    fn role_warnings(&self) -> Vec<String> {
+        self.check
+            .iter()
+            .flat_map(|c| c.warnings.iter().map(|w| w.message.clone()))
+            .collect()
+    }
+
+    fn write_text(&self, out: &mut impl Write) -> std::io::Result<()> {
+        if let Some(r) = self.zoning() {
+            writeln!(
+                out,
+                "  recognised: zoning from {} ({})",
+                r.source.id, r.source.name
+            )?;
+            let fields: Vec<String> = r
+                .fields()
+                .into_iter()
+                .map(|(k, v)| format!("{k} {}", v.unwrap_or("—")))
+                .collect();
+            writeln!(out, "              {}", fields.join(", "))?;
+            if let Some(codes) = r.source.codes {
+                writeln!(out, "              codes: {}", codes.name)?;
+            }
+            for note in r.notes.iter().chain(&r.problems) {
+                writeln!(out, "              note: {note}")?;
+            }
+        } else if let Some(c) = self
+            .check
+            .as_ref()
+            .filter(|c| c.role != Role::Zoning && !missing_fields(c))
+        {
+            let fields: Vec<String> = c.fields.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            writeln!(
+                out,
+                "  recognised: {} ({})",
+                c.role.key(),
+                if fields.is_empty() {
+                    "no fields read".to_string()
+                } else {
+                    fields.join(", ")
+                }
+            )?;
+        }
+        let zoning_asked = matches!(self.role, None | Some(Role::Zoning));
+        if let (Recognition::NotRecognised(n), true) = (&self.zoning, zoning_asked)
+            && (n.attempt || self.role.is_some())
+        {
+            writeln!(out, "  not recognised as zoning: {}", n.reason)?;
+            writeln!(
+                out,
+                "              looked for {}",
+                crate::analysis::zoning::sources::looked_for_text()
+            )?;
+        }
+        if !zoning_asked {
+            for w in self.role_warnings() {
+                writeln!(out, "  warning:    {w}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Whether a role's check misses a field it needs.
+fn missing_fields(c: &RoleCheck) -> bool {
+    c.warnings.iter().any(|w| !w.looked_for.is_empty())
+}
+
+fn write_text(layer: &Layer, role: Option<Role>, out: &mut impl Write) -> std::io::Result<()> {
     let s = &layer.source;
     match &s.member {
         Some(m) => writeln!(out, "{} ▸ {m}", s.path.display())?,
@@ -129,6 +296,7 @@ fn write_text(layer: &Layer, out: &mut impl Write) -> std::io::Result<()> {
         let pad = " ".repeat(24usize.saturating_sub(width));
         writeln!(out, "    {}{pad} {}", f.name, f.field_type.name())?;
     }
+    Reading::of(layer, role).write_text(out)?;
     if layer.warnings.is_empty() {
         writeln!(out, "  warnings:   none")?;
     } else {

@@ -7,6 +7,7 @@ pub mod project;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
 
 use crate::io::LoadOptions;
 
@@ -33,6 +34,10 @@ pub enum Command {
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
+        /// Check the layers as this role (zoning, sites, stations, interchanges, enterprises,
+        /// boundary): what the analysis reads from them and what it misses.
+        #[arg(long, value_name = "ROLE", value_parser = parse_role)]
+        role: Option<crate::model::Role>,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -51,7 +56,21 @@ pub enum Command {
         /// Write the Hino project template to PATH (refuses to overwrite an existing file).
         #[arg(long)]
         init: bool,
+        /// Exit non-zero when a layer cannot be read for its role (a zoning layer not
+        /// recognised, stations without names, …), not only when one fails to load.
+        #[arg(long)]
+        strict: bool,
     },
+}
+
+/// A role as project files name it.
+fn parse_role(text: &str) -> Result<crate::model::Role, String> {
+    crate::model::Role::deserialize(
+        serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text),
+    )
+    .map_err(|_| {
+        format!("{text:?}: one of zoning, sites, stations, interchanges, enterprises, boundary")
+    })
 }
 
 /// How to read input files (shared by every command that loads layers).

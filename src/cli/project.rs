@@ -8,8 +8,10 @@ use anyhow::{Result, bail};
 
 use crate::project::Project;
 
-/// Returns false when a layer or a setting failed (the report says which).
-pub fn run(path: &Path, init: bool, out: &mut impl Write) -> Result<bool> {
+/// Returns false when a layer or a setting failed (the report says which), or, when `strict`,
+/// when a layer cannot be read for its role. What the analysis cannot read goes to stderr as
+/// warnings.
+pub fn run(path: &Path, init: bool, strict: bool, out: &mut impl Write) -> Result<bool> {
     if init {
         if path.exists() {
             bail!("{}: already exists (not overwritten)", path.display());
@@ -56,5 +58,15 @@ pub fn run(path: &Path, init: bool, out: &mut impl Write) -> Result<bool> {
     for e in &loaded.errors {
         writeln!(out, "error: {e}")?;
     }
-    Ok(loaded.errors.is_empty())
+    for (_, w) in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let strict_failed = strict && !loaded.warnings.is_empty();
+    if strict_failed {
+        eprintln!(
+            "error: --strict: {} layer warning(s) above",
+            loaded.warnings.len()
+        );
+    }
+    Ok(loaded.errors.is_empty() && !strict_failed)
 }

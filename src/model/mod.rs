@@ -202,6 +202,25 @@ impl Layer {
     }
 }
 
+/// A lon/lat layer of these fields and features (unit tests).
+#[cfg(test)]
+pub(crate) fn test_layer(fields: Vec<Field>, features: Vec<Feature>) -> Layer {
+    Layer::new(
+        "t".into(),
+        Source {
+            path: "t".into(),
+            member: None,
+            format: Format::GeoJson,
+            encoding: None,
+            crs: crate::crs::CrsInfo::wgs84(crate::crs::DecidedBy::User),
+            record_count: features.len(),
+        },
+        fields,
+        features,
+        vec![],
+    )
+}
+
 /// The GeoJSON name of a geometry's type.
 pub fn geometry_type_name(geometry: &Geometry<f64>) -> &'static str {
     match geometry {

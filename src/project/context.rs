@@ -4,7 +4,7 @@
 use geo_types::{Geometry, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::site::Context;
+use crate::analysis::site::{Context, ZoningLayer};
 use crate::embedded::HINO;
 use crate::error::LoadError;
 use crate::model::{Layer, Role, polygons};
@@ -17,6 +17,13 @@ pub const CONTEXT_ROLES: [Role; 5] = [
     Role::Zoning,
     Role::Enterprise,
 ];
+
+/// Fields naming stations, the first present is read (unless `station_name_field` says).
+pub const STATION_NAME_FIELDS: &[&str] = &["N02_005", "駅名", "名称", "name"];
+/// Fields naming interchanges (unless `interchange_name_field` says).
+pub const INTERCHANGE_NAME_FIELDS: &[&str] = &["name", "名称", "IC名"];
+/// Fields holding an enterprise's industry (unless `industry_field` says).
+pub const INDUSTRY_FIELDS: &[&str] = &["業種コード", "業種"];
 
 /// Site-analysis settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -69,7 +76,7 @@ pub fn site_context<'a>(
                 if let Some(field) = first_field(
                     layer,
                     &settings.station_name_field,
-                    &["N02_005", "駅名", "名称", "name"],
+                    STATION_NAME_FIELDS,
                     "station_name_field",
                 )? {
                     ctx.stations = Context::points_by_name(layer, &field);
@@ -89,7 +96,7 @@ pub fn site_context<'a>(
                 let name = first_field(
                     layer,
                     &settings.interchange_name_field,
-                    &["name", "名称", "IC名"],
+                    INTERCHANGE_NAME_FIELDS,
                     "interchange_name_field",
                 )?;
                 ctx.interchanges = layer
@@ -124,13 +131,13 @@ pub fn site_context<'a>(
                     .collect();
                 ctx.city = Some(MultiPolygon::new(polygons));
             }
-            Role::Zoning => ctx.zoning = Some(layer),
+            Role::Zoning => ctx.zoning = Some(ZoningLayer::of(layer)),
             Role::Enterprise => {
                 ctx.enterprises = Some(layer);
                 ctx.industry_field = first_field(
                     layer,
                     &settings.industry_field,
-                    &["業種コード", "業種"],
+                    INDUSTRY_FIELDS,
                     "industry_field",
                 )?
                 .and_then(|f| layer.field_index(&f));

@@ -17,9 +17,14 @@
 //! style = { fill = "#9650c878", stroke = "#7800a0", width = 2.0 }
 //! ```
 
+mod checks;
 mod context;
 
-pub use context::{Analysis, CONTEXT_ROLES, load_site_inputs, site_context};
+pub use checks::{RoleCheck, RoleWarning, check_role};
+pub use context::{
+    Analysis, CONTEXT_ROLES, INDUSTRY_FIELDS, INTERCHANGE_NAME_FIELDS, STATION_NAME_FIELDS,
+    load_site_inputs, site_context,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -200,6 +205,9 @@ pub struct Loaded {
     pub layers: Vec<(LayerSpec, Layer)>,
     /// Layers that did not load, and analysis settings that failed (the rest still loads).
     pub errors: Vec<String>,
+    /// What the analysis cannot read from a layer for its role, with the layer's index in
+    /// `layers` (a zoning layer not recognised, stations without names, …).
+    pub warnings: Vec<(usize, RoleWarning)>,
     /// Index in `layers` of the sites layer, when there is one.
     pub sites: Option<usize>,
     /// Metrics of each feature of the sites layer.
@@ -353,6 +361,17 @@ impl Project {
                 Err(e) => errors.push(e),
             }
         }
+        let warnings = layers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (spec, layer))| Some((i, spec.role?, layer)))
+            .flat_map(|(i, role, layer)| {
+                check_role(role, layer, &self.analysis)
+                    .warnings
+                    .into_iter()
+                    .map(move |w| (i, w))
+            })
+            .collect();
         let sites = layers.iter().position(|(s, _)| s.role == Some(Role::Site));
         let mut metrics = Vec::new();
         if let Some(at) = sites {
@@ -381,6 +400,7 @@ impl Project {
         Loaded {
             layers,
             errors,
+            warnings,
             sites,
             metrics,
             weights,

@@ -26,6 +26,7 @@ mod sheet;
 mod tiles;
 #[cfg(feature = "gui")]
 mod ui;
+mod zoning;
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +52,16 @@ pub fn corpus(rel: &str) -> PathBuf {
 
 pub fn load_ok(path: &Path) -> Layer {
     load(path, &LoadOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The embedded Hino layer of `role`, loaded.
+pub fn embedded(role: sitelens::model::Role) -> Layer {
+    sitelens::embedded::HINO
+        .iter()
+        .find(|e| e.role == role)
+        .unwrap()
+        .load()
+        .unwrap()
 }
 
 pub fn text(v: &str) -> Value {

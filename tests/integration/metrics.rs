@@ -2,7 +2,7 @@
 
 use geo::{Destination, Geodesic};
 use geo_types::{Geometry, Point, Polygon, polygon};
-use sitelens::analysis::site::{Context, add_metric_fields, compute};
+use sitelens::analysis::site::{Context, ZoningLayer, add_metric_fields, compute};
 use sitelens::crs::{CrsInfo, DecidedBy};
 use sitelens::model::Role;
 use sitelens::model::{Feature, Field, FieldType, Format, Layer, Source, Value};
@@ -59,40 +59,36 @@ fn a_100_m_square_is_one_hectare() {
     assert_eq!(m.enterprises_wide, None);
 }
 
-#[test]
-fn half_industrial_200_half_semi_industrial_300_is_250() {
-    // Two zones side by side at x = 139.40; the site straddles the line symmetrically.
+/// A29 values: A29_004 code, A29_005 name, A29_006 建蔽率, A29_007 容積率.
+fn a29(code: i64, name: &str, coverage: i64, floor_area: i64) -> Vec<Value> {
+    vec![
+        Value::Int(code),
+        Value::Text(name.into()),
+        Value::Int(coverage),
+        Value::Int(floor_area),
+    ]
+}
+
+/// An A29-shaped zoning layer of two zones side by side at x = 139.40 (west, east).
+fn west_and_east(west: Vec<Value>, east: Vec<Value>) -> Layer {
     let fields = [
+        ("A29_004", FieldType::Int),
         ("A29_005", FieldType::Text),
         ("A29_006", FieldType::Int),
         ("A29_007", FieldType::Int),
     ];
-    let west = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
-    let east = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
-    let zoning = layer(
-        &fields,
-        vec![
-            (
-                west.into(),
-                vec![
-                    Value::Text("工業地域".into()),
-                    Value::Int(60),
-                    Value::Int(200),
-                ],
-            ),
-            (
-                east.into(),
-                vec![
-                    Value::Text("準工業地域".into()),
-                    Value::Int(60),
-                    Value::Int(300),
-                ],
-            ),
-        ],
-    );
+    let w = polygon![(x: 139.39, y: 35.66), (x: 139.40, y: 35.66), (x: 139.40, y: 35.68), (x: 139.39, y: 35.68)];
+    let e = polygon![(x: 139.40, y: 35.66), (x: 139.41, y: 35.66), (x: 139.41, y: 35.68), (x: 139.40, y: 35.68)];
+    layer(&fields, vec![(w.into(), west), (e.into(), east)])
+}
+
+#[test]
+fn half_industrial_200_half_semi_industrial_300_is_250() {
+    // Two zones side by side at x = 139.40; the site straddles the line symmetrically.
+    let zoning = west_and_east(a29(11, "工業地域", 60, 200), a29(10, "準工業地域", 60, 300));
     let site: Geometry<f64> = polygon![(x: 139.399, y: 35.670), (x: 139.401, y: 35.670), (x: 139.401, y: 35.671), (x: 139.399, y: 35.671)].into();
     let ctx = Context {
-        zoning: Some(&zoning),
+        zoning: Some(ZoningLayer::of(&zoning)),
         ..Context::default()
     };
     let m = compute(&site, &ctx);
@@ -136,13 +132,7 @@ fn distance_to_hino_station_matches_a_geodesic_reference() {
 
 /// The project's sample sites, and the context layers their metrics come from.
 fn sample_sites() -> (Layer, Vec<(Role, Layer)>) {
-    let sites = sitelens::embedded::HINO
-        .iter()
-        .find(|e| e.role == Role::Site)
-        .unwrap()
-        .load()
-        .unwrap();
-    (sites, load_site_inputs().unwrap())
+    (crate::embedded(Role::Site), load_site_inputs().unwrap())
 }
 
 #[test]
@@ -293,4 +283,44 @@ condition = "station_m < 500"
         "{e}"
     );
     assert!(Rules::parse("example = true\n", "empty.toml").is_err());
+}
+
+/// zoning_note says why zoning values are empty: 9999 (A29's unknown), outside the layer, 不明,
+/// no zoning layer.
+#[test]
+fn zoning_note_says_why_zoning_values_are_empty() {
+    let mut unknown = a29(99, "", 9999, 9999);
+    unknown[1] = Value::Null;
+    let zoning = west_and_east(a29(11, "工業地域", 60, 9999), unknown);
+    let ctx = Context {
+        zoning: Some(ZoningLayer::of(&zoning)),
+        ..Context::default()
+    };
+    let in_west = square(Point::new(139.392, 35.67), 50.0).into();
+    let m = compute(&in_west, &ctx);
+    assert_eq!(m.coverage_pct, Some(60.0));
+    assert_eq!(m.floor_area_pct, None);
+    assert_eq!(
+        m.zoning_note.as_deref(),
+        Some("容積率 (A29_007) 9999 (unknown) in A29-2019")
+    );
+    let in_east = square(Point::new(139.405, 35.67), 50.0).into();
+    let m = compute(&in_east, &ctx);
+    assert_eq!(m.zoning[0].label, "不明");
+    let note = m.zoning_note.unwrap();
+    assert!(
+        note.starts_with(
+            "main zone 不明 (unknown) in the zoning layer 'made'; 建蔽率 (A29_006) 9999"
+        ),
+        "{note}"
+    );
+    let far = square(Point::new(139.50, 35.70), 50.0).into();
+    let m = compute(&far, &ctx);
+    assert!(m.zoning.is_empty() && m.floor_area_pct.is_none());
+    assert_eq!(
+        m.zoning_note.as_deref(),
+        Some("site outside the zoning layer 'made'")
+    );
+    let m = compute(&far, &Context::default());
+    assert_eq!(m.zoning_note.as_deref(), Some("no zoning layer"));
 }

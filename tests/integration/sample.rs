@@ -5,19 +5,12 @@ use std::path::Path;
 
 use geo::{Contains, Intersects};
 use sitelens::analysis::measure::Measures;
-use sitelens::analysis::zoning::ZoningFields;
-use sitelens::embedded::HINO;
+use sitelens::analysis::zoning::recognise;
 use sitelens::export::{ExportOptions, Profile, Section, export};
 use sitelens::model::Role;
-use sitelens::model::{Layer, Value};
+use sitelens::model::Value;
 
-fn embedded(role: Role) -> Layer {
-    HINO.iter()
-        .find(|e| e.role == role)
-        .unwrap()
-        .load()
-        .unwrap()
-}
+use crate::embedded;
 
 #[test]
 fn the_shipped_files_are_what_the_generator_writes() {
@@ -59,8 +52,9 @@ fn sample_layers_are_flagged_and_lie_inside_hino() {
     assert!(!city.meta.sample);
 
     // Zoning is recognised as zoning; a site list with a 用途地域 column is not.
-    assert!(ZoningFields::detect(&zoning).is_some());
-    assert!(ZoningFields::detect(&sites).is_none());
+    let source = recognise(&zoning).recognised().map(|r| r.source.id);
+    assert_eq!(source, Some("A29-2019"));
+    assert!(recognise(&sites).recognised().is_none());
 
     assert_eq!(sites.features.len(), 30);
     assert_eq!(enterprises.features.len(), 200);
