@@ -124,7 +124,7 @@ pub fn readme(
         }
     }
     if !renamed.is_empty() {
-        s.push_str("\n## Field names\n\nThe format keeps field names of at most 10 bytes:\n\n");
+        s.push_str("\n## Field names\n\nFields the format could not keep under their names:\n\n");
         s.push_str("| field | in this file |\n|---|---|\n");
         for (from, to) in renamed {
             s.push_str(&format!("| {from} | {to} |\n"));
