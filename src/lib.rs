@@ -13,6 +13,7 @@ pub mod guard;
 pub mod io;
 pub mod model;
 pub mod project;
+pub mod publish;
 pub mod write;
 
 #[cfg(feature = "gui")]
