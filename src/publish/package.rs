@@ -48,6 +48,52 @@ pub struct Distribution {
     pub sha256: String,
 }
 
+impl Distribution {
+    /// The distribution of a file as written: its size and SHA-256 read from disk, its format
+    /// and media type from its extension. `name` is its path inside the package.
+    pub fn of_file(path: &std::path::Path, name: &str, title: &str) -> std::io::Result<Self> {
+        use sha2::Digest;
+        use std::io::Read;
+        let mut file = std::fs::File::open(path)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut size = 0u64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        let digest = hasher.finalize();
+        let sha256 = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let ext = std::path::Path::new(name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let (format, media_type) = match ext.as_str() {
+            "geojson" | "json" => ("GeoJSON", Some("application/geo+json")),
+            "csv" => ("CSV", Some("text/csv")),
+            "gpkg" => ("GPKG", Some("application/geopackage+sqlite3")),
+            "zip" => ("ZIP", Some("application/zip")),
+            "shp" => ("SHP", None),
+            "md" => ("Markdown", Some("text/markdown")),
+            "jsonld" => ("JSON-LD", Some("application/ld+json")),
+            _ => ("other", None),
+        };
+        Ok(Distribution {
+            file: name.to_string(),
+            title: title.to_string(),
+            format,
+            media_type,
+            byte_size: size,
+            sha256,
+        })
+    }
+}
+
 const MEDIA_TYPES: &str = "https://www.iana.org/assignments/media-types/";
 const SHA256: &str = "http://spdx.org/rdf/terms#checksumAlgorithm_sha256";
 const SAMPLE_NOTICE: &str = "架空のサンプルデータを含みます（実在の用地・企業ではありません）。 Contains FICTIONAL SAMPLE DATA: not real sites or enterprises.";
@@ -367,6 +413,21 @@ mod tests {
             .collect();
         let unique: std::collections::HashSet<&&str> = keys.iter().collect();
         assert_eq!(unique.len(), keys.len(), "extras keys unique: {keys:?}");
+    }
+
+    #[test]
+    fn a_file_is_measured_and_hashed_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        std::fs::write(&path, b"abc").unwrap();
+        let d = Distribution::of_file(&path, "data/a.csv", "A").unwrap();
+        assert_eq!(d.byte_size, 3);
+        // FIPS 180-2's example: SHA-256("abc").
+        assert_eq!(
+            d.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!((d.format, d.media_type), ("CSV", Some("text/csv")));
     }
 
     #[test]
