@@ -180,6 +180,7 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         to_crs: args.to_crs.clone(),
         dbf_encoding: args.dbf_encoding,
         geometry_type: args.geometry_type,
+        written_at: None,
     };
     let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
 

@@ -112,11 +112,12 @@ fn fill(conn: &Connection, job: &Job<'_>) -> Result<Written, Failure> {
         renamed: Vec::new(),
         notes: Vec::new(),
     };
+    let stamp = gpkg_time(&job.options.stamp());
     let mut used_tables: HashSet<String> = HashSet::new();
     let mut tables = Vec::new();
     for section in job.sections {
         let table = table_name(&section.layer.name, &mut used_tables);
-        written.features += write_table(conn, job, section, &table, srs_id, &mut written)?;
+        written.features += write_table(conn, job, section, &table, srs_id, &stamp, &mut written)?;
         tables.push(table);
     }
     if let Some(provenance) = job.provenance {
@@ -129,15 +130,15 @@ fn fill(conn: &Connection, job: &Job<'_>) -> Result<Written, Failure> {
             ],
         )?;
         conn.execute(
-            "INSERT INTO gpkg_metadata_reference (reference_scope, md_file_id) \
-             VALUES ('geopackage', 1)",
-            [],
+            "INSERT INTO gpkg_metadata_reference (reference_scope, timestamp, md_file_id) \
+             VALUES ('geopackage', ?1, 1)",
+            [&stamp],
         )?;
         for table in &tables {
             conn.execute(
-                "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, md_file_id) \
-                 VALUES ('table', ?1, 1)",
-                [table],
+                "INSERT INTO gpkg_metadata_reference \
+                 (reference_scope, table_name, timestamp, md_file_id) VALUES ('table', ?1, ?2, 1)",
+                [table, &stamp],
             )?;
         }
         for table in ["gpkg_metadata", "gpkg_metadata_reference"] {
@@ -149,6 +150,14 @@ fn fill(conn: &Connection, job: &Job<'_>) -> Result<Written, Failure> {
     }
     conn.execute_batch("COMMIT")?;
     Ok(written)
+}
+
+/// An RFC 3339 time as the standard writes its DATETIME values ("2026-12-01T00:00:00.000Z").
+fn gpkg_time(stamp: &str) -> String {
+    match stamp.strip_suffix('Z') {
+        Some(t) if !t.contains('.') => format!("{t}.000Z"),
+        _ => stamp.to_string(),
+    }
 }
 
 /// The standard's three rows, and the output CRS's; returns its `srs_id`.
@@ -256,6 +265,7 @@ fn write_table(
     section: &Section<'_>,
     table: &str,
     srs_id: i32,
+    stamp: &str,
     written: &mut Written,
 ) -> Result<usize, Failure> {
     let layer = section.layer;
@@ -384,7 +394,8 @@ fn write_table(
     };
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, \
-         min_x, min_y, max_x, max_y, srs_id) VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         last_change, min_x, min_y, max_x, max_y, srs_id) \
+         VALUES (?1, 'features', ?2, ?3, ?9, ?4, ?5, ?6, ?7, ?8)",
         params![
             table,
             identifier,
@@ -393,7 +404,8 @@ fn write_table(
             extent.map(|e| e.min_y),
             extent.map(|e| e.max_x),
             extent.map(|e| e.max_y),
-            srs_id
+            srs_id,
+            stamp
         ],
     )?;
     conn.execute(

@@ -76,6 +76,21 @@ pub struct ExportOptions {
     pub dbf_encoding: DbfEncoding,
     /// The one geometry kind a Shapefile keeps when the features mix kinds.
     pub geometry_type: Option<GeometryKind>,
+    /// When the export counts as made: a date (YYYY-MM-DD) or an RFC 3339 time, written into the
+    /// provenance, a .dbf header and a GeoPackage's time stamps instead of the clock's reading,
+    /// so the same inputs give the same bytes (`publish --issued`). `None`: now.
+    pub written_at: Option<String>,
+}
+
+impl ExportOptions {
+    /// The export's time as RFC 3339 in UTC, seconds precision ("2026-12-01T00:00:00Z").
+    pub fn stamp(&self) -> String {
+        match self.written_at.as_deref().map(str::trim) {
+            Some(d) if d.len() == 10 => format!("{d}T00:00:00Z"),
+            Some(t) if !t.is_empty() => t.to_string(),
+            _ => humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        }
+    }
 }
 
 /// How a Shapefile's .dbf text is encoded.
@@ -135,6 +150,7 @@ impl Default for ExportOptions {
             to_crs: None,
             dbf_encoding: DbfEncoding::default(),
             geometry_type: None,
+            written_at: None,
         }
     }
 }

@@ -50,7 +50,7 @@ pub fn build(
         .sum();
     let mut p = json!({
         "generator": format!("sitelens {}", crate::VERSION),
-        "exported_at": humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        "exported_at": options.stamp(),
         "profile": options.profile.name(),
         "filter": filter,
         "format": format.name(),

@@ -923,3 +923,51 @@ fn metadata_none_leaves_geopackage_and_flatgeobuf_without_provenance() {
     assert!(header.metadata().is_none());
     assert_eq!(load_ok(&fgb).features.len(), 4);
 }
+
+/// With the time given (`written_at`, what `publish --issued` sets), the same inputs give the same
+/// bytes in every format: the provenance, a .dbf header and a GeoPackage's time stamps take it
+/// instead of the clock.
+#[test]
+fn every_format_gives_the_same_bytes_for_the_same_inputs_and_time() {
+    use sitelens::export::{self, ExportOptions, Profile, Section};
+    let dir = tempfile::tempdir().unwrap();
+    let layer = load_ok(&shared().join("data/hino/shelters_evacuation_132128.geojson"));
+    let options = ExportOptions {
+        readme: true,
+        written_at: Some("2024-04-01".into()),
+        ..Default::default()
+    };
+    for ext in ["geojson", "csv", "shp", "gpkg", "fgb"] {
+        let mut runs: Vec<Vec<(String, Vec<u8>)>> = Vec::new();
+        for run in 0..2 {
+            let out = dir.path().join(format!("{run}")).join(format!("s.{ext}"));
+            std::fs::create_dir_all(out.parent().unwrap()).unwrap();
+            let ids = (0..layer.features.len()).collect();
+            let sections = [Section::new(&layer, ids, Profile::Public, Vec::new())];
+            let written = export::export(&out, &sections, &options, &[]).unwrap();
+            let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.parent().unwrap())
+                .unwrap()
+                .map(|e| {
+                    let p = e.unwrap().path();
+                    (
+                        p.file_name().unwrap().to_string_lossy().into_owned(),
+                        std::fs::read(&p).unwrap(),
+                    )
+                })
+                .collect();
+            files.sort();
+            assert!(files.len() >= written.files.len());
+            runs.push(files);
+        }
+        assert_eq!(runs[0].len(), runs[1].len(), "{ext}");
+        for (a, b) in runs[0].iter().zip(&runs[1]) {
+            assert_eq!(a.0, b.0);
+            assert!(a.1 == b.1, "{ext}: {} differs between two runs", a.0);
+        }
+        let all: Vec<u8> = runs[0].iter().flat_map(|(_, b)| b.clone()).collect();
+        assert!(
+            String::from_utf8_lossy(&all).contains("2024-04-01"),
+            "{ext}: the given time is written"
+        );
+    }
+}

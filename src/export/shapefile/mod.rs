@@ -74,7 +74,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
 
     let targets = sidecars(job.target);
     let crs = job.crs;
-    let today = today();
+    let today = day_of(&job.options.stamp());
     // A geometry PROJ cannot move is reported with its layer and record, not as an I/O error.
     let mut failed: Option<String> = None;
     let result = atomic_write_set(&targets, job.protected, |files| {
@@ -324,9 +324,9 @@ fn sidecars(target: &Path) -> Vec<PathBuf> {
 }
 
 /// Today's (year, month, day) in UTC, for the .dbf header.
-fn today() -> (u32, u8, u8) {
-    let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let field = |r: std::ops::Range<usize>| now.get(r).and_then(|s| s.parse().ok());
+/// (year, month, day) of an RFC 3339 time, for the .dbf header's date of last update.
+fn day_of(stamp: &str) -> (u32, u8, u8) {
+    let field = |r: std::ops::Range<usize>| stamp.get(r).and_then(|s| s.parse().ok());
     (
         field(0..4).unwrap_or(1970),
         field(5..7).unwrap_or(1) as u8,
