@@ -284,11 +284,11 @@ fn write_table(
         columns.push((c, chosen));
     }
     let has_z = section.ids.iter().any(|&id| layer.features[id].z.is_some());
+    let geometry_type = geometry_type_name(section);
     let mut ddl = format!(
-        "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {} {}",
+        "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {} {geometry_type}",
         quote(table),
         quote(geometry_column),
-        geometry_type_name(section)
     );
     for (c, name) in &columns {
         ddl.push_str(&format!(
@@ -413,7 +413,7 @@ fn write_table(
         params![
             table,
             geometry_column,
-            geometry_type_name(section),
+            geometry_type,
             srs_id,
             if has_z { 2 } else { 0 }
         ],

@@ -21,16 +21,26 @@ pub struct OutputCrs {
 }
 
 impl OutputCrs {
-    /// WGS84 longitude/latitude: the working CRS, written as it is.
+    /// WGS84 longitude/latitude: the working CRS, written as it is. Its name and WKT are asked of
+    /// PROJ once per process (every GeoJSON and CSV export starts here).
     pub fn wgs84() -> Self {
-        Self::parse("EPSG:4326").unwrap_or_else(|_| OutputCrs {
-            epsg: Some(4326),
-            name: "WGS 84".into(),
+        static WGS84: std::sync::OnceLock<(String, String, String)> = std::sync::OnceLock::new();
+        let (name, wkt_esri, wkt_ogc) = WGS84.get_or_init(|| {
+            let definition = format!("EPSG:{}", crs::WORKING_EPSG);
+            (
+                crs::describe(&definition).map_or_else(|_| "WGS 84".into(), |d| d.name),
+                crs::to_wkt(&definition, WktFlavour::Esri).unwrap_or_default(),
+                crs::to_wkt(&definition, WktFlavour::Ogc1).unwrap_or_default(),
+            )
+        });
+        OutputCrs {
+            epsg: Some(crs::WORKING_EPSG),
+            name: name.clone(),
             geographic: true,
-            wkt_esri: String::new(),
-            wkt_ogc: String::new(),
+            wkt_esri: wkt_esri.clone(),
+            wkt_ogc: wkt_ogc.clone(),
             reprojector: Reprojector::Identity,
-        })
+        }
     }
 
     /// What the user typed ("6677", "EPSG:6677", WKT, …), checked with PROJ.

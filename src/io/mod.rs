@@ -243,24 +243,9 @@ fn extension_of(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
-/// Checks a file its loader reads by path: it opens, and its first bytes can be the format.
-fn check_head_only(path: &Path) -> Result<(), LoadError> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
-    let mut head = Vec::with_capacity(HEAD_BYTES);
-    file.take(HEAD_BYTES as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| LoadError::new(path, e))?;
-    if let Some(loader) = loader_for(&extension_of(path)) {
-        loader
-            .check_head(&extension_of(path), &head)
-            .map_err(|m| LoadError::new(path, LoadErrorKind::Invalid(m)))?;
-    }
-    Ok(())
-}
-
-/// Reads a file, after checking its first bytes against the loader its extension names.
-fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
+/// Opens a file and checks its first bytes against the loader its extension names; returns the
+/// file (positioned after them) and those bytes.
+fn open_checked(path: &Path) -> Result<(std::fs::File, Vec<u8>), LoadError> {
     use std::io::Read;
     let mut file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
     let mut head = Vec::with_capacity(HEAD_BYTES);
@@ -268,16 +253,18 @@ fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
         .take(HEAD_BYTES as u64)
         .read_to_end(&mut head)
         .map_err(|e| LoadError::new(path, e))?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let ext = extension_of(path);
     if let Some(loader) = loader_for(&ext) {
         loader
             .check_head(&ext, &head)
             .map_err(|m| LoadError::new(path, LoadErrorKind::Invalid(m)))?;
     }
+    Ok((file, head))
+}
+
+/// Reads a file, after checking its first bytes against the loader its extension names.
+fn read_checked(path: &Path) -> Result<Vec<u8>, LoadError> {
+    let (file, head) = open_checked(path)?;
     read_rest(path, file, head)
 }
 
@@ -424,7 +411,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
             }
         }
         None if loader_for(&extension_of(path)).is_some_and(|l| l.reads_by_path()) => {
-            check_head_only(path)?;
+            open_checked(path)?;
             Input::by_path(path)
         }
         None => {

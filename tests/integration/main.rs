@@ -83,6 +83,18 @@ pub fn corpus_layer_files() -> Vec<PathBuf> {
         .collect()
 }
 
+/// Every corpus layer that loads and can be exported (a known CRS, or no geometry to place),
+/// with its path: what the round-trip tests write in each format.
+pub fn exportable_corpus_layers() -> Vec<(PathBuf, Layer)> {
+    corpus_layer_files()
+        .into_iter()
+        .filter_map(|path| {
+            let layer = load(&path, &LoadOptions::default()).ok()?;
+            (layer.source.crs.known || layer.index.is_empty()).then_some((path, layer))
+        })
+        .collect()
+}
+
 /// Runs the sitelens binary; asserts success and returns stdout.
 pub fn run_ok(args: &[&std::ffi::OsStr]) -> String {
     run_program_ok(env!("CARGO_BIN_EXE_sitelens"), args)
