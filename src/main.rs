@@ -29,6 +29,7 @@ fn main() -> ExitCode {
             }
         }
         Some(Command::Export(args)) => report(sitelens::cli::export::run(args.as_ref())),
+        Some(Command::Publish(args)) => report(sitelens::cli::publish::run(args.as_ref())),
         Some(Command::Render(args)) => render(&args),
         Some(Command::Sheet(args)) => sheet(&args),
         Some(Command::Project { path, init, strict }) => {

@@ -23,27 +23,8 @@ pub struct ExportArgs {
     /// (one table per input) or .fgb (with its spatial index).
     #[arg(short = 'o', long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Attribute filter in SQL WHERE syntax, e.g. "面積" >= 1000 AND "用途地域" LIKE '%工業%'.
-    #[arg(long = "where", value_name = "EXPR")]
-    pub where_expr: Option<String>,
-    /// Keep features intersecting minx,miny,maxx,maxy (lon/lat unless --bbox-crs).
-    #[arg(long, value_name = "BOX", allow_hyphen_values = true)]
-    pub bbox: Option<String>,
-    /// CRS of --bbox, e.g. EPSG:6677.
-    #[arg(long, value_name = "CRS", requires = "bbox")]
-    pub bbox_crs: Option<String>,
-    /// Keep features inside the polygons of this layer.
-    #[arg(long, value_name = "FILE")]
-    pub within: Option<PathBuf>,
-    /// Keep features that touch or cross a feature of this layer.
-    #[arg(long, value_name = "FILE")]
-    pub intersects: Option<PathBuf>,
-    /// Keep features within --distance metres of a feature of this layer.
-    #[arg(long, value_name = "FILE", requires = "distance")]
-    pub near: Option<PathBuf>,
-    /// Distance for --near, in metres.
-    #[arg(long, value_name = "METRES", requires = "near")]
-    pub distance: Option<f64>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// public (default: drops internal fields) or internal (every field).
     #[arg(long, default_value = "public")]
     pub profile: Profile,
@@ -104,6 +85,83 @@ pub struct ExportArgs {
     pub read: ReadArgs,
 }
 
+/// The filter options `export` and `publish` share.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FilterArgs {
+    /// Attribute filter in SQL WHERE syntax, e.g. "面積" >= 1000 AND "用途地域" LIKE '%工業%'.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub where_expr: Option<String>,
+    /// Keep features intersecting minx,miny,maxx,maxy (lon/lat unless --bbox-crs).
+    #[arg(long, value_name = "BOX", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// CRS of --bbox, e.g. EPSG:6677.
+    #[arg(long, value_name = "CRS", requires = "bbox")]
+    pub bbox_crs: Option<String>,
+    /// Keep features inside the polygons of this layer.
+    #[arg(long, value_name = "FILE")]
+    pub within: Option<PathBuf>,
+    /// Keep features that touch or cross a feature of this layer.
+    #[arg(long, value_name = "FILE")]
+    pub intersects: Option<PathBuf>,
+    /// Keep features within --distance metres of a feature of this layer.
+    #[arg(long, value_name = "FILE", requires = "distance")]
+    pub near: Option<PathBuf>,
+    /// Distance for --near, in metres.
+    #[arg(long, value_name = "METRES", requires = "near")]
+    pub distance: Option<f64>,
+}
+
+impl FilterArgs {
+    /// The filter these options describe, with its reference layers loaded.
+    pub fn build(&self) -> Result<Filter> {
+        let mut filter = Filter {
+            where_text: self.where_expr.clone(),
+            bbox: match &self.bbox {
+                Some(b) => Some(
+                    BboxFilter::parse(b, self.bbox_crs.as_deref())
+                        .with_context(|| format!("--bbox {b}"))?,
+                ),
+                None => None,
+            },
+            spatial: Vec::new(),
+        };
+        let reference = |path: &Path| -> Result<Arc<Layer>> {
+            let layer = io::load(path, &LoadOptions::default()).context("reference layer")?;
+            if !layer.source.crs.known {
+                bail!("{}: reference layer has an unknown CRS", path.display());
+            }
+            Ok(Arc::new(layer))
+        };
+        if let Some(p) = &self.within {
+            filter.spatial.push(SpatialFilter {
+                relation: Relation::Within,
+                reference: reference(p)?,
+            });
+        }
+        if let Some(p) = &self.intersects {
+            filter.spatial.push(SpatialFilter {
+                relation: Relation::Intersects,
+                reference: reference(p)?,
+            });
+        }
+        if let (Some(p), Some(distance_m)) = (&self.near, self.distance) {
+            if !(distance_m.is_finite() && distance_m >= 0.0) {
+                bail!("--distance {distance_m}: give a distance in metres, 0 or more");
+            }
+            filter.spatial.push(SpatialFilter {
+                relation: Relation::Near { distance_m },
+                reference: reference(p)?,
+            });
+        }
+        Ok(filter)
+    }
+
+    /// The reference layers' files (never written over).
+    pub fn reference_files(&self) -> impl Iterator<Item = &PathBuf> {
+        self.within.iter().chain(&self.intersects).chain(&self.near)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Metadata {
     Full,
@@ -119,7 +177,7 @@ impl clap::builder::ValueParserFactory for Profile {
 
 /// Runs the export; returns the summary line to print.
 pub fn run(args: &ExportArgs) -> Result<String> {
-    let filter = build_filter(args)?;
+    let filter = args.filter.build()?;
     let mut options = args.read.options();
     // Loaders may skip records that cannot meet the box; the filter still applies in full.
     options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
@@ -223,59 +281,15 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     Ok(summary)
 }
 
-fn build_filter(args: &ExportArgs) -> Result<Filter> {
-    let mut filter = Filter {
-        where_text: args.where_expr.clone(),
-        bbox: match &args.bbox {
-            Some(b) => Some(
-                BboxFilter::parse(b, args.bbox_crs.as_deref())
-                    .with_context(|| format!("--bbox {b}"))?,
-            ),
-            None => None,
-        },
-        spatial: Vec::new(),
-    };
-    let reference = |path: &Path| -> Result<Arc<Layer>> {
-        let layer = io::load(path, &LoadOptions::default()).context("reference layer")?;
-        if !layer.source.crs.known {
-            bail!("{}: reference layer has an unknown CRS", path.display());
-        }
-        Ok(Arc::new(layer))
-    };
-    if let Some(p) = &args.within {
-        filter.spatial.push(SpatialFilter {
-            relation: Relation::Within,
-            reference: reference(p)?,
-        });
-    }
-    if let Some(p) = &args.intersects {
-        filter.spatial.push(SpatialFilter {
-            relation: Relation::Intersects,
-            reference: reference(p)?,
-        });
-    }
-    if let (Some(p), Some(distance_m)) = (&args.near, args.distance) {
-        if !(distance_m.is_finite() && distance_m >= 0.0) {
-            bail!("--distance {distance_m}: give a distance in metres, 0 or more");
-        }
-        filter.spatial.push(SpatialFilter {
-            relation: Relation::Near { distance_m },
-            reference: reference(p)?,
-        });
-    }
-    Ok(filter)
-}
-
 /// Inputs and their sidecar files: an export never writes over them.
 fn protected(args: &ExportArgs) -> Vec<PathBuf> {
+    protected_files(args.inputs.iter().chain(args.filter.reference_files()))
+}
+
+/// The files named and their sidecars and containers: an export never writes over them.
+pub fn protected_files<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let all = args
-        .inputs
-        .iter()
-        .chain(&args.within)
-        .chain(&args.intersects)
-        .chain(&args.near);
-    for path in all {
+    for path in paths {
         out.push(path.clone());
         // `file.gpkg/table`: the GeoPackage itself.
         out.extend(

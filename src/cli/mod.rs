@@ -3,6 +3,7 @@
 pub mod export;
 pub mod info;
 pub mod project;
+pub mod publish;
 
 use std::path::PathBuf;
 
@@ -43,6 +44,10 @@ pub enum Command {
     },
     /// Export the features that pass a filter as RFC 7946 GeoJSON (or CSV when OUT ends in .csv).
     Export(Box<export::ExportArgs>),
+    /// Publish layers as an open-data package (folder or .zip): GeoJSON and CSV per layer (and
+    /// on request Shapefile, GeoPackage, FlatGeobuf), DCAT JSON-LD, a CKAN package document, the
+    /// city's オープンデータ一覧 row, a README (ja/en) and the licence with every credit line.
+    Publish(Box<publish::PublishArgs>),
     /// Draw the map to a PNG without a window (the same drawing as the viewer's), with the legend
     /// and credits: the Hino project, or a project file, plus FILES on top.
     Render(Box<RenderArgs>),
@@ -109,6 +114,17 @@ pub fn hint(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
                 "--geometry-type point|line|polygon keeps one kind (the others are left out and \
                  counted)",
             );
+        }
+        match e.downcast_ref() {
+            Some(crate::publish::PublishError::Sample { .. }) => {
+                return Some(
+                    "--allow-sample publishes it, marked fictional in every file; --exclude                      NAME leaves it out",
+                );
+            }
+            Some(crate::publish::PublishError::Terms { .. }) => {
+                return Some("--exclude NAME leaves the layer out of the package");
+            }
+            _ => {}
         }
         match e.downcast_ref() {
             Some(BboxError::NotLonLat) => {

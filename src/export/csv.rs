@@ -84,11 +84,7 @@ fn write(
             let f = &s.layer.features[id];
             let mut row: Vec<String> = position
                 .iter()
-                .map(|c| match c.and_then(|c| f.values.get(c)) {
-                    None | Some(Value::Null) => String::new(),
-                    Some(v @ (Value::Text(_) | Value::Json(_))) => inert(v.to_string()),
-                    Some(v) => v.to_string(),
-                })
+                .map(|c| cell(c.and_then(|c| f.values.get(c))))
                 .collect();
             let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
                 None => None,
@@ -124,6 +120,15 @@ fn write(
     }
     out.flush()?;
     Ok(written)
+}
+
+/// A value as a CSV cell: empty for null, text made inert ([`inert`]), numbers as they are.
+pub(crate) fn cell(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => String::new(),
+        Some(v @ (Value::Text(_) | Value::Json(_))) => inert(v.to_string()),
+        Some(v) => v.to_string(),
+    }
 }
 
 /// A text cell a spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or

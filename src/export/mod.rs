@@ -7,13 +7,13 @@
 //! To add an output format: a file here with a `write(&Job) -> Result<Written, ExportError>`, a
 //! variant of [`OutputFormat`] and its line in [`export`].
 
-mod csv;
+pub(crate) mod csv;
 mod fgb;
 mod geojson;
 mod geopackage;
 mod output_crs;
 pub mod profile;
-mod provenance;
+pub(crate) mod provenance;
 mod shapefile;
 
 pub use output_crs::OutputCrs;

@@ -6,23 +6,29 @@ use serde_json::{Value as Json, json};
 
 use super::{ExportOptions, OutputCrs, OutputFormat, Profile, Section, profile};
 
-pub fn build(
-    sections: &[Section<'_>],
-    options: &ExportOptions,
-    crs: &OutputCrs,
-    format: OutputFormat,
-) -> Json {
+/// The filter as an export may state it: its text, unless a public export's filter reads an
+/// internal field (its name or a value it compares with would then leave in the text).
+pub(crate) fn filter_shown(sections: &[Section<'_>], options: &ExportOptions) -> String {
     let filter_reads_internal = sections.iter().any(|s| {
         let internal = profile::internal_columns(s.layer);
         s.fields_read_by_filter
             .iter()
             .any(|name| s.layer.field_index(name).is_some_and(|c| internal[c]))
     });
-    let filter = if options.profile == Profile::Public && filter_reads_internal {
+    if options.profile == Profile::Public && filter_reads_internal {
         "a filter on internal fields (not shown in a public export)".to_string()
     } else {
         options.filter_text.clone()
-    };
+    }
+}
+
+pub fn build(
+    sections: &[Section<'_>],
+    options: &ExportOptions,
+    crs: &OutputCrs,
+    format: OutputFormat,
+) -> Json {
+    let filter = filter_shown(sections, options);
     let sources: Vec<Json> = sections
         .iter()
         .map(|s| {

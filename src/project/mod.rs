@@ -56,6 +56,13 @@ pub struct Project {
     pub credit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
+    /// 全国地方公共団体コード of the city the project is for ("132128"): `publish` fills the
+    /// 自治体標準 columns and the catalogue's spatial coverage from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city_code: Option<String>,
+    /// The city's name as 自治体標準 datasets write it ("東京都日野市").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city_name: Option<String>,
     #[serde(default)]
     pub analysis: Analysis,
     /// Bottom to top drawing order.
@@ -331,6 +338,8 @@ impl Project {
             as_of: Some(embedded::AS_OF.into()),
             credit: None,
             licence: None,
+            city_code: Some("132128".into()),
+            city_name: Some("東京都日野市".into()),
             analysis: Analysis {
                 rules: Some("example".into()),
                 weights: Some("area=1,zoning=2,ic=2,station=1,industry=1:E".into()),

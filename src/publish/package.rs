@@ -46,6 +46,8 @@ pub struct Distribution {
     pub byte_size: u64,
     /// Lower-case hex SHA-256 of the file as written.
     pub sha256: String,
+    /// Features in the file, for a data file.
+    pub features: Option<usize>,
 }
 
 impl Distribution {
@@ -73,12 +75,15 @@ impl Distribution {
             .and_then(|e| e.to_str())
             .unwrap_or_default()
             .to_ascii_lowercase();
+        let zipped_shapefile = name.to_ascii_lowercase().ends_with(".shp.zip");
         let (format, media_type) = match ext.as_str() {
+            "zip" if zipped_shapefile => ("SHP", Some("application/zip")),
             "geojson" | "json" => ("GeoJSON", Some("application/geo+json")),
             "csv" => ("CSV", Some("text/csv")),
             "gpkg" => ("GPKG", Some("application/geopackage+sqlite3")),
             "zip" => ("ZIP", Some("application/zip")),
             "shp" => ("SHP", None),
+            "fgb" => ("FlatGeobuf", None),
             "md" => ("Markdown", Some("text/markdown")),
             "jsonld" => ("JSON-LD", Some("application/ld+json")),
             _ => ("other", None),
@@ -90,6 +95,7 @@ impl Distribution {
             media_type,
             byte_size: size,
             sha256,
+            features: None,
         })
     }
 }
@@ -154,6 +160,9 @@ impl Package {
                         "spdx:checksumValue": {"@value": d.sha256, "@type": "xsd:hexBinary"}
                     }
                 });
+                if let Some(n) = d.features {
+                    dist["dct:description"] = json!(format!("{n} 件 / {n} features"));
+                }
                 if let Some(m) = d.media_type {
                     dist["dcat:mediaType"] = json!({"@id": format!("{MEDIA_TYPES}{m}")});
                 }
@@ -229,11 +238,12 @@ impl Package {
             extras.push(json!({"key": "rights", "value": self.credits.join("\n")}));
         }
         extras.push(json!({"key": "publisher_name", "value": self.publisher}));
+        extras.push(json!({"key": "license_url", "value": self.licence.uri()}));
         let resources: Vec<Json> = self
             .distributions
             .iter()
             .map(|d| {
-                json!({
+                let mut resource = json!({
                     "name": d.title,
                     "url": d.file,
                     "format": d.format,
@@ -241,7 +251,12 @@ impl Package {
                     "size": d.byte_size,
                     "hash": d.sha256,
                     "hash_algorithm": SHA256,
-                })
+                });
+                if let Some(n) = d.features {
+                    resource["description"] = json!(format!("{n} 件 / {n} features"));
+                    resource["feature_count"] = json!(n);
+                }
+                resource
             })
             .collect();
         let tags: Vec<Json> = self
@@ -341,6 +356,7 @@ mod tests {
                 media_type: Some("application/geo+json"),
                 byte_size: 12345,
                 sha256: "ab".repeat(32),
+                features: Some(51),
             }],
         }
     }

@@ -38,6 +38,16 @@ impl PackageLicence {
         }
     }
 
+    /// CKAN core's licence id (portals may have their own: `--ckan-license-id`). PDL1.0 has
+    /// none, so it is "Other (Attribution)" with the PDL page as `license_url`.
+    pub fn ckan_id(self) -> &'static str {
+        match self {
+            PackageLicence::CcBy4 => "cc-by",
+            PackageLicence::Pdl1 => "other-at",
+            PackageLicence::Cc0 => "cc-zero",
+        }
+    }
+
     /// The short name used in credit lines and titles.
     pub fn short(self) -> &'static str {
         match self {

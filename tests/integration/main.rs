@@ -16,6 +16,7 @@ mod limits;
 mod metrics;
 mod project;
 mod public_profile;
+mod publish;
 #[cfg(feature = "gui")]
 mod render;
 mod sample;

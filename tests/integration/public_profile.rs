@@ -125,6 +125,49 @@ fn layer(case: &Case) -> Layer {
     layer
 }
 
+/// The filter of a case as text, and the fields it reads: one on an internal field or none.
+fn filter_of(case: &Case) -> (String, Vec<String>) {
+    let (internal_name, internal_values, _) = &case.internal[0];
+    if case.filter_on_internal {
+        (
+            format!("{internal_name} = '{}'", internal_values[0]),
+            vec![internal_name.clone()],
+        )
+    } else {
+        (String::new(), Vec::new())
+    }
+}
+
+/// No internal name or value in `written`, and every public one (so it is not empty).
+fn only_public(case: &Case, written: &str) -> Result<(), TestCaseError> {
+    for (name, values, _) in &case.internal {
+        prop_assert!(
+            !written.contains(name.as_str()),
+            "internal name {} written",
+            name
+        );
+        for v in values {
+            prop_assert!(
+                !written.contains(v.as_str()),
+                "internal value {} of {} written",
+                v,
+                name
+            );
+        }
+    }
+    for (name, values) in &case.public {
+        prop_assert!(
+            written.contains(name.as_str()),
+            "public field {} missing",
+            name
+        );
+        for v in values {
+            prop_assert!(written.contains(v.as_str()), "public value {} missing", v);
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -132,12 +175,7 @@ proptest! {
     fn public_exports_never_carry_internal_names_or_values(case in case()) {
         let layer = layer(&case);
         let dir = tempfile::tempdir().unwrap();
-        let (internal_name, internal_values, _) = &case.internal[0];
-        let (filter_text, read) = if case.filter_on_internal {
-            (format!("{internal_name} = '{}'", internal_values[0]), vec![internal_name.clone()])
-        } else {
-            (String::new(), Vec::new())
-        };
+        let (filter_text, read) = filter_of(&case);
         let ids: Vec<usize> = (0..layer.features.len()).collect();
         let mut written = String::new();
         // Binary formats too: their text (names, values, metadata tables, headers) is UTF-8 in
@@ -155,18 +193,81 @@ proptest! {
                 written.push_str(&String::from_utf8_lossy(&std::fs::read(file).unwrap()));
             }
         }
-        for (name, values, _) in &case.internal {
-            prop_assert!(!written.contains(name.as_str()), "internal name {} written", name);
-            for v in values {
-                prop_assert!(!written.contains(v.as_str()), "internal value {} of {} written", v, name);
+        only_public(&case, &written)?;
+    }
+}
+
+/// Every byte of a package as text: its files, and the members of every zip (the package's own
+/// and a zipped Shapefile's) decompressed.
+fn package_text(root: &std::path::Path) -> String {
+    fn add(name: &str, bytes: &[u8], out: &mut String) {
+        if name.ends_with(".zip") {
+            for (member, data) in super::publish::zip_members(bytes) {
+                add(&member, &data, out);
             }
+        } else {
+            out.push_str(&String::from_utf8_lossy(bytes));
+            out.push('\n');
         }
-        // And the export is not empty: every public name and value is there.
-        for (name, values) in &case.public {
-            prop_assert!(written.contains(name.as_str()), "public field {} missing", name);
-            for v in values {
-                prop_assert!(written.contains(v.as_str()), "public value {} missing", v);
-            }
+    }
+    let mut out = String::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if dir.is_file() {
+            add(
+                &dir.to_string_lossy(),
+                &std::fs::read(&dir).unwrap(),
+                &mut out,
+            );
+            continue;
         }
+        for e in std::fs::read_dir(&dir).unwrap() {
+            stack.push(e.unwrap().path());
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+    /// The same property for `publish`: no internal name or value in any file of the package
+    /// (data in every format, CSV, DCAT, CKAN, the catalogue row, README, licence), as a folder
+    /// and as a zip.
+    #[test]
+    fn packages_never_carry_internal_names_or_values(case in case(), zip in any::<bool>()) {
+        use sitelens::export::OutputFormat;
+        use sitelens::publish::{PublishLayer, Settings, city::City, publish, terms::PackageLicence};
+        let layer = layer(&case);
+        let dir = tempfile::tempdir().unwrap();
+        let (filter_text, read) = filter_of(&case);
+        let ids: Vec<usize> = (0..layer.features.len()).collect();
+        let layers = [PublishLayer {
+            section: Section::new(&layer, ids, Profile::Public, read),
+            title: "generated layer".into(),
+            role: None,
+        }];
+        let settings = Settings {
+            title: "package".into(),
+            description: String::new(),
+            publisher: "日野市".into(),
+            contact: None,
+            keywords: vec!["test".into()],
+            issued: "2026-12-01".into(),
+            as_of: None,
+            licence: PackageLicence::CcBy4,
+            ckan_licence_id: None,
+            city: City::hino(),
+            category: None,
+            formats: OutputFormat::ALL.to_vec(),
+            allow_sample: false,
+            filter_text,
+            precision: 7,
+        };
+        let target = dir.path().join(if zip { "p.zip" } else { "p" });
+        let published = publish(&target, &layers, &settings, &[]).unwrap();
+        prop_assert_eq!(published.features, layer.features.len());
+        let written = package_text(&target);
+        only_public(&case, &written)?;
     }
 }
