@@ -32,6 +32,12 @@ pub fn menu_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
             if ui.button(lang.t("エクスポート…", "Export…")).clicked() {
                 commands.push(Command::OpenExport(viewer.filter_panel.layer));
             }
+            if ui
+                .button(lang.t("オープンデータとして公開…", "Publish as open data…"))
+                .clicked()
+            {
+                commands.push(Command::OpenPublish);
+            }
         });
         ui.menu_button(lang.t("表示", "View"), |ui| {
             if ui.button(lang.t("日野市全体", "Whole city")).clicked()

@@ -24,6 +24,7 @@ pub mod map_layer;
 mod menu;
 pub mod pdf;
 mod project_dialog;
+pub mod publish_dialog;
 pub mod ranking;
 pub mod raster;
 pub mod render;
@@ -66,6 +67,8 @@ pub enum Command {
     /// Point the filter panel at a layer.
     EditFilter(LayerId),
     OpenExport(Option<LayerId>),
+    /// File ▸ Publish…: the layers shown as an open-data package.
+    OpenPublish,
     /// Show a tab of the side dock (opening it).
     ShowDock(DockTab),
     /// Write the project as it stands to this file.
@@ -108,6 +111,7 @@ pub struct Viewer {
     /// The layer whose attribute table is open.
     pub table_layer: Option<LayerId>,
     pub export_dialog: export_dialog::ExportDialog,
+    pub publish_dialog: publish_dialog::PublishDialog,
     pub ranking: ranking::RankingPanel,
     pub project_dialog: ProjectDialog,
     /// The map tool and what it has drawn.
@@ -151,6 +155,7 @@ impl Viewer {
             dock: Dock::default(),
             table_layer: None,
             export_dialog: export_dialog::ExportDialog::default(),
+            publish_dialog: publish_dialog::PublishDialog::default(),
             ranking: ranking::RankingPanel::default(),
             project_dialog: ProjectDialog::default(),
             drawing: tools::Drawing::default(),
@@ -328,6 +333,7 @@ impl Viewer {
                     self.export_dialog.layer = layer;
                 }
             }
+            Command::OpenPublish => self.publish_dialog.show(&self.doc),
         }
     }
 
@@ -393,6 +399,7 @@ impl Viewer {
                 });
         }
         self.export_dialog.ui(ui.ctx(), &self.doc);
+        self.publish_dialog.ui(ui.ctx(), &self.doc);
         self.project_dialog
             .ui(ui.ctx(), self.doc.lang, &mut self.commands);
         tools::metrics_window(ui.ctx(), &mut self.drawing, self.doc.lang);

@@ -154,19 +154,12 @@ pub fn run(args: &PublishArgs) -> Result<String> {
     };
     let issued = match &args.issued {
         Some(d) => d.clone(),
-        None => humantime::format_rfc3339_seconds(std::time::SystemTime::now())
-            .to_string()
-            .chars()
-            .take(10)
-            .collect(),
+        None => publish::today(),
     };
     let settings = Settings {
         title: args.title.clone(),
         description: args.description.clone(),
-        publisher: args
-            .publisher
-            .clone()
-            .unwrap_or_else(|| city_publisher(&city)),
+        publisher: args.publisher.clone().unwrap_or_else(|| city.publisher()),
         contact: args.contact.clone(),
         keywords: args
             .keywords
@@ -210,16 +203,6 @@ pub fn run(args: &PublishArgs) -> Result<String> {
         summary.push_str(&format!("\nnote: {n}"));
     }
     Ok(summary)
-}
-
-/// The publisher by default: the city without its prefecture ("日野市").
-fn city_publisher(city: &City) -> String {
-    ["都", "道", "府", "県"]
-        .iter()
-        .filter_map(|p| city.name.split_once(p).map(|(_, rest)| rest))
-        .find(|rest| !rest.is_empty())
-        .unwrap_or(&city.name)
-        .to_string()
 }
 
 /// The project's layers, each with its title, role, credit, licence and internal fields.

@@ -20,6 +20,16 @@ impl City {
         }
     }
 
+    /// Who publishes the city's data by default: the city without its prefecture ("日野市").
+    pub fn publisher(&self) -> String {
+        ["都", "道", "府", "県"]
+            .iter()
+            .filter_map(|p| self.name.split_once(p).map(|(_, rest)| rest))
+            .find(|rest| !rest.is_empty())
+            .unwrap_or(&self.name)
+            .to_string()
+    }
+
     /// A city from its code and name; the code must be six digits with the right check digit
     /// (a five-digit 標準地域コード gets its check digit added).
     pub fn new(code: &str, name: &str) -> Result<City, String> {
@@ -78,5 +88,6 @@ mod tests {
         assert!(e.contains("check digit") && e.contains('8'), "{e}");
         assert!(City::new("13-212", "x").is_err());
         assert!(City::new("132128", " ").is_err());
+        assert_eq!(City::hino().publisher(), "日野市");
     }
 }

@@ -21,7 +21,7 @@ use package::{Distribution, Package};
 use terms::{PackageLicence, SourceTerms};
 
 use crate::export::{self, ExportError, ExportOptions, OutputFormat, Profile, Section};
-use crate::model::{Envelope, Role};
+use crate::model::{Envelope, Layer, Role};
 use crate::write::{WriteError, atomic_create, atomic_write};
 
 /// One layer to publish: its public section (filtered features, public columns), its title and
@@ -106,6 +106,15 @@ const CATALOGUE_FILE: &str = "opendata_list.csv";
 const README_FILE: &str = "README.md";
 const LICENCE_FILE: &str = "LICENSE.txt";
 
+/// Today's date (UTC) as YYYY-MM-DD: a package's issue date when none is given.
+pub fn today() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .take(10)
+        .collect()
+}
+
 /// The formats a package can hold, by the names `--formats` takes.
 pub fn parse_format(name: &str) -> Result<OutputFormat, String> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
@@ -130,13 +139,11 @@ pub fn check(
     settings: &Settings,
 ) -> Result<Vec<String>, PublishError> {
     if settings.title.trim().is_empty() {
-        return Err(PublishError::Settings(
-            "the package needs a title (--title)".into(),
-        ));
+        return Err(PublishError::Settings("the package needs a title".into()));
     }
     if settings.publisher.trim().is_empty() {
         return Err(PublishError::Settings(
-            "the package needs a publisher (--publisher)".into(),
+            "the package needs a publisher".into(),
         ));
     }
     if !crate::model::is_iso_date(&settings.issued) {
@@ -173,22 +180,10 @@ pub fn check(
     let mut credits: Vec<String> = Vec::new();
     for l in layers {
         let layer = l.section.layer;
-        let name = describe(l);
-        if layer.meta.sample && !settings.allow_sample {
-            return Err(PublishError::Sample { layer: name });
+        if let Some(problem) = layer_problem(layer, &describe(l), settings) {
+            return Err(problem);
         }
-        let terms = if layer.meta.sample {
-            SourceTerms::Free
-        } else {
-            SourceTerms::parse(layer.meta.licence.as_deref())
-        };
-        terms
-            .allows(settings.licence)
-            .map_err(|reason| PublishError::Terms {
-                layer: name,
-                licence: settings.licence.short(),
-                reason,
-            })?;
+        let terms = terms_of(layer);
         if let Some(credit) = layer
             .meta
             .credit
@@ -202,6 +197,33 @@ pub fn check(
         }
     }
     Ok(credits)
+}
+
+/// The terms a layer comes with: fictional sample data is the project's own, free to reuse.
+fn terms_of(layer: &Layer) -> SourceTerms {
+    if layer.meta.sample {
+        SourceTerms::Free
+    } else {
+        SourceTerms::parse(layer.meta.licence.as_deref())
+    }
+}
+
+/// Why `layer` (called `name` in the message) cannot go into a package with these settings:
+/// fictional sample data not asked for, or terms that do not allow the package's licence.
+pub fn layer_problem(layer: &Layer, name: &str, settings: &Settings) -> Option<PublishError> {
+    if layer.meta.sample && !settings.allow_sample {
+        return Some(PublishError::Sample {
+            layer: name.to_string(),
+        });
+    }
+    terms_of(layer)
+        .allows(settings.licence)
+        .err()
+        .map(|reason| PublishError::Terms {
+            layer: name.to_string(),
+            licence: settings.licence.short(),
+            reason,
+        })
 }
 
 /// A layer as messages name it: its title and source file.

@@ -1143,3 +1143,77 @@ fn dragging_a_layer_row_reorders_the_drawing() {
     drag(&mut h, from, Pos2::new(from.x, to.y));
     assert_eq!(h.state().doc.position(neighbours), Some(target));
 }
+
+#[test]
+fn publish_dialog_flags_terms_previews_and_writes_a_package() {
+    let mut h = harness(Viewer::new());
+    h.state_mut().command(Command::OpenPublish);
+    h.step();
+    h.run();
+    // The layers shown are ticked; the share-alike expressway and the fictional samples say
+    // why they cannot go out as they are.
+    assert_eq!(
+        h.query_all_by_label_contains("share-alike").count(),
+        2,
+        "the CC BY-SA layers (expressway and interchanges) are not flagged"
+    );
+    assert_eq!(
+        h.query_all_by_label_contains("架空のサンプルデータ：")
+            .count(),
+        3
+    );
+    let (shelters, _) = layer_named(h.state(), "shelters_evacuation_132128").unwrap();
+    let (stations, _) = layer_named(h.state(), "stations_n02_2023").unwrap();
+    {
+        let d = &mut h.state_mut().publish_dialog;
+        d.chosen = vec![shelters, stations];
+        d.title = "日野市 指定避難所と駅".into();
+        d.issued = "2026-12-01".into();
+    }
+    h.run();
+    assert_eq!(h.query_all_by_label_contains("share-alike").count(), 0);
+    assert_eq!(h.state().publish_dialog.publisher, "日野市");
+    h.get_by_label("プレビュー").scroll_to_me();
+    h.run();
+    h.get_by_label("プレビュー").click();
+    h.step();
+    run_until(&mut h, |v| !v.publish_dialog.busy());
+    let preview = h
+        .state()
+        .publish_dialog
+        .preview
+        .as_ref()
+        .unwrap_or_else(|| panic!("no preview: {:?}", h.state().publish_dialog.result));
+    let names: Vec<&str> = preview.files.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"data/shelters_evacuation_132128.csv"),
+        "{names:?}"
+    );
+    assert!(preview.dcat.contains("dcat:Dataset"));
+    assert!(
+        preview
+            .readme
+            .contains("出典：国土数値情報（鉄道データ）（国土交通省）を加工して作成")
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("package.zip");
+    h.state_mut().publish_dialog.path = out.display().to_string();
+    h.run();
+    h.get_by_label("公開する").scroll_to_me();
+    h.run();
+    h.get_by_label("公開する").click();
+    h.step();
+    run_until(&mut h, |v| !v.publish_dialog.busy());
+    assert!(
+        matches!(&h.state().publish_dialog.result, Some(Ok(_))),
+        "{:?}",
+        h.state().publish_dialog.result
+    );
+    let zip = std::fs::read(&out).unwrap();
+    let members = crate::publish::zip_members(&zip);
+    let csv = members
+        .iter()
+        .find(|(n, _)| n == "data/shelters_evacuation_132128.csv")
+        .expect("the shelters' CSV");
+    assert!(String::from_utf8_lossy(&csv.1).contains("東京都日野市"));
+}
