@@ -215,17 +215,22 @@ impl ExportDialog {
                             .map_err(|e| e.to_string()),
                     );
                 }
-                match &self.result {
-                    Some(Ok(m)) => {
-                        ui.colored_label(egui::Color32::from_rgb(0, 130, 60), m);
-                    }
-                    Some(Err(e)) => {
-                        ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
-                    }
-                    None => {}
-                }
+                outcome_label(ui, &self.result);
             });
         self.open = open;
+    }
+}
+
+/// What writing a file came to: the message in green, or the error in red.
+pub(super) fn outcome_label(ui: &mut egui::Ui, result: &Option<Result<String, String>>) {
+    match result {
+        Some(Ok(m)) => {
+            ui.colored_label(egui::Color32::from_rgb(0, 130, 60), m);
+        }
+        Some(Err(e)) => {
+            ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
+        }
+        None => {}
     }
 }
 

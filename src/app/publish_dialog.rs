@@ -385,15 +385,7 @@ impl PublishDialog {
                 ui.spinner();
             }
         });
-        match &self.result {
-            Some(Ok(m)) => {
-                ui.colored_label(egui::Color32::from_rgb(0, 130, 60), m);
-            }
-            Some(Err(e)) => {
-                ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
-            }
-            None => {}
-        }
+        super::export_dialog::outcome_label(ui, &self.result);
         if let Some(p) = &self.preview {
             preview_ui(ui, lang, p);
         }
