@@ -132,6 +132,7 @@ impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
             bbox_hint: None,
+            where_hint: None,
             encoding: self.encoding.clone(),
             crs: self.crs.clone(),
         }

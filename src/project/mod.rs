@@ -411,6 +411,7 @@ impl Project {
     pub fn load_layer(&self, spec: &LayerSpec) -> Result<Layer, String> {
         let options = LoadOptions {
             bbox_hint: None,
+            where_hint: None,
             encoding: spec.encoding.clone(),
             crs: spec.crs.clone(),
         };
