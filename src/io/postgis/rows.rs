@@ -17,10 +17,11 @@ const CURSOR: &str = "sitelens_rows";
 
 /// The SELECT that reads `table`'s features, with `filter` (SQL over the table's columns and
 /// its parameters) as the WHERE clause; ordered by the id, so output does not depend on the
-/// plan.
+/// plan. The id's text goes out under another name: ORDER BY a bare name picks an output
+/// column of that name first, which would sort the ids as text.
 pub fn select(table: &Table, filter: Sql) -> Sql {
     let mut text = format!(
-        "SELECT {}, ST_AsBinary({})",
+        "SELECT {} AS sitelens_record, ST_AsBinary({})",
         table
             .id
             .as_deref()
@@ -257,7 +258,7 @@ mod tests {
         let sql = select(&table, Sql::default());
         assert_eq!(
             sql.text,
-            "SELECT \"fid\"::text, ST_AsBinary(\"geom\"), \"名\"\"前\"::text \
+            "SELECT \"fid\"::text AS sitelens_record, ST_AsBinary(\"geom\"), \"名\"\"前\"::text \
              FROM \"s\"\"x\".\"t; DROP\" ORDER BY \"fid\""
         );
     }
