@@ -294,19 +294,7 @@ fn write_text(layer: &Layer, role: Option<Role>, out: &mut impl Write) -> std::i
             z.epsg, z.zone, z.axis_order, z.centre_lon_lat[0], z.centre_lon_lat[1]
         )?;
     }
-    match (layer.index.bbox(), s.crs.known) {
-        (Some(b), true) => writeln!(
-            out,
-            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (Some(b), false) => writeln!(
-            out,
-            "  bbox:       {}, {}, {}, {} (source units)",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (None, _) => writeln!(out, "  bbox:       none (no geometry)")?,
-    }
+    write_bbox(layer.index.bbox(), s.crs.known, "", out)?;
     if let Some(e) = &s.encoding {
         writeln!(out, "  encoding:   {} [{}]", e.name, e.decided_by)?;
     }
@@ -350,4 +338,26 @@ pub(super) fn write_warnings(
         writeln!(out, "    … and {} more (see --json)", warnings.len() - 50)?;
     }
     Ok(())
+}
+
+/// The bbox line: in WGS84 when the CRS is known, else in source units; `note` follows it.
+pub(super) fn write_bbox(
+    bbox: Option<crate::model::Envelope>,
+    known: bool,
+    note: &str,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    match (bbox, known) {
+        (Some(b), true) => writeln!(
+            out,
+            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}{note}",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        ),
+        (Some(b), false) => writeln!(
+            out,
+            "  bbox:       {}, {}, {}, {} (source units){note}",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        ),
+        (None, _) => writeln!(out, "  bbox:       none (no geometry)"),
+    }
 }

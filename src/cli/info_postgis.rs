@@ -45,23 +45,14 @@ pub fn write_text(s: &Summary, out: &mut impl Write) -> std::io::Result<()> {
         s.crs.label(),
         s.crs.decided_by
     )?;
-    let how = if s.exact { "" } else { " (estimated)" };
-    match (s.bbox, s.crs.known) {
-        (Some(b), true) => writeln!(
-            out,
-            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}{how}",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (Some(b), false) => writeln!(
-            out,
-            "  bbox:       {}, {}, {}, {} (source units){how}",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (None, _) if s.exact => writeln!(out, "  bbox:       none (no geometry)")?,
-        (None, _) => writeln!(
+    if s.bbox.is_none() && !s.exact {
+        writeln!(
             out,
             "  bbox:       unknown (no statistics yet: ANALYZE the table, or --exact)"
-        )?,
+        )?;
+    } else {
+        let note = if s.exact { "" } else { " (estimated)" };
+        super::info::write_bbox(s.bbox, s.crs.known, note, out)?;
     }
     super::info::write_fields(&s.fields, out)?;
     super::info::write_warnings(&s.warnings, out)?;

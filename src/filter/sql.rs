@@ -234,18 +234,14 @@ mod tests {
     use super::*;
     use crate::filter::expr::parse;
 
+    /// The expression tests' fields and a hostile name.
     fn fields() -> Vec<Field> {
-        let f = |name: &str, field_type| Field {
-            name: name.into(),
-            field_type,
-        };
-        vec![
-            f("名称", FieldType::Text),
-            f("面積", FieldType::Float),
-            f("year", FieldType::Int),
-            f("ok", FieldType::Bool),
-            f("a\"; DROP TABLE t; --", FieldType::Text),
-        ]
+        let mut fields = crate::filter::expr::tests::fields();
+        fields.push(Field {
+            name: "a\"; DROP TABLE t; --".into(),
+            field_type: FieldType::Text,
+        });
+        fields
     }
 
     fn sql(text: &str) -> Option<Sql> {

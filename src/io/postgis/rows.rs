@@ -165,19 +165,7 @@ fn value(cell: Option<&[u8]>, c: &Column, record: u64, warnings: &mut Vec<Warnin
     let Some(bytes) = cell else {
         return Value::Null;
     };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            warnings.push(Warning::record(
-                record,
-                format!(
-                    "field '{}': text is not UTF-8; undecodable bytes replaced",
-                    c.name
-                ),
-            ));
-            String::from_utf8_lossy(bytes).into_owned()
-        }
-    };
+    let text = crate::io::text::cell_text(bytes, &c.name, record, warnings);
     let parsed = match c.field_type {
         FieldType::Int => text.parse().ok().map(Value::Int),
         FieldType::Float => text.parse().ok().map(Value::Float),
