@@ -65,10 +65,17 @@ impl Server {
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
             .port();
-        let dir = std::env::temp_dir().join(format!("sitelens-pg-{}-{port}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         // SAFETY: reads the process's effective user id.
         let as_postgres = unsafe { geteuid() } == 0;
+        // The server runs as postgres, which must reach the folder: /tmp rather than a TMPDIR
+        // that may be root's own.
+        let base = if as_postgres {
+            PathBuf::from("/tmp")
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!("sitelens-pg-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
         // From here on, dropping `server` (an error below) stops it and removes the folder.
         let mut server = Server {
             dir,
