@@ -16,10 +16,12 @@ fn main() -> ExitCode {
             paths,
             json,
             role,
+            exact,
             read,
         }) => {
             let mut out = std::io::stdout().lock();
-            match info::run(&paths, json, role, &read.options(), &mut out) {
+            let how = info::How { json, role, exact };
+            match info::run(&paths, &how, &read.options(), &mut out) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,
                 Err(e) => {

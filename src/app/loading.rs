@@ -8,6 +8,24 @@ use crate::io::{self, LoadOptions};
 use crate::model::Layer;
 use crate::project::{self, Project};
 
+/// The most rows the viewer reads from a PostGIS table: it reads whole tables for now (drawing
+/// only what is in view, fetched from the server, is not built yet), and a million polygons is
+/// about what a layer in memory stays smooth at.
+pub const POSTGIS_ROW_CAP: u64 = 2_000_000;
+
+/// Loads a PostGIS table whole, after the planner's estimate says it is within
+/// [`POSTGIS_ROW_CAP`].
+fn load_postgis(url: &str, path: &std::path::Path, options: &LoadOptions) -> Result<Layer, String> {
+    let summary = io::postgis::describe(url, options, false).map_err(|e| e.to_string())?;
+    if let Some(rows) = summary.count.filter(|&n| n > POSTGIS_ROW_CAP) {
+        return Err(format!(
+            "{url}: about {rows} rows; the viewer reads a table whole, up to {POSTGIS_ROW_CAP} \
+             rows: export the part you need with sitelens export --bbox/--where"
+        ));
+    }
+    io::load(path, options).map_err(|e| e.to_string())
+}
+
 /// A finished load.
 pub struct Loaded {
     pub path: PathBuf,
@@ -61,6 +79,8 @@ impl Loader {
                     let p = Project::read(&path).map_err(|e| e.to_string())?;
                     let loaded = p.load();
                     Ok(Done::Project(Box::new((p, loaded))))
+                } else if let Some(url) = io::postgis::url_of(&path) {
+                    load_postgis(url, &path, &options).map(|l| Done::Layer(Box::new(l)))
                 } else {
                     io::load(&path, &options)
                         .map(|l| Done::Layer(Box::new(l)))

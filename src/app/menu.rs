@@ -17,6 +17,12 @@ pub fn menu_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
                 dialog.show(project_dialog::Mode::Open);
             }
             if ui
+                .button(lang.t("PostGIS を開く…", "Open PostGIS…"))
+                .clicked()
+            {
+                dialog.show(project_dialog::Mode::OpenPostGis);
+            }
+            if ui
                 .button(lang.t("プロジェクトを保存…", "Save project…"))
                 .clicked()
             {

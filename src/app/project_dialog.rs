@@ -11,6 +11,8 @@ use super::{Command, Lang};
 pub enum Mode {
     #[default]
     Open,
+    /// File ▸ Open PostGIS…: a table by its `postgresql://` URL.
+    OpenPostGis,
     Save,
     /// File ▸ Export map image: the current view as PNG.
     MapImage,
@@ -28,6 +30,8 @@ pub struct ProjectDialog {
     pub mode: Mode,
     /// Files to open (one per line), in Open mode.
     pub open_paths: String,
+    /// The PostGIS table to open, in OpenPostGis mode.
+    pub pg_url: String,
     /// Where Save writes the project.
     pub path: String,
     /// Where the map image goes.
@@ -47,6 +51,7 @@ impl Default for ProjectDialog {
             open: false,
             mode: Mode::Open,
             open_paths: String::new(),
+            pg_url: "postgresql://user@localhost:5432/dbname?table=public.table".into(),
             path: "sitelens-project.toml".into(),
             image_path: "sitelens-map.png".into(),
             sheet_path: String::new(),
@@ -70,6 +75,7 @@ impl ProjectDialog {
         }
         let title = match self.mode {
             Mode::Open => lang.t("開く", "Open"),
+            Mode::OpenPostGis => lang.t("PostGIS を開く", "Open PostGIS"),
             Mode::Save => lang.t("プロジェクトを保存", "Save project"),
             Mode::MapImage => lang.t("地図画像を書き出す", "Export map image"),
             Mode::Sheet { .. } => lang.t("用地シート", "Site sheet"),
@@ -163,6 +169,7 @@ impl ProjectDialog {
                         self.open = false;
                     }
                 }
+                Mode::OpenPostGis => self.postgis_ui(ui, lang, commands),
                 Mode::Save => {
                     ui.label(lang.t(
                         "レイヤの順序・表示・スタイル・内部項目・出典と分析設定を TOML に保存します。",
@@ -182,6 +189,40 @@ impl ProjectDialog {
                 }
             });
         self.open &= open;
+    }
+
+    /// The URL of a PostGIS table, checked as it is typed (a password in it is refused).
+    fn postgis_ui(&mut self, ui: &mut egui::Ui, lang: Lang, commands: &mut Vec<Command>) {
+        let label = ui.label(lang.t(
+            "テーブルの URL：postgresql://[ユーザー@]ホスト[:ポート]/DB名?table=[スキーマ.]テーブル[&geometry=列]",
+            "The table's URL: postgresql://[user@]host[:port]/dbname?table=[schema.]table[&geometry=column]",
+        ));
+        ui.add(egui::TextEdit::singleline(&mut self.pg_url).desired_width(f32::INFINITY))
+            .labelled_by(label.id);
+        ui.weak(lang.t(
+            "パスワードは URL に書かず、~/.pgpass・PGPASSWORD・PGSERVICE から読みます。読み取り専用で接続します。",
+            "Passwords are not written in the URL: they come from ~/.pgpass, PGPASSWORD or PGSERVICE. The connection is read-only.",
+        ));
+        let cap = super::loading::POSTGIS_ROW_CAP;
+        let ja = format!(
+            "いまはテーブル全体を読み込みます（{cap} 行まで）。大きなテーブルは sitelens export --bbox/--where で一部を書き出してください。"
+        );
+        let en = format!(
+            "For now the whole table is read (up to {cap} rows); export part of a larger one with sitelens export --bbox/--where."
+        );
+        ui.weak(lang.t(&ja, &en));
+        let url = self.pg_url.trim();
+        let checked = crate::io::postgis::PgUrl::parse(url);
+        if let Err(e) = &checked {
+            ui.colored_label(egui::Color32::from_rgb(200, 30, 30), e);
+        }
+        if ui
+            .add_enabled(checked.is_ok(), egui::Button::new(lang.t("開く", "Open")))
+            .clicked()
+        {
+            commands.push(Command::Open(vec![PathBuf::from(url)]));
+            self.open = false;
+        }
     }
 
     fn result_ui(&self, ui: &mut egui::Ui, lang: Lang) {

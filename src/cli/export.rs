@@ -181,6 +181,8 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     let mut options = args.read.options();
     // Loaders may skip records that cannot meet the box; the filter still applies in full.
     options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
+    // A database source sends only the rows the expression's SQL passes.
+    options.where_hint = filter.where_text.clone();
     let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
     // Best first per layer, when ranked.
     let mut orders: Vec<Option<Vec<usize>>> = Vec::with_capacity(args.inputs.len());

@@ -10,20 +10,38 @@ use crate::io::{self, LoadOptions};
 use crate::model::{Layer, Role};
 use crate::project::{Analysis, RoleCheck, check_role};
 
+/// What `info` is asked to say.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct How {
+    /// One JSON object instead of text.
+    pub json: bool,
+    /// Read the layers as this role.
+    pub role: Option<Role>,
+    /// Count a PostGIS table's rows instead of taking the planner's estimate.
+    pub exact: bool,
+}
+
 /// Loads each path and prints its description, with what it is recognised as (zoning, or the
-/// `role` given). Returns whether every layer loaded; load errors go to stderr, one line each.
+/// `role` given). A PostGIS table is described from its catalogue and statistics, without
+/// reading its rows. Returns whether every layer loaded; load errors go to stderr, one line
+/// each.
 pub fn run(
     paths: &[PathBuf],
-    json: bool,
-    role: Option<Role>,
+    how: &How,
     options: &LoadOptions,
     out: &mut impl Write,
 ) -> std::io::Result<bool> {
+    let (json, role) = (how.json, how.role);
     let mut layers = Vec::new();
+    let mut tables = Vec::new();
     let mut all_ok = true;
     for path in paths {
-        match io::load_all(path, options) {
-            Ok(loaded) => layers.extend(loaded),
+        let result = match io::postgis::url_of(path) {
+            Some(url) => io::postgis::describe(url, options, how.exact).map(|s| tables.push(s)),
+            None => io::load_all(path, options).map(|loaded| layers.extend(loaded)),
+        };
+        match result {
+            Ok(()) => {}
             Err(e) => {
                 all_ok = false;
                 eprintln!("error: {e}");
@@ -34,13 +52,20 @@ pub fn run(
         }
     }
     if json {
-        let described: Vec<Json> = layers.iter().map(|l| describe(l, role)).collect();
+        let described: Vec<Json> = layers
+            .iter()
+            .map(|l| describe(l, role))
+            .chain(tables.iter().map(super::info_postgis::describe))
+            .collect();
         let doc = json!({ "layers": described });
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;
     } else {
         for layer in &layers {
             write_text(layer, role, out)?;
+        }
+        for table in &tables {
+            super::info_postgis::write_text(table, out)?;
         }
     }
     // Freeing a million features one by one takes a few hundred milliseconds; the answer is out,
@@ -269,25 +294,23 @@ fn write_text(layer: &Layer, role: Option<Role>, out: &mut impl Write) -> std::i
             z.epsg, z.zone, z.axis_order, z.centre_lon_lat[0], z.centre_lon_lat[1]
         )?;
     }
-    match (layer.index.bbox(), s.crs.known) {
-        (Some(b), true) => writeln!(
-            out,
-            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (Some(b), false) => writeln!(
-            out,
-            "  bbox:       {}, {}, {}, {} (source units)",
-            b.min_x, b.min_y, b.max_x, b.max_y
-        )?,
-        (None, _) => writeln!(out, "  bbox:       none (no geometry)")?,
-    }
+    write_bbox(layer.index.bbox(), s.crs.known, "", out)?;
     if let Some(e) = &s.encoding {
         writeln!(out, "  encoding:   {} [{}]", e.name, e.decided_by)?;
     }
-    writeln!(out, "  fields:     {}", layer.fields.len())?;
-    for f in &layer.fields {
-        // Pad by display width: a kanji takes two columns.
+    write_fields(&layer.fields, out)?;
+    Reading::of(layer, role).write_text(out)?;
+    write_warnings(&layer.warnings, out)?;
+    writeln!(out)
+}
+
+/// The fields, one a line, names padded by display width (a kanji takes two columns).
+pub(super) fn write_fields(
+    fields: &[crate::model::Field],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    writeln!(out, "  fields:     {}", fields.len())?;
+    for f in fields {
         let width: usize = f
             .name
             .chars()
@@ -296,21 +319,45 @@ fn write_text(layer: &Layer, role: Option<Role>, out: &mut impl Write) -> std::i
         let pad = " ".repeat(24usize.saturating_sub(width));
         writeln!(out, "    {}{pad} {}", f.name, f.field_type.name())?;
     }
-    Reading::of(layer, role).write_text(out)?;
-    if layer.warnings.is_empty() {
-        writeln!(out, "  warnings:   none")?;
-    } else {
-        writeln!(out, "  warnings:   {}", layer.warnings.len())?;
-        for w in layer.warnings.iter().take(50) {
-            writeln!(out, "    {w}")?;
-        }
-        if layer.warnings.len() > 50 {
-            writeln!(
-                out,
-                "    … and {} more (see --json)",
-                layer.warnings.len() - 50
-            )?;
-        }
+    Ok(())
+}
+
+/// The warnings, the first 50 of them.
+pub(super) fn write_warnings(
+    warnings: &[crate::model::Warning],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    if warnings.is_empty() {
+        return writeln!(out, "  warnings:   none");
     }
-    writeln!(out)
+    writeln!(out, "  warnings:   {}", warnings.len())?;
+    for w in warnings.iter().take(50) {
+        writeln!(out, "    {w}")?;
+    }
+    if warnings.len() > 50 {
+        writeln!(out, "    … and {} more (see --json)", warnings.len() - 50)?;
+    }
+    Ok(())
+}
+
+/// The bbox line: in WGS84 when the CRS is known, else in source units; `note` follows it.
+pub(super) fn write_bbox(
+    bbox: Option<crate::model::Envelope>,
+    known: bool,
+    note: &str,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    match (bbox, known) {
+        (Some(b), true) => writeln!(
+            out,
+            "  bbox WGS84: {:.7}, {:.7}, {:.7}, {:.7}{note}",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        ),
+        (Some(b), false) => writeln!(
+            out,
+            "  bbox:       {}, {}, {}, {} (source units){note}",
+            b.min_x, b.min_y, b.max_x, b.max_y
+        ),
+        (None, _) => writeln!(out, "  bbox:       none (no geometry)"),
+    }
 }

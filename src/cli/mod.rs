@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod info;
+mod info_postgis;
 pub mod project;
 pub mod publish;
 
@@ -39,6 +40,10 @@ pub enum Command {
         /// boundary): what the analysis reads from them and what it misses.
         #[arg(long, value_name = "ROLE", value_parser = parse_role)]
         role: Option<crate::model::Role>,
+        /// For a PostGIS table: count the rows, compute the extent and the geometry types
+        /// (without it they are the planner's estimates and the column's declared type).
+        #[arg(long)]
+        exact: bool,
         #[command(flatten)]
         read: ReadArgs,
     },
@@ -148,6 +153,7 @@ impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
             bbox_hint: None,
+            where_hint: None,
             encoding: self.encoding.clone(),
             crs: self.crs.clone(),
         }

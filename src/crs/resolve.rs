@@ -18,6 +18,8 @@ pub enum DecidedBy {
     GeoPackageSrs,
     /// The FlatGeobuf header's CRS.
     FlatGeobufHeader,
+    /// The SRID of a PostGIS geometry column (`geometry_columns`, `spatial_ref_sys`).
+    PostGisSrid,
     /// The 2008 GeoJSON `crs` member.
     GeoJsonCrsMember,
     /// CSV lat/lon columns: WGS84 by convention.
@@ -41,6 +43,7 @@ impl DecidedBy {
             DecidedBy::Prj => "prj",
             DecidedBy::GeoPackageSrs => "gpkg_spatial_ref_sys",
             DecidedBy::FlatGeobufHeader => "flatgeobuf header",
+            DecidedBy::PostGisSrid => "PostGIS srid",
             DecidedBy::GeoJsonCrsMember => "geojson crs member",
             DecidedBy::LatLonColumns => "lat/lon columns",
             DecidedBy::Rfc7946Default => "RFC 7946 default",
@@ -65,6 +68,7 @@ impl Serialize for DecidedBy {
 }
 
 /// What a file says about its CRS.
+#[derive(Debug, Clone)]
 pub enum CrsHint {
     /// A definition PROJ reads (WKT, EPSG code, URN) and where it came from.
     Stated {

@@ -698,10 +698,11 @@ impl Expr {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn fields() -> Vec<Field> {
+    /// Fields of the unit tests, Japanese names among them.
+    pub(crate) fn fields() -> Vec<Field> {
         let f = |name: &str, field_type| Field {
             name: name.into(),
             field_type,

@@ -5,6 +5,7 @@
 
 pub mod expr;
 mod spatial;
+pub mod sql;
 
 pub use expr::{Expr, ExprError};
 pub use spatial::{BboxError, BboxFilter, Relation, SpatialFilter};

@@ -496,18 +496,8 @@ fn kind_name(v: ValueRef<'_>) -> &'static str {
 
 /// One cell as the column's type wants it; what does not fit is kept as it is, with a warning.
 fn value(v: ValueRef<'_>, c: &Column, record: u64, warnings: &mut Vec<Warning>) -> Value {
-    let text = |bytes: &[u8], warnings: &mut Vec<Warning>| match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_string(),
-        Err(_) => {
-            warnings.push(Warning::record(
-                record,
-                format!(
-                    "field '{}': text is not UTF-8; undecodable bytes replaced",
-                    c.name
-                ),
-            ));
-            String::from_utf8_lossy(bytes).into_owned()
-        }
+    let text = |bytes: &[u8], warnings: &mut Vec<Warning>| {
+        super::text::cell_text(bytes, &c.name, record, warnings)
     };
     match (v, c.field_type) {
         (ValueRef::Null, _) => Value::Null,

@@ -12,6 +12,7 @@ mod fgb;
 mod geojson;
 pub(crate) mod geopackage;
 mod kml;
+pub mod postgis;
 mod rings;
 mod shapefile;
 pub mod text;
@@ -38,6 +39,10 @@ pub struct LoadOptions {
     /// A hint: loaders that can skip records cheaply (Shapefile, by each record's stored box)
     /// leave the rest out; the filter is applied in full afterwards either way.
     pub bbox_hint: Option<Envelope>,
+    /// Only features that may pass this attribute filter (an export's `--where`) are needed.
+    /// A hint like `bbox_hint`: a database source sends only the rows its exact SQL form
+    /// passes; the filter is applied in full afterwards either way.
+    pub where_hint: Option<String>,
 }
 
 /// One file to read, with access to its sidecar files (.dbf, .prj, …) on disk or in an archive.
@@ -356,6 +361,9 @@ fn loader_for(ext: &str) -> Option<&'static dyn Loader> {
 /// The layers `path` names: itself, or each feature table of a GeoPackage that holds several
 /// (as `FILE.gpkg/TABLE`). What accepts a list of layers to load expands each path through this.
 pub fn layer_paths(path: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if postgis::url_of(path).is_some() {
+        return Ok(vec![path.to_path_buf()]);
+    }
     match geopackage::split_path(path) {
         Some((file, None)) => {
             let names = geopackage::layer_names(&file)?;
@@ -377,9 +385,20 @@ pub fn load_all(path: &Path, options: &LoadOptions) -> Result<Vec<Layer>, LoadEr
         .collect()
 }
 
-/// Loads a file (or `archive.zip`, or `archive.zip/member.shp`, or `file.gpkg/table`) into a
-/// layer.
+/// Loads a file (or `archive.zip`, or `archive.zip/member.shp`, or `file.gpkg/table`, or a
+/// PostGIS table named by its `postgresql://` URL) into a layer.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
+    if let Some(url) = postgis::url_of(path) {
+        let (name, parsed) = postgis::load(url, options)?;
+        let mut layer = finish(
+            Input::from_bytes(path, Vec::new()),
+            Format::PostGis,
+            parsed,
+            options,
+        )?;
+        layer.name = name;
+        return Ok(layer);
+    }
     if let Some((file, table)) = geopackage::split_path(path) {
         let input = Input {
             layer: table,
@@ -515,24 +534,7 @@ pub(crate) fn box_in_source_crs(hint: Envelope, definition: &str) -> Option<Enve
         hint
     } else {
         let from_wgs84 = Reprojector::from_wgs84(&definition).ok()?;
-        const STEPS: usize = 16;
-        let mut env: Option<Envelope> = None;
-        for k in 0..=STEPS {
-            let t = k as f64 / STEPS as f64;
-            let x = hint.min_x + (hint.max_x - hint.min_x) * t;
-            let y = hint.min_y + (hint.max_y - hint.min_y) * t;
-            for c in [
-                (x, hint.min_y),
-                (x, hint.max_y),
-                (hint.min_x, y),
-                (hint.max_x, y),
-            ] {
-                let p = from_wgs84.coord(Coord { x: c.0, y: c.1 }).ok()?;
-                let e = Envelope::new(p.x, p.y, p.x, p.y);
-                env = Some(env.map_or(e, |a| a.union(e)));
-            }
-        }
-        env?
+        densified_envelope(hint, |c| from_wgs84.coord(c).ok())?
     };
     let (pad_x, pad_y) = (
         (env.max_x - env.min_x) * 0.01,
@@ -544,6 +546,37 @@ pub(crate) fn box_in_source_crs(hint: Envelope, definition: &str) -> Option<Enve
         env.max_x + pad_x,
         env.max_y + pad_y,
     ))
+}
+
+/// A box in the source CRS as a lon/lat envelope, through `to_wgs84` (edges densified).
+pub(crate) fn box_to_wgs84(env: Envelope, to_wgs84: &Reprojector) -> Option<Envelope> {
+    if matches!(to_wgs84, Reprojector::Identity) {
+        return Some(env);
+    }
+    densified_envelope(env, |c| to_wgs84.coord(c).ok())
+}
+
+/// The envelope of `env`'s edges, 16 steps a side, each point mapped by `map`; `None` when a
+/// point does not map.
+fn densified_envelope(env: Envelope, map: impl Fn(Coord) -> Option<Coord>) -> Option<Envelope> {
+    const STEPS: usize = 16;
+    let mut out: Option<Envelope> = None;
+    for k in 0..=STEPS {
+        let t = k as f64 / STEPS as f64;
+        let x = env.min_x + (env.max_x - env.min_x) * t;
+        let y = env.min_y + (env.max_y - env.min_y) * t;
+        for c in [
+            (x, env.min_y),
+            (x, env.max_y),
+            (env.min_x, y),
+            (env.max_x, y),
+        ] {
+            let p = map(Coord { x: c.0, y: c.1 })?;
+            let e = Envelope::new(p.x, p.y, p.x, p.y);
+            out = Some(out.map_or(e, |a| a.union(e)));
+        }
+    }
+    out
 }
 
 /// Reprojects in place; a feature whose coordinates do not transform loses its geometry, with a

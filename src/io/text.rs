@@ -3,7 +3,27 @@
 
 use encoding_rs::Encoding;
 
-use crate::model::TextEncoding;
+use crate::model::{TextEncoding, Warning};
+
+/// A database cell's bytes as text: UTF-8, else decoded with replacement characters and a
+/// warning naming the field and record (a GeoPackage or a server may hold anything).
+pub(crate) fn cell_text(
+    bytes: &[u8],
+    field: &str,
+    record: u64,
+    warnings: &mut Vec<Warning>,
+) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => {
+            warnings.push(Warning::record(
+                record,
+                format!("field '{field}': text is not UTF-8; undecodable bytes replaced"),
+            ));
+            String::from_utf8_lossy(bytes).into_owned()
+        }
+    }
+}
 
 /// The encoding a label names: WHATWG labels ("utf-8", "shift_jis", "gbk", …), Windows code-page
 /// numbers as .cpg files write them ("932", "65001", "ANSI 1252"), and the Japanese aliases

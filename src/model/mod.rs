@@ -82,6 +82,8 @@ pub enum Format {
     FlatGeobuf,
     /// KML, plain or zipped (KMZ).
     Kml,
+    /// A PostgreSQL/PostGIS table.
+    PostGis,
 }
 
 impl Format {
@@ -93,6 +95,7 @@ impl Format {
             Format::GeoPackage => "GeoPackage",
             Format::FlatGeobuf => "FlatGeobuf",
             Format::Kml => "KML",
+            Format::PostGis => "PostGIS",
         }
     }
 }

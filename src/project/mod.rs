@@ -258,6 +258,12 @@ impl Project {
             if l.path.trim().is_empty() {
                 return Err(format!("layer {} has an empty path", i + 1));
             }
+            if io::postgis::is_pg_url(&l.path) {
+                // A project file never holds a password; the URL must also be one that loads.
+                io::postgis::PgUrl::parse(&l.path).map_err(|e| {
+                    format!("layer {}: {}: {e}", i + 1, io::postgis::redact(&l.path))
+                })?;
+            }
             if let Some(file) = l.path.strip_prefix(EMBEDDED)
                 && embedded_file(file).is_none()
             {
@@ -297,7 +303,7 @@ impl Project {
         let mut saved = self.clone();
         let new_dir = absolute(&dir);
         for l in &mut saved.layers {
-            if l.path.starts_with(EMBEDDED) {
+            if l.path.starts_with(EMBEDDED) || io::postgis::is_pg_url(&l.path) {
                 continue;
             }
             let file = absolute(&self.resolve(&l.path));
@@ -321,9 +327,12 @@ impl Project {
         Ok(saved)
     }
 
-    /// Where a relative path of this project points.
+    /// Where a relative path of this project points (a `postgresql://` URL is itself).
     pub fn resolve(&self, path: &str) -> PathBuf {
         let p = Path::new(path);
+        if io::postgis::is_pg_url(path) {
+            return p.to_path_buf();
+        }
         match &self.dir {
             Some(dir) if p.is_relative() => dir.join(p),
             _ => p.to_path_buf(),
@@ -420,6 +429,7 @@ impl Project {
     pub fn load_layer(&self, spec: &LayerSpec) -> Result<Layer, String> {
         let options = LoadOptions {
             bbox_hint: None,
+            where_hint: None,
             encoding: spec.encoding.clone(),
             crs: spec.crs.clone(),
         };
@@ -506,6 +516,21 @@ mod tests {
         assert!(e.contains("#12345"), "{e}");
         let e = Project::parse("[analysis]\nweights = \"area=x\"\n").unwrap_err();
         assert!(e.contains("weights"), "{e}");
+    }
+
+    #[test]
+    fn postgis_layers_keep_their_url_and_never_a_password() {
+        let url = "postgresql://gis@db:5432/city?table=plan.zoning";
+        let text = format!("[[layer]]\npath = \"{url}\"\nrole = \"zoning\"\n");
+        let mut p = Project::parse(&text).unwrap();
+        p.dir = Some(PathBuf::from("/some/folder"));
+        assert_eq!(p.resolve(url), PathBuf::from(url));
+        let dir = tempfile::tempdir().unwrap();
+        let saved = p.save(&dir.path().join("p.toml")).unwrap();
+        assert_eq!(saved.layers[0].path, url);
+        let with_password = text.replace("gis@", "gis:secret@");
+        let e = Project::parse(&with_password).unwrap_err();
+        assert!(e.contains("password") && !e.contains("secret"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod fuzz;
 mod kml;
 mod limits;
 mod metrics;
+mod postgis;
 mod project;
 mod public_profile;
 mod publish;
