@@ -81,6 +81,9 @@ pub struct ExportArgs {
     /// it such layers are warnings on stderr and the metrics they feed say why they are empty.
     #[arg(long)]
     pub strict: bool,
+    /// No progress line on stderr (long exports print one: features read and written, rate).
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
     #[command(flatten)]
     pub read: ReadArgs,
 }
@@ -178,6 +181,9 @@ impl clap::builder::ValueParserFactory for Profile {
 /// Runs the export; returns the summary line to print.
 pub fn run(args: &ExportArgs) -> Result<String> {
     let filter = args.filter.build()?;
+    if let Some(summary) = run_streamed(args, &filter)? {
+        return Ok(summary);
+    }
     let mut options = args.read.options();
     // Loaders may skip records that cannot meet the box; the filter still applies in full.
     options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
@@ -231,20 +237,90 @@ pub fn run(args: &ExportArgs) -> Result<String> {
             filter.fields_used(layer),
         ));
     }
-    let export_options = ExportOptions {
+    let export_options = export_options(args, &filter);
+    let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
+    let dropped: Vec<&str> = sections.iter().flat_map(|s| s.dropped()).collect();
+    Ok(summary(args, &written, dropped))
+}
+
+/// The options of the export as the writers take them.
+fn export_options(args: &ExportArgs, filter: &Filter) -> ExportOptions {
+    ExportOptions {
         profile: args.profile,
         precision: args.precision as usize,
         metadata: args.metadata == Metadata::Full,
         readme: args.readme,
-        filter_text: describe_selection(&filter, args),
+        filter_text: describe_selection(filter, args),
         to_crs: args.to_crs.clone(),
         dbf_encoding: args.dbf_encoding,
         geometry_type: args.geometry_type,
         written_at: None,
-    };
-    let written = export::export(&args.output, &sections, &export_options, &protected(args))?;
+    }
+}
 
-    let mut dropped: Vec<&str> = sections.iter().flat_map(|s| s.dropped()).collect();
+/// The export a piece at a time, when the inputs and output allow it (GeoJSON to GeoJSON, no
+/// metrics or ranking): memory holds one piece whatever the input's size. `None` when it does
+/// not apply, and the export is made the usual way.
+fn run_streamed(args: &ExportArgs, filter: &Filter) -> Result<Option<String>> {
+    use export::stream::{Outcome, Progress, StreamJob, export_streamed, streamable};
+    let load = args.read.options();
+    let options = export_options(args, filter);
+    let mut inputs = Vec::with_capacity(args.inputs.len());
+    for path in &args.inputs {
+        inputs.extend(io::layer_paths(path)?);
+    }
+    if args.metrics || !streamable(&args.output, &inputs, &load, &options) {
+        return Ok(None);
+    }
+    let started = std::time::Instant::now();
+    let mut shown = std::time::Instant::now();
+    let mut printed = false;
+    let mut report = |p: Progress| {
+        if args.quiet || shown.elapsed() < std::time::Duration::from_secs(1) {
+            return;
+        }
+        shown = std::time::Instant::now();
+        printed = true;
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        eprint!(
+            "\r{} features read ({:.0} %), {} written, {:.0} features/s   ",
+            p.read,
+            100.0 * p.bytes_read as f64 / p.bytes_total.max(1) as f64,
+            p.written,
+            p.read as f64 / secs
+        );
+    };
+    let protected = protected(args);
+    let job = StreamJob {
+        target: &args.output,
+        inputs: &inputs,
+        filter,
+        load: &load,
+        internal: args.internal.as_deref(),
+        top: args.top,
+        options: &options,
+        protected: &protected,
+        block_bytes: export::stream::BLOCK_BYTES,
+    };
+    let outcome = export_streamed(&job, &mut report);
+    if printed {
+        eprintln!();
+    }
+    match outcome? {
+        Outcome::CannotStream(_) => Ok(None),
+        Outcome::Written(done) => {
+            for (path, w) in &done.warnings {
+                eprintln!("warning: {}: {w}", path.display());
+            }
+            let dropped = done.dropped.iter().map(String::as_str).collect();
+            Ok(Some(summary(args, &done.written, dropped)))
+        }
+    }
+}
+
+/// The line the export prints: features, files, the profile and what it dropped, names cut,
+/// notes.
+fn summary(args: &ExportArgs, written: &export::Written, mut dropped: Vec<&str>) -> String {
     dropped.sort_unstable();
     dropped.dedup();
     let dropped = match (args.profile, dropped.is_empty()) {
@@ -261,7 +337,7 @@ pub fn run(args: &ExportArgs) -> Result<String> {
         [rest @ .., last] if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
         _ => files.join(""),
     };
-    let mut summary = format!(
+    let mut text = format!(
         "{} features written to {files} ({} profile{dropped})",
         written.features,
         args.profile.name()
@@ -272,15 +348,15 @@ pub fn run(args: &ExportArgs) -> Result<String> {
             .iter()
             .map(|(from, to)| format!("{from} → {to}"))
             .collect();
-        summary.push_str(&format!(
+        text.push_str(&format!(
             "\nfield names cut to fit the format: {}",
             pairs.join(", ")
         ));
     }
     for note in &written.notes {
-        summary.push_str(&format!("\nnote: {note}"));
+        text.push_str(&format!("\nnote: {note}"));
     }
-    Ok(summary)
+    text
 }
 
 /// Inputs and their sidecar files: an export never writes over them.

@@ -17,18 +17,50 @@ pub fn write(
     precision: usize,
     provenance: Option<&serde_json::Value>,
 ) -> io::Result<usize> {
+    head(w, provenance)?;
+    let mut features = FeatureWriter::new(precision);
+    for section in sections {
+        features.section(w, section)?;
+    }
+    tail(w)?;
+    Ok(features.written)
+}
+
+/// The collection's opening, with the provenance, up to the features.
+pub(crate) fn head(w: &mut impl Write, provenance: Option<&serde_json::Value>) -> io::Result<()> {
     w.write_all(b"{\"type\":\"FeatureCollection\"")?;
     if let Some(p) = provenance {
         w.write_all(b",\"provenance\":")?;
         serde_json::to_writer(&mut *w, p)?;
     }
-    w.write_all(b",\"features\":[")?;
-    let mut written = 0;
-    let mut coords = CoordWriter {
-        precision,
-        buf: String::with_capacity(32),
-    };
-    for section in sections {
+    w.write_all(b",\"features\":[")
+}
+
+/// The collection's end, after the features.
+pub(crate) fn tail(w: &mut impl Write) -> io::Result<()> {
+    w.write_all(b"\n]}\n")
+}
+
+/// Writes features, section after section (a streamed export gives them a piece at a time).
+pub(crate) struct FeatureWriter {
+    coords: CoordWriter,
+    /// Features written so far.
+    pub written: usize,
+}
+
+impl FeatureWriter {
+    pub fn new(precision: usize) -> Self {
+        FeatureWriter {
+            coords: CoordWriter {
+                precision,
+                buf: String::with_capacity(32),
+            },
+            written: 0,
+        }
+    }
+
+    /// Writes the section's selected features.
+    pub fn section(&mut self, w: &mut impl Write, section: &Section<'_>) -> io::Result<()> {
         let layer = section.layer;
         let names: Vec<String> = section
             .columns
@@ -37,7 +69,7 @@ pub fn write(
             .collect::<Result<_, _>>()?;
         for &id in &section.ids {
             let feature = &layer.features[id];
-            w.write_all(if written == 0 { b"\n" } else { b",\n" })?;
+            w.write_all(if self.written == 0 { b"\n" } else { b",\n" })?;
             w.write_all(b"{\"type\":\"Feature\",\"properties\":{")?;
             for (k, (&c, name)) in section.columns.iter().zip(&names).enumerate() {
                 if k > 0 {
@@ -54,16 +86,15 @@ pub fn write(
                         z: feature.z.as_deref(),
                         at: 0,
                     };
-                    coords.geometry(w, g, &mut z)?;
+                    self.coords.geometry(w, g, &mut z)?;
                 }
                 None => w.write_all(b"null")?,
             }
             w.write_all(b"}")?;
-            written += 1;
+            self.written += 1;
         }
+        Ok(())
     }
-    w.write_all(b"\n]}\n")?;
-    Ok(written)
 }
 
 fn value(w: &mut impl Write, v: &Value) -> io::Result<()> {

@@ -15,6 +15,7 @@ mod output_crs;
 pub mod profile;
 pub(crate) mod provenance;
 mod shapefile;
+pub mod stream;
 
 pub use output_crs::OutputCrs;
 
@@ -342,12 +343,7 @@ pub fn export(
         let name = target
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let readme_path = target.with_file_name(format!(
-            "{}.README.md",
-            target
-                .file_stem()
-                .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
-        ));
+        let readme_path = readme_path(target);
         let text = provenance::readme(p, &name, &written.renamed, &written.notes);
         atomic_write(&readme_path, protected, |w| {
             std::io::Write::write_all(w, text.as_bytes())
@@ -355,6 +351,16 @@ pub fn export(
         written.files.push(readme_path);
     }
     Ok(written)
+}
+
+/// Where the README beside `target` goes: `<stem>.README.md`.
+fn readme_path(target: &Path) -> PathBuf {
+    target.with_file_name(format!(
+        "{}.README.md",
+        target
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
+    ))
 }
 
 /// One file written with `features` features.

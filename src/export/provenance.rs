@@ -28,10 +28,24 @@ pub fn build(
     crs: &OutputCrs,
     format: OutputFormat,
 ) -> Json {
+    let written: Vec<usize> = sections.iter().map(|s| s.ids.len()).collect();
+    build_counted(sections, &written, options, crs, format)
+}
+
+/// The provenance of sections whose features were written elsewhere (a streamed export):
+/// `written[i]` features of section `i`, whose `ids` are not looked at.
+pub(crate) fn build_counted(
+    sections: &[Section<'_>],
+    written: &[usize],
+    options: &ExportOptions,
+    crs: &OutputCrs,
+    format: OutputFormat,
+) -> Json {
     let filter = filter_shown(sections, options);
     let sources: Vec<Json> = sections
         .iter()
-        .map(|s| {
+        .zip(written)
+        .map(|(s, &written)| {
             let src = &s.layer.source;
             let file = src
                 .path
@@ -45,7 +59,7 @@ pub fn build(
                 "credit": s.layer.meta.credit,
                 "licence": s.layer.meta.licence,
                 "sample_data": s.layer.meta.sample,
-                "features_written": s.ids.len(),
+                "features_written": written,
                 "records_in_source": src.record_count,
             })
         })

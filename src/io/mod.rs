@@ -9,7 +9,7 @@ mod checks;
 mod csv;
 mod dbf;
 mod fgb;
-mod geojson;
+pub(crate) mod geojson;
 pub(crate) mod geopackage;
 mod kml;
 pub mod postgis;
@@ -523,6 +523,86 @@ fn finish(
     );
     layer.meta.sample = parsed.sample;
     Ok(layer)
+}
+
+/// Layers of a file read in pieces, each made as [`load`] makes a whole one: the geometry
+/// checks, the CRS resolved once (from the file's hint, the user's CRS and the first piece),
+/// reprojection into lon/lat and the R-tree.
+pub(crate) struct PieceLayers {
+    name: String,
+    path: PathBuf,
+    format: Format,
+    encoding: Option<TextEncoding>,
+    user_crs: Option<String>,
+    hint: Option<crs::CrsHint>,
+    resolved: Option<Resolved>,
+    /// About the file as a whole (what resolving its CRS found).
+    pub warnings: Vec<Warning>,
+}
+
+impl PieceLayers {
+    pub fn new(
+        path: &Path,
+        format: Format,
+        encoding: Option<TextEncoding>,
+        hint: crs::CrsHint,
+        user_crs: Option<String>,
+    ) -> Self {
+        PieceLayers {
+            name: layer_name(&Input::by_path(path)),
+            path: path.to_path_buf(),
+            format,
+            encoding,
+            user_crs,
+            hint: Some(hint),
+            resolved: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The layer of one piece; `records` is the count of records met so far.
+    pub fn layer(
+        &mut self,
+        fields: Vec<Field>,
+        mut features: Vec<Feature>,
+        mut warnings: Vec<Warning>,
+        records: usize,
+    ) -> Result<Layer, LoadError> {
+        let envelopes = checks::check(&mut features, &mut warnings);
+        if self.resolved.is_none() {
+            let bbox = envelopes.iter().flatten().copied().reduce(Envelope::union);
+            let hint = self.hint.take().unwrap_or(crs::CrsHint::Rfc7946);
+            let resolved = crs::resolve(self.user_crs.as_deref(), hint, bbox, &mut self.warnings)
+                .map_err(|e| LoadError::new(&self.path, e))?;
+            self.resolved = Some(resolved);
+        }
+        let Some(Resolved { reprojector, info }) = &self.resolved else {
+            return Err(LoadError::invalid(&self.path, "the CRS was not resolved"));
+        };
+        let moved = !matches!(reprojector, Reprojector::Identity);
+        reproject(&mut features, reprojector, &mut warnings);
+        let index = if moved {
+            SpatialIndex::build(&features)
+        } else {
+            SpatialIndex::from_envelopes(&envelopes)
+        };
+        let source = Source {
+            path: self.path.clone(),
+            member: None,
+            format: self.format,
+            encoding: self.encoding.clone(),
+            crs: info.clone(),
+            record_count: records,
+        };
+        Ok(Layer::with_index(
+            self.name.clone(),
+            source,
+            fields,
+            features,
+            warnings,
+            index,
+        ))
+    }
 }
 
 /// The lon/lat box `hint` as an envelope in the source CRS (edges densified, padded by 1 %).

@@ -24,6 +24,7 @@ mod sample;
 mod shapefile_out;
 #[cfg(feature = "gui")]
 mod sheet;
+mod stream;
 #[cfg(feature = "gui")]
 mod tiles;
 #[cfg(feature = "gui")]

@@ -11,6 +11,7 @@ mod de;
 #[cfg(test)]
 mod reference;
 mod split;
+pub mod stream;
 mod table;
 
 use std::borrow::Cow;

@@ -95,7 +95,7 @@ fn features(json: &str, at: usize) -> Option<(Vec<&str>, usize)> {
 }
 
 /// Where the object starting at `at` ends: its braces balanced, outside strings.
-fn object_end(b: &[u8], at: usize) -> Option<usize> {
+pub(super) fn object_end(b: &[u8], at: usize) -> Option<usize> {
     let mut at = expect(b, at, b'{')?;
     let mut depth = 1usize;
     loop {
@@ -115,7 +115,7 @@ fn object_end(b: &[u8], at: usize) -> Option<usize> {
 }
 
 /// Where the string whose contents start at `at` ends (after its closing quote).
-fn string_end(b: &[u8], mut at: usize) -> Option<usize> {
+pub(super) fn string_end(b: &[u8], mut at: usize) -> Option<usize> {
     loop {
         at += memchr2(b'"', b'\\', b.get(at..)?)?;
         if b[at] == b'"' {
@@ -126,12 +126,12 @@ fn string_end(b: &[u8], mut at: usize) -> Option<usize> {
 }
 
 /// The position after `byte` at `at`, if it is there.
-fn expect(b: &[u8], at: usize, byte: u8) -> Option<usize> {
+pub(super) fn expect(b: &[u8], at: usize, byte: u8) -> Option<usize> {
     (b.get(at) == Some(&byte)).then_some(at + 1)
 }
 
 /// The first position from `at` that is not JSON whitespace.
-fn skip_ws(b: &[u8], mut at: usize) -> usize {
+pub(super) fn skip_ws(b: &[u8], mut at: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(at) {
         at += 1;
     }

@@ -57,6 +57,50 @@ pub(super) fn build<'a>(
     builder.finish(features)
 }
 
+/// The table built a chunk at a time, for a file read in pieces: features placed as they come,
+/// the columns and their types as they stand so far.
+pub(super) struct Columns<'c> {
+    builder: Builder<'c, 'static>,
+}
+
+impl<'c> Columns<'c> {
+    pub fn new(common: &'c [Cow<'static, str>]) -> Self {
+        Columns {
+            builder: Builder {
+                common,
+                ..Builder::default()
+            },
+        }
+    }
+
+    /// Places one feature (its values in column order, as wide as the columns so far).
+    pub fn place(&mut self, p: Prepared<'static>, warnings: &mut Vec<Warning>) -> Feature {
+        self.builder.place(p, warnings)
+    }
+
+    pub fn width(&self) -> usize {
+        self.builder.names.len()
+    }
+
+    /// The columns so far, with the types their values have had (a column of nulls is text).
+    pub fn fields(&self) -> Vec<Field> {
+        fields_of(&self.builder.names, &self.builder.types)
+    }
+}
+
+/// Fields from column names and their unified types.
+fn fields_of(names: &[String], types: &[Option<FieldType>]) -> Vec<Field> {
+    names
+        .iter()
+        .zip(types)
+        .map(|(name, t)| Field {
+            name: name.clone(),
+            // A column of nulls is text.
+            field_type: t.unwrap_or(FieldType::Text),
+        })
+        .collect()
+}
+
 /// Where the values of one set of property names go.
 #[derive(Default)]
 struct Layout {
@@ -163,16 +207,6 @@ impl<'a> Builder<'_, 'a> {
         for f in &mut features {
             f.values.resize(width, Value::Null);
         }
-        let fields = self
-            .names
-            .into_iter()
-            .zip(self.types)
-            .map(|(name, t)| Field {
-                name,
-                // A column of nulls is text.
-                field_type: t.unwrap_or(FieldType::Text),
-            })
-            .collect();
-        (fields, features)
+        (fields_of(&self.names, &self.types), features)
     }
 }

@@ -1,0 +1,537 @@
+//! A FeatureCollection read a block at a time, for files of any size: the features of each
+//! block are found as [`super::split`] finds them, tested against the box on their raw
+//! coordinates (most of a filtered export's features are never parsed), parsed on every core,
+//! placed in the table as it grows and handed on as a piece. Memory holds one block and its
+//! features, whatever the file's size.
+//!
+//! Only the plain shape streams (`type` and any `crs` before `features`, names without escapes,
+//! UTF-8): anything else is [`Streamed::CannotStream`] before a piece is handed on, or after
+//! when the end of the file shows it (a `crs` after the features); the caller then reads the
+//! file whole, which also gives the whole-file errors.
+
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::de::Scratch;
+use super::split::{expect, object_end, skip_ws, string_end};
+use super::table::{Columns, Outcome, Prepared, Unusual};
+use super::{common_names, crs_hint, prepare_raw};
+use crate::crs::CrsHint;
+use crate::error::LoadError;
+use crate::io::text;
+use crate::model::{Envelope, Feature, Field, TextEncoding, Warning};
+
+/// Bytes read at a time by default; a feature larger than this grows the buffer.
+pub const BLOCK_BYTES: usize = 16 << 20;
+
+/// What is known before the first piece: the file's CRS, encoding and sample flag.
+pub struct Head {
+    pub crs: CrsHint,
+    pub encoding: TextEncoding,
+    pub sample: bool,
+    /// About the file as a whole (a byte-order mark, a `crs` member not understood).
+    pub warnings: Vec<Warning>,
+}
+
+/// Features of one block, placed in the table.
+pub struct Piece {
+    /// The columns so far.
+    pub fields: Vec<Field>,
+    pub features: Vec<Feature>,
+    /// About these features, by record.
+    pub warnings: Vec<Warning>,
+    /// Bytes of the file read so far, and records (features) met so far.
+    pub bytes_read: u64,
+    pub records: usize,
+}
+
+/// What a streamed read hands on: the head once, then the pieces.
+pub enum Event<'h> {
+    Head(&'h Head),
+    Piece(Piece),
+}
+
+/// What the reader does after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// The next piece.
+    Next,
+    /// Nothing more: the read ends here.
+    Stop,
+    /// No more pieces, but the rest of the file is gone through to count its records (enough
+    /// features were taken, and the provenance states the file's count).
+    CountRest,
+}
+
+/// How a streamed read ended.
+pub enum Streamed {
+    /// Every feature was handed on; `records` features were in the file.
+    Done { records: usize },
+    /// The caller stopped it (enough features).
+    Stopped,
+    /// Not of the shape that streams: read the file whole instead (why, for a note).
+    CannotStream(String),
+}
+
+/// Reads `path` a block at a time: `each` gets the head once before the first piece, then each
+/// block's piece, and says how to go on. `bbox_hint` (lon/lat) lets features that cannot meet it be skipped,
+/// as a whole read does, when the file is RFC 7946 lon/lat.
+pub fn stream(
+    path: &Path,
+    block_bytes: usize,
+    bbox_hint: Option<Envelope>,
+    user_crs: Option<&str>,
+    each: &mut dyn FnMut(Event<'_>) -> Result<Flow, LoadError>,
+) -> Result<Streamed, LoadError> {
+    let mut file = std::fs::File::open(path).map_err(|e| LoadError::new(path, e))?;
+    let mut reader = Reader {
+        block: block_bytes.max(1),
+        buf: Vec::with_capacity(block_bytes.max(1)),
+        eof: false,
+        read: 0,
+    };
+    let io = |e: std::io::Error| LoadError::new(path, e);
+    reader.fill(&mut file).map_err(io)?;
+    let (body, bom) = text::strip_utf8_bom(&reader.buf);
+    let mut at = reader.buf.len() - body.len();
+    let mut warnings = Vec::new();
+    if bom {
+        warnings.push(Warning::file(
+            "UTF-8 byte-order mark ignored (RFC 7946 forbids it)",
+        ));
+    }
+    let cannot = |why: &str| Ok(Streamed::CannotStream(why.to_string()));
+
+    // The members before `features`.
+    at = skip_ws(&reader.buf, at);
+    let Some(next) = expect(&reader.buf, at, b'{') else {
+        return cannot("the file does not start with an object");
+    };
+    at = skip_ws(&reader.buf, next);
+    let (mut kind, mut crs, mut sample) = (None::<String>, None, None);
+    let mut seen = [false; 3];
+    loop {
+        let b = &reader.buf;
+        let Some(name_start) = expect(b, at, b'"') else {
+            return cannot("no features member");
+        };
+        let Some(name_end) = string_end(b, name_start).map(|e| e - 1) else {
+            return cannot("a member name past the first block");
+        };
+        let name = &b[name_start..name_end];
+        if name.contains(&b'\\') {
+            return cannot("an escaped member name");
+        }
+        let Some(value_at) = expect(b, skip_ws(b, name_end + 1), b':') else {
+            return cannot("malformed member");
+        };
+        at = skip_ws(b, value_at);
+        if name == b"features" {
+            break;
+        }
+        let mut values = serde_json::Deserializer::from_slice(&b[at..]).into_iter();
+        let raw: &RawValue = match values.next() {
+            Some(Ok(raw)) => raw,
+            _ => return cannot("a member before the features past the first block"),
+        };
+        let slot = match name {
+            b"type" => 0,
+            b"crs" => 1,
+            b"sample" => 2,
+            _ => 3,
+        };
+        if slot < 3 && std::mem::replace(&mut seen[slot], true) {
+            return cannot("a member given twice");
+        }
+        match slot {
+            0 => kind = Option::<String>::deserialize(raw).ok().flatten(),
+            1 => crs = serde_json::from_str::<serde_json::Value>(raw.get()).ok(),
+            2 => sample = serde_json::from_str::<serde_json::Value>(raw.get()).ok(),
+            _ => {}
+        }
+        at = skip_ws(b, at + values.byte_offset());
+        match b.get(at) {
+            Some(b',') => at = skip_ws(b, at + 1),
+            _ => return cannot("no features member"),
+        }
+    }
+    if kind.as_deref() != Some("FeatureCollection") {
+        return cannot("not a FeatureCollection with its type first");
+    }
+    let crs = crs_hint(crs.as_ref(), &mut warnings);
+    let hint = match (&crs, user_crs) {
+        (CrsHint::Rfc7946, None) => bbox_hint,
+        _ => None,
+    };
+    let sample = sample == Some(serde_json::Value::Bool(true));
+    let go_on = each(Event::Head(&Head {
+        crs,
+        encoding: text::chosen(encoding_rs::UTF_8, if bom { "bom" } else { "rfc" }),
+        sample,
+        warnings,
+    }))?;
+    if go_on == Flow::Stop {
+        return Ok(Streamed::Stopped);
+    }
+
+    // The features, a block at a time.
+    let Some(next) = expect(&reader.buf, at, b'[') else {
+        return cannot("features is not an array");
+    };
+    at = skip_ws(&reader.buf, next);
+    // The first feature's property names, which most features repeat.
+    let common: Vec<Cow<'static, str>> = loop {
+        let b = &reader.buf;
+        if b.get(at) == Some(&b']') {
+            break Vec::new();
+        }
+        match object_end(b, at) {
+            Some(end) => match std::str::from_utf8(&b[at..end]) {
+                Ok(first) => {
+                    break common_names(&[first])
+                        .into_iter()
+                        .map(|c| Cow::Owned(c.into_owned()))
+                        .collect();
+                }
+                Err(_) => return cannot("not UTF-8"),
+            },
+            None if reader.eof => return cannot("a feature is cut off or malformed"),
+            None => {
+                reader.buf.drain(..at);
+                at = 0;
+                reader.fill(&mut file).map_err(io)?;
+            }
+        }
+    };
+    let mut columns = Columns::new(&common);
+    let mut records = 0usize;
+    let mut counting_only = false;
+    let mut finished_array = reader.buf.get(at) == Some(&b']');
+    if finished_array {
+        at += 1;
+    }
+    while !finished_array {
+        // The complete features in the buffer.
+        let mut raws: Vec<(usize, usize)> = Vec::new();
+        loop {
+            let b = &reader.buf;
+            at = skip_ws(b, at);
+            let Some(end) = object_end(b, at) else {
+                if reader.eof {
+                    return cannot("a feature is cut off or malformed");
+                }
+                break;
+            };
+            let after = skip_ws(b, end);
+            match b.get(after) {
+                Some(b',') => {
+                    raws.push((at, end));
+                    at = after + 1;
+                }
+                Some(b']') => {
+                    raws.push((at, end));
+                    at = after + 1;
+                    finished_array = true;
+                    break;
+                }
+                None if !reader.eof => break,
+                _ => return cannot("malformed between features"),
+            }
+        }
+        if counting_only {
+            records += raws.len();
+        } else if !raws.is_empty() {
+            let mut texts = Vec::with_capacity(raws.len());
+            for &(s, e) in &raws {
+                match std::str::from_utf8(&reader.buf[s..e]) {
+                    Ok(t) => texts.push(t),
+                    Err(_) => return cannot("not UTF-8"),
+                }
+            }
+            let common = &common;
+            let malformed = AtomicBool::new(false);
+            let first = records as u64;
+            let outcomes: Vec<Outcome<'static>> = texts
+                .par_iter()
+                .enumerate()
+                .map_init(Scratch::default, |scratch, (i, raw)| {
+                    let record = first + i as u64;
+                    if let Some(h) = hint
+                        && !may_meet(raw, h)
+                    {
+                        return Ok(None);
+                    }
+                    owned(prepare_raw(record, raw, hint, common, scratch, &malformed))
+                })
+                .collect();
+            if malformed.into_inner() {
+                return cannot("malformed JSON in a feature");
+            }
+            let mut warnings = Vec::new();
+            let mut features = Vec::new();
+            for (i, outcome) in outcomes.into_iter().enumerate() {
+                match outcome {
+                    Ok(Some(p)) => features.push(columns.place(p, &mut warnings)),
+                    Ok(None) => {}
+                    Err(e) => warnings.push(Warning::record(first + i as u64, e)),
+                }
+            }
+            records += raws.len();
+            let width = columns.width();
+            for f in &mut features {
+                f.values.resize(width, crate::model::Value::Null);
+            }
+            let fields = columns.fields();
+            let go_on = each(Event::Piece(Piece {
+                fields,
+                features,
+                warnings,
+                bytes_read: reader.read,
+                records,
+            }))?;
+            match go_on {
+                Flow::Next => {}
+                Flow::Stop => return Ok(Streamed::Stopped),
+                Flow::CountRest => counting_only = true,
+            }
+        }
+        if finished_array {
+            break;
+        }
+        // Keep what is not read yet, and read on.
+        reader.buf.drain(..at);
+        at = 0;
+        reader.fill(&mut file).map_err(io)?;
+    }
+
+    // What follows the features: a member that changes how they read means a whole read.
+    loop {
+        let rest_complete = reader.eof;
+        if !rest_complete {
+            reader.buf.drain(..at);
+            at = 0;
+            reader.fill(&mut file).map_err(io)?;
+            continue;
+        }
+        let b = &reader.buf;
+        at = skip_ws(b, at);
+        match b.get(at) {
+            Some(b'}') if skip_ws(b, at + 1) == b.len() => break,
+            Some(b',') => {
+                let rest = std::str::from_utf8(&b[at + 1..b.len()]).unwrap_or_default();
+                let wrapped = format!("{{{rest}");
+                match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&wrapped) {
+                    Ok(m)
+                        if !m.contains_key("crs")
+                            && !m.contains_key("sample")
+                            && !m.contains_key("type")
+                            && !m.contains_key("features") =>
+                    {
+                        break;
+                    }
+                    _ => return cannot("members after the features that change how they read"),
+                }
+            }
+            _ => return cannot("malformed after the features"),
+        }
+    }
+    Ok(Streamed::Done { records })
+}
+
+/// A buffer filled from the file a block at a time.
+struct Reader {
+    /// Bytes read at a time.
+    block: usize,
+    buf: Vec<u8>,
+    eof: bool,
+    /// Bytes read from the file so far.
+    read: u64,
+}
+
+impl Reader {
+    /// Reads up to one more block.
+    fn fill(&mut self, file: &mut std::fs::File) -> std::io::Result<()> {
+        if self.eof {
+            return Ok(());
+        }
+        let n = file
+            .by_ref()
+            .take(self.block as u64)
+            .read_to_end(&mut self.buf)?;
+        self.read += n as u64;
+        if n == 0 {
+            self.eof = true;
+        }
+        Ok(())
+    }
+}
+
+/// An outcome whose property names no longer borrow from the block.
+fn owned(outcome: Outcome<'_>) -> Outcome<'static> {
+    outcome.map(|p| {
+        p.map(|p| Prepared {
+            feature: p.feature,
+            unusual: p.unusual.map(|u| {
+                let Unusual { keys, id, notes } = *u;
+                Box::new(Unusual {
+                    keys: keys.map(|k| k.into_iter().map(|c| Cow::Owned(c.into_owned())).collect()),
+                    id,
+                    notes,
+                })
+            }),
+        })
+    })
+}
+
+/// Whether a raw feature may meet the lon/lat box `b`, judged from its coordinates as text
+/// without parsing it: `false` only when every position is read and the envelope misses the box
+/// by more than the reading's error. Anything unusual (a second `coordinates`, exponents, a
+/// geometry collection) says `true`, and the full parse decides.
+pub fn may_meet(raw: &str, b: Envelope) -> bool {
+    let bytes = raw.as_bytes();
+    let key = b"\"coordinates\"";
+    let Some(found) = memchr::memmem::find(bytes, key) else {
+        return true;
+    };
+    if memchr::memmem::find(&bytes[found + key.len()..], key).is_some() {
+        return true;
+    }
+    let mut at = skip_ws(bytes, found + key.len());
+    match expect(bytes, at, b':') {
+        Some(n) => at = skip_ws(bytes, n),
+        None => return true,
+    }
+    if bytes.get(at) != Some(&b'[') {
+        return true;
+    }
+    // Numbers read to 6 decimals (truncated): within 1e-6 of their value.
+    const SLACK: f64 = 1e-5;
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    let mut depth = 0usize;
+    let mut index_in_array = 0usize;
+    let mut x = 0.0;
+    let mut positions = 0usize;
+    while at < bytes.len() {
+        match bytes[at] {
+            b'[' => {
+                depth += 1;
+                index_in_array = 0;
+                at += 1;
+            }
+            b']' => {
+                depth -= 1;
+                at += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b',' | b' ' | b'\n' | b'\r' | b'\t' => at += 1,
+            b'-' | b'0'..=b'9' => {
+                let Some((v, end)) = number(bytes, at) else {
+                    return true;
+                };
+                at = end;
+                match index_in_array {
+                    0 => x = v,
+                    1 => {
+                        positions += 1;
+                        min_x = min_x.min(x);
+                        max_x = max_x.max(x);
+                        min_y = min_y.min(v);
+                        max_y = max_y.max(v);
+                    }
+                    _ => {}
+                }
+                index_in_array += 1;
+            }
+            _ => return true,
+        }
+    }
+    if depth != 0 || positions == 0 {
+        return true;
+    }
+    !(max_x < b.min_x - SLACK
+        || min_x > b.max_x + SLACK
+        || max_y < b.min_y - SLACK
+        || min_y > b.max_y + SLACK)
+}
+
+/// A JSON number at `at` read to 6 decimals, and where it ends; `None` for an exponent or
+/// anything else that is not plain.
+fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
+    let negative = b[at] == b'-';
+    if negative {
+        at += 1;
+    }
+    let mut int: u64 = 0;
+    let start = at;
+    while let Some(d @ b'0'..=b'9') = b.get(at) {
+        int = int.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        at += 1;
+    }
+    if at == start {
+        return None;
+    }
+    let mut frac: u64 = 0;
+    let mut scale: u64 = 1;
+    if b.get(at) == Some(&b'.') {
+        at += 1;
+        while let Some(d @ b'0'..=b'9') = b.get(at) {
+            if scale < 1_000_000 {
+                frac = frac * 10 + u64::from(d - b'0');
+                scale *= 10;
+            }
+            at += 1;
+        }
+    }
+    if matches!(b.get(at), Some(b'e' | b'E')) {
+        return None;
+    }
+    let v = int as f64 + frac as f64 / scale as f64;
+    Some((if negative { -v } else { v }, at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_coordinates_decide_only_what_is_certain() {
+        let b = Envelope::new(139.0, 35.0, 140.0, 36.0);
+        let f = |c: &str| {
+            format!(
+                r#"{{"type":"Feature","properties":{{}},"geometry":{{"type":"Polygon","coordinates":{c}}}}}"#
+            )
+        };
+        assert!(!may_meet(
+            &f("[[[141,37],[141.5,37],[141.5,37.5],[141,37]]]"),
+            b
+        ));
+        assert!(may_meet(
+            &f("[[[139.5,35.5],[141.5,37],[141.5,37.5],[139.5,35.5]]]"),
+            b
+        ));
+        // Surrounding the box: the envelope meets it.
+        assert!(may_meet(&f("[[[138,34],[141,34],[141,37],[138,34]]]"), b));
+        // Just outside by less than the reading's error: left to the full parse.
+        assert!(may_meet(
+            &f("[[[140.000001,35.5],[141,35.5],[141,36],[140.000001,35.5]]]"),
+            b
+        ));
+        // Exponents, odd text and no coordinates: the full parse decides.
+        assert!(may_meet(
+            &f("[[[1.41e2,37],[141.5,37],[141.5,37.5],[1.41e2,37]]]"),
+            b
+        ));
+        assert!(may_meet(r#"{"type":"Feature","geometry":null}"#, b));
+        assert!(!may_meet(&f("[-120.5,-30.25]"), b));
+        assert!(may_meet(&f("[139.25,35.75]"), b));
+        assert_eq!(number(b"-12.3456789,", 0), Some((-12.345678, 11)));
+    }
+}

@@ -1,0 +1,226 @@
+//! The streamed export writes the bytes the whole-file export writes: every GeoJSON layer of the
+//! Hino data, the samples and the corpus, whole, by box, by attribute and cut by --top, read in
+//! pieces small enough that every file spans many. What does not stream says so and nothing is
+//! written; the command line then exports it the usual way.
+
+use std::path::{Path, PathBuf};
+
+use sitelens::export::stream::{Outcome, StreamJob, export_streamed};
+use sitelens::export::{ExportOptions, Profile, Section, export};
+use sitelens::filter::{BboxFilter, Filter};
+use sitelens::{LoadOptions, load};
+
+use super::{corpus_layer_files, shared};
+
+/// The whole-file export of `path` through `filter`, as `sitelens export` makes it.
+fn whole(path: &Path, filter: &Filter, top: Option<usize>, out: &Path, options: &ExportOptions) {
+    let load_options = LoadOptions {
+        bbox_hint: filter.bbox.as_ref().map(|b| b.envelope),
+        ..LoadOptions::default()
+    };
+    let layer = load(path, &load_options).unwrap();
+    filter.check(&layer).unwrap();
+    let mut ids = filter.apply(&layer).unwrap();
+    if let Some(n) = top {
+        ids.truncate(n);
+    }
+    let section = Section::new(&layer, ids, Profile::Public, filter.fields_used(&layer));
+    export(out, &[section], options, &[]).unwrap();
+}
+
+fn streamed(
+    path: &Path,
+    filter: &Filter,
+    top: Option<usize>,
+    out: &Path,
+    options: &ExportOptions,
+    block_bytes: usize,
+) -> Outcome {
+    let inputs = vec![path.to_path_buf()];
+    let job = StreamJob {
+        target: out,
+        inputs: &inputs,
+        filter,
+        load: &LoadOptions::default(),
+        internal: None,
+        top,
+        options,
+        protected: &[],
+        block_bytes,
+    };
+    export_streamed(&job, &mut |_| {}).unwrap()
+}
+
+fn geojson_layers() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(shared().join("data/hino"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain(
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/sample"))
+                .unwrap()
+                .map(|e| e.unwrap().path()),
+        )
+        .chain(corpus_layer_files())
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("geojson") || e == "json")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn streamed_exports_are_byte_for_byte_the_whole_file_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        dir.path().join("whole.geojson"),
+        dir.path().join("streamed.geojson"),
+    );
+    let options = ExportOptions {
+        written_at: Some("2026-12-01".into()),
+        ..ExportOptions::default()
+    };
+    let mut streamed_files = 0;
+    let mut compared = 0;
+    for path in geojson_layers() {
+        let Ok(layer) = load(&path, &LoadOptions::default()) else {
+            continue;
+        };
+        if !layer.source.crs.known {
+            continue;
+        }
+        let Some(extent) = layer.index.bbox() else {
+            continue;
+        };
+        // The middle of the layer: a box that cuts it.
+        let (w, h) = (extent.max_x - extent.min_x, extent.max_y - extent.min_y);
+        let text = format!(
+            "{},{},{},{}",
+            extent.min_x + w * 0.25,
+            extent.min_y + h * 0.25,
+            extent.max_x - w * 0.3,
+            extent.max_y - h * 0.3
+        );
+        let Ok(bbox) = BboxFilter::parse(&text, None) else {
+            continue;
+        };
+        let boxed = Filter {
+            bbox: Some(bbox),
+            ..Filter::default()
+        };
+        // An attribute filter on the first field whose values are numbers, when there is one.
+        let numeric = layer.fields.iter().find(|f| {
+            matches!(
+                f.field_type,
+                sitelens::model::FieldType::Int | sitelens::model::FieldType::Float
+            )
+        });
+        let mut filters = vec![
+            (Filter::default(), None),
+            (boxed, None),
+            (Filter::default(), Some(3)),
+        ];
+        if let Some(f) = numeric {
+            let where_text = format!("\"{}\" >= 1", f.name.replace('"', "\"\""));
+            filters.push((
+                Filter {
+                    where_text: Some(where_text),
+                    ..Filter::default()
+                },
+                None,
+            ));
+        }
+        let mut streamed_here = false;
+        for (filter, top) in &filters {
+            whole(&path, filter, *top, &a, &options);
+            // A block of 1 KiB: every file of more than a few features comes in many pieces.
+            match streamed(&path, filter, *top, &b, &options, 1024) {
+                Outcome::Written(done) => {
+                    streamed_here = true;
+                    compared += 1;
+                    assert_eq!(
+                        std::fs::read_to_string(&a).unwrap(),
+                        std::fs::read_to_string(&b).unwrap(),
+                        "{}: {filter:?} top {top:?}",
+                        path.display()
+                    );
+                    assert_eq!(done.written.features, {
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&std::fs::read(&b).unwrap()).unwrap();
+                        v["features"].as_array().unwrap().len()
+                    });
+                }
+                Outcome::CannotStream(_) => {}
+            }
+            let _ = std::fs::remove_file(&b);
+        }
+        streamed_files += usize::from(streamed_here);
+    }
+    // Every Hino and sample layer streams (12), and corpus files of the plain shape.
+    assert!(streamed_files >= 12, "{streamed_files} files streamed");
+    assert!(compared >= 40, "{compared} exports compared");
+}
+
+#[test]
+fn what_cannot_stream_writes_nothing_and_the_command_exports_it_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = ExportOptions::default();
+    let out = dir.path().join("out.geojson");
+    // A field that first appears in the last feature, after others were written.
+    let late = dir.path().join("late.geojson");
+    let mut features: Vec<String> = (0..200)
+        .map(|i| format!(r#"{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"Point","coordinates":[139.4,35.6]}}}}"#))
+        .collect();
+    features.push(r#"{"type":"Feature","properties":{"n":1,"late":"x"},"geometry":{"type":"Point","coordinates":[139.4,35.6]}}"#.into());
+    std::fs::write(
+        &late,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+    assert!(matches!(
+        streamed(&late, &Filter::default(), None, &out, &options, 512),
+        Outcome::CannotStream(_)
+    ));
+    assert!(!out.exists());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sitelens"))
+        .arg("export")
+        .arg(&late)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["features"].as_array().unwrap().len(), 201);
+    assert!(v["features"][0]["properties"]["late"].is_null());
+
+    // A file cut in the middle of a feature: the whole read names the problem.
+    let cut = dir.path().join("cut.geojson");
+    let text = std::fs::read_to_string(&late).unwrap();
+    std::fs::write(&cut, &text[..text.len() / 2]).unwrap();
+    let out2 = dir.path().join("out2.geojson");
+    assert!(matches!(
+        streamed(&cut, &Filter::default(), None, &out2, &options, 512),
+        Outcome::CannotStream(_)
+    ));
+    assert!(!out2.exists());
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_sitelens"))
+        .arg("export")
+        .arg(&cut)
+        .arg("-o")
+        .arg(&out2)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cut.geojson") && err.contains("invalid JSON"),
+        "{err}"
+    );
+    assert!(!out2.exists());
+}
