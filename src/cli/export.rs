@@ -307,7 +307,12 @@ fn run_streamed(args: &ExportArgs, filter: &Filter) -> Result<Option<String>> {
         eprintln!();
     }
     match outcome? {
-        Outcome::CannotStream(_) => Ok(None),
+        Outcome::CannotStream(why) => {
+            if !args.quiet {
+                eprintln!("note: read whole ({why})");
+            }
+            Ok(None)
+        }
         Outcome::Written(done) => {
             for (path, w) in &done.warnings {
                 eprintln!("warning: {}: {w}", path.display());

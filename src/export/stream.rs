@@ -1,8 +1,9 @@
-//! A streamed export: GeoJSON files read a block at a time (`io::geojson::stream`), each piece
-//! made a layer, filtered and its features written to a temporary body as they come; the file
-//! is then the collection's head with the provenance (whose counts are known only at the end),
-//! the body and the tail, written atomically. Memory holds one piece, whatever the input's
-//! size, and the bytes are those [`super::export`] writes from the same inputs.
+//! A streamed export: GeoJSON files read a block at a time (`io::geojson::stream`) and PostGIS
+//! tables read through their server-side cursor a batch at a time, each piece made a layer,
+//! filtered and its features written to a temporary body as they come; the file is then the
+//! collection's head with the provenance (whose counts are known only at the end), the body
+//! and the tail, written atomically. Memory holds one piece, whatever the input's size, and the
+//! bytes are those [`super::export`] writes from the same inputs.
 //!
 //! What does not stream says so ([`Outcome::CannotStream`]) before anything is written, or
 //! when it shows later (a column that first appears after features were written, a `crs`
@@ -64,8 +65,8 @@ impl From<WriteError> for StreamError {
     }
 }
 
-/// Whether `export_streamed` can take these inputs and this output: RFC 7946 GeoJSON out,
-/// GeoJSON files on disk in, no text encoding to convert.
+/// Whether `export_streamed` can take these inputs and this output: RFC 7946 GeoJSON out;
+/// GeoJSON files on disk and PostGIS tables in; no text encoding to convert.
 pub fn streamable(
     target: &Path,
     inputs: &[PathBuf],
@@ -76,12 +77,14 @@ pub fn streamable(
         p.extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| matches!(e.to_ascii_lowercase().as_str(), "geojson" | "json"))
+            && p.is_file()
     };
+    let postgis = |p: &Path| crate::io::postgis::url_of(p).is_some();
     OutputFormat::for_path(target) == Some(OutputFormat::GeoJson)
         && options.to_crs.is_none()
         && load.encoding.is_none()
         && !inputs.is_empty()
-        && inputs.iter().all(|p| geojson(p) && p.is_file())
+        && inputs.iter().all(|p| geojson(p) || postgis(p))
 }
 
 /// What a streamed export reads and writes.
@@ -111,21 +114,11 @@ pub fn export_streamed(
     job: &StreamJob<'_>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Outcome, StreamError> {
-    let StreamJob {
-        target,
-        inputs,
-        filter,
-        load,
-        internal,
-        top,
-        options,
-        protected,
-        block_bytes,
-    } = *job;
     let options = &ExportOptions {
-        precision: options.precision.min(15),
-        ..options.clone()
+        precision: job.options.precision.min(15),
+        ..job.options.clone()
     };
+    let target = job.target;
     let folder = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -136,139 +129,68 @@ pub fn export_streamed(
     };
     // The features, written as they pass; the head goes before them once the counts are known.
     let body_file = tempfile::tempfile_in(&folder).map_err(io_error)?;
-    let mut body = std::io::BufWriter::with_capacity(1 << 20, body_file);
-    let mut features = FeatureWriter::new(options.precision);
-    let bytes_total: u64 = inputs
-        .iter()
-        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
-        .sum();
-    let mut bytes_done = 0u64;
-    let mut read_before = 0usize;
-    // Per input: its summary layer (fields, source, meta; no features) and features written.
-    let mut summaries: Vec<(Layer, usize, Vec<String>)> = Vec::new();
-    let mut warnings: Vec<(PathBuf, Warning)> = Vec::new();
-    for path in inputs {
-        let mut pieces: Option<PieceLayers> = None;
-        let mut sample = false;
-        let mut columns: Option<Vec<String>> = None;
-        let mut written_here = 0usize;
-        let mut last: Option<Layer> = None;
-        let mut schema_changed = false;
-        let mut filter_failed = false;
-        let mut fields_read: Vec<String> = Vec::new();
-        let mut records = 0usize;
-        let result = stream::stream(
-            path,
-            block_bytes,
-            filter.bbox.as_ref().map(|b| b.envelope),
-            load.crs.as_deref(),
-            &mut |event| {
-                let piece = match event {
-                    Event::Head(h) => {
-                        sample = h.sample;
-                        let mut p = PieceLayers::new(
-                            path,
-                            Format::GeoJson,
-                            Some(h.encoding.clone()),
-                            h.crs.clone(),
-                            load.crs.clone(),
-                        );
-                        p.warnings.extend(h.warnings.iter().cloned());
-                        pieces = Some(p);
-                        return Ok(Flow::Next);
-                    }
-                    Event::Piece(piece) => piece,
-                };
-                let Some(maker) = pieces.as_mut() else {
-                    return Ok(Flow::Stop);
-                };
-                records = piece.records;
-                let mut layer =
-                    maker.layer(piece.fields, piece.features, piece.warnings, piece.records)?;
-                layer.meta.sample = sample;
-                if let Some(internal) = internal {
-                    layer.meta.internal_fields = Some(internal.to_vec());
-                }
-                warnings.extend(layer.warnings.drain(..).map(|w| (path.clone(), w)));
-                // A filter that does not fit the fields (so far): the whole read says why.
-                let Ok(mut ids) = filter.check(&layer).and_then(|_| filter.apply(&layer)) else {
-                    filter_failed = true;
-                    return Ok(Flow::Stop);
-                };
-                if let Some(n) = top {
-                    ids.truncate(n.saturating_sub(written_here));
-                }
-                fields_read = filter.fields_used(&layer);
-                let section = Section::new(&layer, ids, options.profile, fields_read.clone());
-                let names: Vec<String> = section
-                    .columns
-                    .iter()
-                    .map(|&c| layer.fields[c].name.clone())
-                    .collect();
-                match &columns {
-                    Some(before) if *before != names && written_here > 0 => {
-                        schema_changed = true;
-                        return Ok(Flow::Stop);
-                    }
-                    _ => columns = Some(names),
-                }
-                let before = features.written;
-                features
-                    .section(&mut body, &section)
-                    .map_err(|e| LoadError::new(target, e))?;
-                written_here += features.written - before;
-                progress(Progress {
-                    bytes_read: bytes_done + piece.bytes_read,
-                    bytes_total,
-                    read: read_before + piece.records,
-                    written: features.written,
-                });
-                last = Some(layer_without_features(&layer));
-                Ok(if top.is_some_and(|n| written_here >= n) {
-                    Flow::CountRest
-                } else {
-                    Flow::Next
-                })
-            },
-        )?;
-        match result {
-            Read::CannotStream(why) => return Ok(Outcome::CannotStream(why)),
-            Read::Done { records: r } => records = r,
-            Read::Stopped if filter_failed => {
-                return Ok(Outcome::CannotStream(
-                    "the filter does not fit the fields read so far".into(),
-                ));
+    let mut out = Out {
+        body: std::io::BufWriter::with_capacity(1 << 20, body_file),
+        features: FeatureWriter::new(options.precision),
+        bytes_total: job
+            .inputs
+            .iter()
+            .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+            .sum(),
+        bytes_done: 0,
+        read_before: 0,
+        warnings: Vec::new(),
+        progress,
+    };
+    let mut summaries: Vec<Input> = Vec::new();
+    for path in job.inputs {
+        let mut input = Input::new(path);
+        let records = if let Some(url) = crate::io::postgis::url_of(path) {
+            match read_postgis(job, url, &mut input, &mut out)? {
+                Some(n) => n,
+                None => return Ok(Outcome::CannotStream(input.why_not())),
             }
-            Read::Stopped if schema_changed => {
-                return Ok(Outcome::CannotStream(
-                    "a field first appears after features were written".into(),
-                ));
+        } else {
+            match read_geojson(job, &mut input, &mut out)? {
+                Some(n) => n,
+                None => return Ok(Outcome::CannotStream(input.why_not())),
             }
-            Read::Stopped => {}
-        }
-        bytes_done += std::fs::metadata(path).map_or(0, |m| m.len());
-        read_before += records;
-        let Some(maker) = pieces else {
+        };
+        out.bytes_done += std::fs::metadata(path).map_or(0, |m| m.len());
+        out.read_before += records;
+        let Some(maker) = input.pieces.take() else {
             return Ok(Outcome::CannotStream("no header".into()));
         };
-        warnings.extend(maker.warnings.into_iter().map(|w| (path.clone(), w)));
-        let mut summary = match last {
-            Some(layer) => layer,
-            // No features at all: the whole read says what such a file is.
-            None => return Ok(Outcome::CannotStream("no features".into())),
+        out.warnings
+            .extend(maker.warnings.into_iter().map(|w| (path.clone(), w)));
+        let Some(mut summary) = input.last.take() else {
+            // An empty collection: the whole read says what such a file is.
+            return Ok(Outcome::CannotStream("no features".into()));
         };
         summary.source.record_count = records;
-        summaries.push((summary, written_here, fields_read));
+        input.summary = Some(summary);
+        summaries.push(input);
     }
     // The filter is checked against each input's final fields, as a whole read does.
-    for (layer, _, _) in &summaries {
-        filter.check(layer)?;
+    let mut layers = Vec::with_capacity(summaries.len());
+    for input in &summaries {
+        if let Some(layer) = &input.summary {
+            job.filter.check(layer)?;
+            layers.push((layer, input));
+        }
     }
-    let sections: Vec<Section<'_>> = summaries
+    let sections: Vec<Section<'_>> = layers
         .iter()
-        .map(|(layer, _, read)| Section::new(layer, Vec::new(), options.profile, read.clone()))
+        .map(|(layer, input)| {
+            Section::new(
+                layer,
+                Vec::new(),
+                options.profile,
+                input.fields_read.clone(),
+            )
+        })
         .collect();
-    let written: Vec<usize> = summaries.iter().map(|(_, n, _)| *n).collect();
+    let written: Vec<usize> = layers.iter().map(|(_, i)| i.written).collect();
     let provenance = options.metadata.then(|| {
         provenance::build_counted(
             &sections,
@@ -278,21 +200,20 @@ pub fn export_streamed(
             OutputFormat::GeoJson,
         )
     });
-    let mut body = body.into_inner().map_err(|e| io_error(e.into_error()))?;
+    let total = out.features.written;
+    let warnings = std::mem::take(&mut out.warnings);
+    let mut body = out
+        .body
+        .into_inner()
+        .map_err(|e| io_error(e.into_error()))?;
     body.flush().map_err(io_error)?;
     body.rewind().map_err(io_error)?;
-    let total = features.written;
-    atomic_write(target, protected, |w| {
+    atomic_write(target, job.protected, |w| {
         head(w, provenance.as_ref())?;
         std::io::copy(&mut body, w)?;
         tail(w)
     })?;
-    let mut out = Written {
-        features: total,
-        files: vec![target.to_path_buf()],
-        renamed: Vec::new(),
-        notes: Vec::new(),
-    };
+    let mut files = vec![target.to_path_buf()];
     if options.readme
         && let Some(p) = &provenance
     {
@@ -301,8 +222,8 @@ pub fn export_streamed(
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
         let text = provenance::readme(p, &name, &[], &[]);
-        atomic_write(&readme, protected, |w| w.write_all(text.as_bytes()))?;
-        out.files.push(readme);
+        atomic_write(&readme, job.protected, |w| w.write_all(text.as_bytes()))?;
+        files.push(readme);
     }
     let dropped = sections
         .iter()
@@ -310,10 +231,238 @@ pub fn export_streamed(
         .map(str::to_string)
         .collect();
     Ok(Outcome::Written(Streamed {
-        written: out,
+        written: Written {
+            features: total,
+            files,
+            renamed: Vec::new(),
+            notes: Vec::new(),
+        },
         warnings,
         dropped,
     }))
+}
+
+/// The output as it grows, shared by the inputs.
+struct Out<'p> {
+    body: std::io::BufWriter<std::fs::File>,
+    features: FeatureWriter,
+    bytes_total: u64,
+    bytes_done: u64,
+    /// Features read from the inputs before this one.
+    read_before: usize,
+    warnings: Vec<(PathBuf, Warning)>,
+    progress: &'p mut dyn FnMut(Progress),
+}
+
+/// One input as it is read.
+struct Input {
+    path: PathBuf,
+    pieces: Option<PieceLayers>,
+    sample: bool,
+    /// The public columns' names, once features were written.
+    columns: Option<Vec<String>>,
+    written: usize,
+    /// The last piece's layer without features (the fields so far).
+    last: Option<Layer>,
+    summary: Option<Layer>,
+    fields_read: Vec<String>,
+    /// Why it stopped streaming, when it did.
+    stopped: Option<String>,
+}
+
+impl Input {
+    fn new(path: &Path) -> Self {
+        Input {
+            path: path.to_path_buf(),
+            pieces: None,
+            sample: false,
+            columns: None,
+            written: 0,
+            last: None,
+            summary: None,
+            fields_read: Vec::new(),
+            stopped: None,
+        }
+    }
+
+    fn why_not(&self) -> String {
+        self.stopped
+            .clone()
+            .unwrap_or_else(|| "the input cannot be read in pieces".into())
+    }
+
+    /// Filters one piece and writes what passes; says how to go on.
+    fn piece(
+        &mut self,
+        job: &StreamJob<'_>,
+        out: &mut Out<'_>,
+        piece: stream::Piece,
+    ) -> Result<Flow, StreamError> {
+        let Some(maker) = self.pieces.as_mut() else {
+            return Ok(Flow::Stop);
+        };
+        let mut layer = maker.layer(piece.fields, piece.features, piece.warnings, piece.records)?;
+        layer.meta.sample = self.sample;
+        if let Some(internal) = job.internal {
+            layer.meta.internal_fields = Some(internal.to_vec());
+        }
+        out.warnings
+            .extend(layer.warnings.drain(..).map(|w| (self.path.clone(), w)));
+        if layer.features.is_empty() {
+            // Nothing to filter or write: the fields so far are kept for the end.
+            self.last = Some(layer_without_features(&layer));
+            return Ok(Flow::Next);
+        }
+        // A filter that does not fit the fields (so far): the whole read says why.
+        let Ok(mut ids) = job
+            .filter
+            .check(&layer)
+            .and_then(|_| job.filter.apply(&layer))
+        else {
+            self.stopped = Some("the filter does not fit the fields read so far".into());
+            return Ok(Flow::Stop);
+        };
+        if let Some(n) = job.top {
+            ids.truncate(n.saturating_sub(self.written));
+        }
+        self.fields_read = job.filter.fields_used(&layer);
+        let section = Section::new(&layer, ids, job.options.profile, self.fields_read.clone());
+        let names: Vec<String> = section
+            .columns
+            .iter()
+            .map(|&c| layer.fields[c].name.clone())
+            .collect();
+        match &self.columns {
+            Some(before) if *before != names && self.written > 0 => {
+                self.stopped = Some("a field first appears after features were written".into());
+                return Ok(Flow::Stop);
+            }
+            _ => self.columns = Some(names),
+        }
+        let before = out.features.written;
+        out.features
+            .section(&mut out.body, &section)
+            .map_err(|e| LoadError::new(job.target, e))?;
+        self.written += out.features.written - before;
+        (out.progress)(Progress {
+            bytes_read: out.bytes_done + piece.bytes_read,
+            bytes_total: out.bytes_total,
+            read: out.read_before + piece.records,
+            written: out.features.written,
+        });
+        self.last = Some(layer_without_features(&layer));
+        Ok(if job.top.is_some_and(|n| self.written >= n) {
+            Flow::CountRest
+        } else {
+            Flow::Next
+        })
+    }
+}
+
+/// A GeoJSON file a block at a time; the records it held, or `None` when it cannot stream.
+fn read_geojson(
+    job: &StreamJob<'_>,
+    input: &mut Input,
+    out: &mut Out<'_>,
+) -> Result<Option<usize>, StreamError> {
+    let path = input.path.clone();
+    let mut failed: Option<StreamError> = None;
+    let result = stream::stream(
+        &path,
+        job.block_bytes,
+        job.filter.bbox.as_ref().map(|b| b.envelope),
+        job.load.crs.as_deref(),
+        &mut |event| match event {
+            Event::Head(h) => {
+                input.sample = h.sample;
+                let mut p = PieceLayers::new(
+                    &path,
+                    Format::GeoJson,
+                    Some(h.encoding.clone()),
+                    h.crs.clone(),
+                    job.load.crs.clone(),
+                );
+                p.warnings.extend(h.warnings.iter().cloned());
+                input.pieces = Some(p);
+                Ok(Flow::Next)
+            }
+            Event::Piece(piece) => match input.piece(job, out, piece) {
+                Ok(flow) => Ok(flow),
+                Err(e) => {
+                    failed = Some(e);
+                    Ok(Flow::Stop)
+                }
+            },
+        },
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(match result {
+        Read::Done { records } => Some(records),
+        Read::CannotStream(why) => {
+            input.stopped = Some(why);
+            None
+        }
+        Read::Stopped => None,
+    })
+}
+
+/// A PostGIS table through its server-side cursor, a batch at a time (the box and the filter
+/// pushed down as a whole read pushes them); the rows in the table, or `None`.
+fn read_postgis(
+    job: &StreamJob<'_>,
+    url: &str,
+    input: &mut Input,
+    out: &mut Out<'_>,
+) -> Result<Option<usize>, StreamError> {
+    let path = input.path.clone();
+    let load = LoadOptions {
+        bbox_hint: job.filter.bbox.as_ref().map(|b| b.envelope),
+        where_hint: job.filter.where_text.clone(),
+        ..job.load.clone()
+    };
+    let reading = crate::io::postgis::read(url, &load)?;
+    let mut maker = PieceLayers::new(
+        &path,
+        Format::PostGis,
+        None,
+        reading.crs,
+        job.load.crs.clone(),
+    );
+    maker.rename(reading.name);
+    maker.warnings.extend(reading.warnings);
+    input.pieces = Some(maker);
+    let mut rows = 0usize;
+    let mut counting = false;
+    for batch in reading.batches {
+        let batch = batch.map_err(|m| LoadError::invalid(&path, m))?;
+        rows += batch.features.len();
+        if counting {
+            continue;
+        }
+        let piece = stream::Piece {
+            fields: reading.fields.clone(),
+            features: batch.features,
+            warnings: batch.warnings,
+            bytes_read: 0,
+            records: rows,
+        };
+        match input.piece(job, out, piece)? {
+            Flow::Next => {}
+            Flow::Stop => return Ok(None),
+            Flow::CountRest => counting = true,
+        }
+    }
+    if input.last.is_none() {
+        // No rows came: the layer's fields, for the provenance and the filter's check.
+        let Some(maker) = input.pieces.as_mut() else {
+            return Ok(None);
+        };
+        let layer = maker.layer(reading.fields.clone(), Vec::new(), Vec::new(), 0)?;
+        input.last = Some(layer_without_features(&layer));
+    }
+    Ok(Some(reading.record_count.unwrap_or(rows)))
 }
 
 /// A layer's fields, source and settings without its features: what the provenance reads.

@@ -560,6 +560,11 @@ impl PieceLayers {
         }
     }
 
+    /// Names the layers as their source does (a PostGIS table).
+    pub fn rename(&mut self, name: String) {
+        self.name = name;
+    }
+
     /// The layer of one piece; `records` is the count of records met so far.
     pub fn layer(
         &mut self,

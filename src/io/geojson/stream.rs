@@ -12,7 +12,7 @@
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -247,21 +247,21 @@ pub fn stream(
         if counting_only {
             records += raws.len();
         } else if !raws.is_empty() {
-            let mut texts = Vec::with_capacity(raws.len());
-            for &(s, e) in &raws {
-                match std::str::from_utf8(&reader.buf[s..e]) {
-                    Ok(t) => texts.push(t),
-                    Err(_) => return cannot("not UTF-8"),
-                }
-            }
             let common = &common;
             let malformed = AtomicBool::new(false);
+            let not_utf8 = AtomicBool::new(false);
             let first = records as u64;
-            let outcomes: Vec<Outcome<'static>> = texts
+            let buf = &reader.buf;
+            let outcomes: Vec<Outcome<'static>> = raws
                 .par_iter()
                 .enumerate()
-                .map_init(Scratch::default, |scratch, (i, raw)| {
+                .map_init(Scratch::default, |scratch, (i, &(s, e))| {
                     let record = first + i as u64;
+                    // Every feature is checked as a whole read checks the file.
+                    let Ok(raw) = std::str::from_utf8(&buf[s..e]) else {
+                        not_utf8.store(true, Ordering::Relaxed);
+                        return Ok(None);
+                    };
                     if let Some(h) = hint
                         && !may_meet(raw, h)
                     {
@@ -270,6 +270,9 @@ pub fn stream(
                     owned(prepare_raw(record, raw, hint, common, scratch, &malformed))
                 })
                 .collect();
+            if not_utf8.into_inner() {
+                return cannot("not UTF-8");
+            }
             if malformed.into_inner() {
                 return cannot("malformed JSON in a feature");
             }
