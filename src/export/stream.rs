@@ -16,7 +16,8 @@ use super::geojson::{FeatureWriter, head, tail};
 use super::{ExportError, ExportOptions, OutputCrs, OutputFormat, Section, Written, provenance};
 use crate::error::LoadError;
 use crate::filter::Filter;
-use crate::io::geojson::stream::{self, Event, Flow, Streamed as Read};
+use crate::io::geojson::stream;
+use crate::io::stream::{Event, Flow, Piece, Streamed as Read};
 use crate::io::{LoadOptions, PieceLayers};
 use crate::model::{Format, Layer, Warning};
 use crate::write::{WriteError, atomic_write};
@@ -66,7 +67,7 @@ impl From<WriteError> for StreamError {
 }
 
 /// Whether `export_streamed` can take these inputs and this output: RFC 7946 GeoJSON out;
-/// GeoJSON files on disk and PostGIS tables in; no text encoding to convert.
+/// GeoJSON files (UTF-8), Shapefiles on disk and PostGIS tables in.
 pub fn streamable(
     target: &Path,
     inputs: &[PathBuf],
@@ -80,11 +81,18 @@ pub fn streamable(
             && p.is_file()
     };
     let postgis = |p: &Path| crate::io::postgis::url_of(p).is_some();
+    let shapefile = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+            && p.is_file()
+    };
     OutputFormat::for_path(target) == Some(OutputFormat::GeoJson)
         && options.to_crs.is_none()
-        && load.encoding.is_none()
         && !inputs.is_empty()
-        && inputs.iter().all(|p| geojson(p) || postgis(p))
+        && inputs
+            .iter()
+            .all(|p| (geojson(p) && load.encoding.is_none()) || postgis(p) || shapefile(p))
 }
 
 /// What a streamed export reads and writes.
@@ -106,7 +114,7 @@ pub struct StreamJob<'a> {
     pub block_bytes: usize,
 }
 
-pub use crate::io::geojson::stream::BLOCK_BYTES;
+pub use crate::io::stream::BLOCK_BYTES;
 
 /// Exports the job's inputs through its filter to its GeoJSON target, a piece at a time;
 /// `progress` hears after each piece.
@@ -150,8 +158,16 @@ pub fn export_streamed(
                 Some(n) => n,
                 None => return Ok(Outcome::CannotStream(input.why_not())),
             }
+        } else if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+        {
+            match read_file(job, &mut input, &mut out, Format::Shapefile)? {
+                Some(n) => n,
+                None => return Ok(Outcome::CannotStream(input.why_not())),
+            }
         } else {
-            match read_geojson(job, &mut input, &mut out)? {
+            match read_file(job, &mut input, &mut out, Format::GeoJson)? {
                 Some(n) => n,
                 None => return Ok(Outcome::CannotStream(input.why_not())),
             }
@@ -296,7 +312,7 @@ impl Input {
         &mut self,
         job: &StreamJob<'_>,
         out: &mut Out<'_>,
-        piece: stream::Piece,
+        piece: Piece,
     ) -> Result<Flow, StreamError> {
         let Some(maker) = self.pieces.as_mut() else {
             return Ok(Flow::Stop);
@@ -359,42 +375,56 @@ impl Input {
     }
 }
 
-/// A GeoJSON file a block at a time; the records it held, or `None` when it cannot stream.
-fn read_geojson(
+/// A GeoJSON file or a Shapefile a block at a time; the records it held, or `None` when it
+/// cannot stream.
+fn read_file(
     job: &StreamJob<'_>,
     input: &mut Input,
     out: &mut Out<'_>,
+    format: Format,
 ) -> Result<Option<usize>, StreamError> {
     let path = input.path.clone();
     let mut failed: Option<StreamError> = None;
-    let result = stream::stream(
-        &path,
-        job.block_bytes,
-        job.filter.bbox.as_ref().map(|b| b.envelope),
-        job.load.crs.as_deref(),
-        &mut |event| match event {
-            Event::Head(h) => {
-                input.sample = h.sample;
-                let mut p = PieceLayers::new(
-                    &path,
-                    Format::GeoJson,
-                    Some(h.encoding.clone()),
-                    h.crs.clone(),
-                    job.load.crs.clone(),
-                );
-                p.warnings.extend(h.warnings.iter().cloned());
-                input.pieces = Some(p);
-                Ok(Flow::Next)
+    let bbox = job.filter.bbox.as_ref().map(|b| b.envelope);
+    let mut each = |event: Event<'_>| match event {
+        Event::Head(h) => {
+            input.sample = h.sample;
+            let mut p = PieceLayers::new(
+                &path,
+                format,
+                h.encoding.clone(),
+                h.crs.clone(),
+                job.load.crs.clone(),
+            );
+            p.warnings.extend(h.warnings.iter().cloned());
+            input.pieces = Some(p);
+            Ok(Flow::Next)
+        }
+        Event::Piece(piece) => match input.piece(job, out, piece) {
+            Ok(flow) => Ok(flow),
+            Err(e) => {
+                failed = Some(e);
+                Ok(Flow::Stop)
             }
-            Event::Piece(piece) => match input.piece(job, out, piece) {
-                Ok(flow) => Ok(flow),
-                Err(e) => {
-                    failed = Some(e);
-                    Ok(Flow::Stop)
-                }
-            },
         },
-    )?;
+    };
+    let result = match format {
+        Format::Shapefile => crate::io::shp_stream::stream(
+            &path,
+            job.block_bytes,
+            bbox,
+            job.load.crs.as_deref(),
+            job.load.encoding.as_deref(),
+            &mut each,
+        )?,
+        _ => stream::stream(
+            &path,
+            job.block_bytes,
+            bbox,
+            job.load.crs.as_deref(),
+            &mut each,
+        )?,
+    };
     if let Some(e) = failed {
         return Err(e);
     }
@@ -441,7 +471,7 @@ fn read_postgis(
         if counting {
             continue;
         }
-        let piece = stream::Piece {
+        let piece = Piece {
             fields: reading.fields.clone(),
             features: batch.features,
             warnings: batch.warnings,

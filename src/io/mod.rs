@@ -15,6 +15,8 @@ mod kml;
 pub mod postgis;
 mod rings;
 mod shapefile;
+pub(crate) mod shp_stream;
+pub mod stream;
 pub mod text;
 pub(crate) mod wkb;
 

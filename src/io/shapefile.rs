@@ -148,7 +148,7 @@ impl Loader for ShapefileLoader {
 }
 
 /// The CRS the .prj states, if there is one.
-fn prj_hint(input: &Input) -> Result<CrsHint, LoadError> {
+pub(super) fn prj_hint(input: &Input) -> Result<CrsHint, LoadError> {
     Ok(match input.sibling("prj")? {
         Some(prj) => {
             let wkt = String::from_utf8_lossy(&prj)
@@ -174,7 +174,7 @@ fn header_box(shp: &[u8]) -> Option<Envelope> {
     Some(Envelope::new(v(36)?, v(44)?, v(52)?, v(60)?))
 }
 
-type ShapeOut = (Option<Geometry<f64>>, Option<Box<[f64]>>);
+pub(super) type ShapeOut = (Option<Geometry<f64>>, Option<Box<[f64]>>);
 
 /// Shapes read from the .shp, each with its record number.
 #[derive(Default)]
@@ -322,7 +322,7 @@ fn shx_offsets(shx: &[u8]) -> Vec<usize> {
 
 /// Whether the record at `offset` may intersect `b`, judged from its stored point or bounding
 /// box. Null shapes never do; a record too short to tell is kept (the decoder reports it).
-fn record_may_meet(shp: &[u8], offset: usize, b: Envelope) -> bool {
+pub(super) fn record_may_meet(shp: &[u8], offset: usize, b: Envelope) -> bool {
     let f64_at = |at: usize| {
         shp.get(at..at + 8)
             .map(|s| f64::from_le_bytes(s.try_into().unwrap_or([0; 8])))
@@ -510,7 +510,7 @@ fn multipatch(patches: &[Patch], notes: &mut Vec<String>) -> ShapeOut {
     (g, z)
 }
 
-fn convert(shape: Shape, notes: &mut Vec<String>) -> ShapeOut {
+pub(super) fn convert(shape: Shape, notes: &mut Vec<String>) -> ShapeOut {
     match shape {
         Shape::NullShape => (None, None),
         Shape::Point(p) => point(&p),

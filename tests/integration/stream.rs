@@ -224,3 +224,91 @@ fn what_cannot_stream_writes_nothing_and_the_command_exports_it_whole() {
     );
     assert!(!out2.exists());
 }
+
+/// Shapefiles written by GDAL from the Hino layers (.prj and .cpg beside them) and every corpus
+/// Shapefile that states its CRS and encoding: streamed, they export as a whole read does.
+#[test]
+fn streamed_shapefiles_export_as_whole_reads_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for name in [
+        "shelters_emergency_132128",
+        "stations_n02_2023",
+        "railway_lines",
+        "neighbours_n03_2021_simplified",
+        "hino_boundary_n03",
+    ] {
+        let out = dir.path().join(format!("{name}.shp"));
+        let status = std::process::Command::new("ogr2ogr")
+            .arg("-f")
+            .arg("ESRI Shapefile")
+            .arg(&out)
+            .arg(shared().join("data/hino").join(format!("{name}.geojson")))
+            .arg("-lco")
+            .arg("ENCODING=UTF-8")
+            .status()
+            .expect("ogr2ogr (gdal-bin, installed by .ci/setup)");
+        assert!(status.success());
+        files.push(out);
+    }
+    files.extend(corpus_layer_files().into_iter().filter(|p| {
+        p.extension().is_some_and(|e| e.eq_ignore_ascii_case("shp"))
+            && p.with_extension("prj").is_file()
+            && p.with_extension("cpg").is_file()
+    }));
+    let options = ExportOptions {
+        written_at: Some("2026-12-01".into()),
+        ..ExportOptions::default()
+    };
+    let (a, b) = (
+        dir.path().join("whole.geojson"),
+        dir.path().join("streamed.geojson"),
+    );
+    let mut compared = 0;
+    for path in &files {
+        let Ok(layer) = load(path, &LoadOptions::default()) else {
+            continue;
+        };
+        let Some(extent) = layer.index.bbox() else {
+            continue;
+        };
+        let (w, h) = (extent.max_x - extent.min_x, extent.max_y - extent.min_y);
+        let mut filters = vec![(Filter::default(), None), (Filter::default(), Some(2))];
+        if let Ok(bbox) = BboxFilter::parse(
+            &format!(
+                "{},{},{},{}",
+                extent.min_x + w * 0.2,
+                extent.min_y + h * 0.2,
+                extent.max_x - w * 0.35,
+                extent.max_y - h * 0.35
+            ),
+            None,
+        ) {
+            filters.push((
+                Filter {
+                    bbox: Some(bbox),
+                    ..Filter::default()
+                },
+                None,
+            ));
+        }
+        for (filter, top) in &filters {
+            whole(path, filter, *top, &a, &options);
+            match streamed(path, filter, *top, &b, &options, 600) {
+                Outcome::Written(_) => {
+                    assert_eq!(
+                        std::fs::read_to_string(&a).unwrap(),
+                        std::fs::read_to_string(&b).unwrap(),
+                        "{}: {filter:?} top {top:?}",
+                        path.display()
+                    );
+                    compared += 1;
+                }
+                Outcome::CannotStream(why) => {
+                    assert!(!path.starts_with(dir.path()), "{}: {why}", path.display());
+                }
+            }
+        }
+    }
+    assert!(compared >= 15, "{compared} exports compared");
+}

@@ -24,60 +24,9 @@ use super::table::{Columns, Outcome, Prepared, Unusual};
 use super::{common_names, crs_hint, prepare_raw};
 use crate::crs::CrsHint;
 use crate::error::LoadError;
+use crate::io::stream::{Event, Flow, Head, Piece, Streamed};
 use crate::io::text;
-use crate::model::{Envelope, Feature, Field, TextEncoding, Warning};
-
-/// Bytes read at a time by default; a feature larger than this grows the buffer.
-pub const BLOCK_BYTES: usize = 16 << 20;
-
-/// What is known before the first piece: the file's CRS, encoding and sample flag.
-pub struct Head {
-    pub crs: CrsHint,
-    pub encoding: TextEncoding,
-    pub sample: bool,
-    /// About the file as a whole (a byte-order mark, a `crs` member not understood).
-    pub warnings: Vec<Warning>,
-}
-
-/// Features of one block, placed in the table.
-pub struct Piece {
-    /// The columns so far.
-    pub fields: Vec<Field>,
-    pub features: Vec<Feature>,
-    /// About these features, by record.
-    pub warnings: Vec<Warning>,
-    /// Bytes of the file read so far, and records (features) met so far.
-    pub bytes_read: u64,
-    pub records: usize,
-}
-
-/// What a streamed read hands on: the head once, then the pieces.
-pub enum Event<'h> {
-    Head(&'h Head),
-    Piece(Piece),
-}
-
-/// What the reader does after an event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flow {
-    /// The next piece.
-    Next,
-    /// Nothing more: the read ends here.
-    Stop,
-    /// No more pieces, but the rest of the file is gone through to count its records (enough
-    /// features were taken, and the provenance states the file's count).
-    CountRest,
-}
-
-/// How a streamed read ended.
-pub enum Streamed {
-    /// Every feature was handed on; `records` features were in the file.
-    Done { records: usize },
-    /// The caller stopped it (enough features).
-    Stopped,
-    /// Not of the shape that streams: read the file whole instead (why, for a note).
-    CannotStream(String),
-}
+use crate::model::{Envelope, Warning};
 
 /// Reads `path` a block at a time: `each` gets the head once before the first piece, then each
 /// block's piece, and says how to go on. `bbox_hint` (lon/lat) lets features that cannot meet it be skipped,
@@ -172,7 +121,10 @@ pub fn stream(
     let sample = sample == Some(serde_json::Value::Bool(true));
     let go_on = each(Event::Head(&Head {
         crs,
-        encoding: text::chosen(encoding_rs::UTF_8, if bom { "bom" } else { "rfc" }),
+        encoding: Some(text::chosen(
+            encoding_rs::UTF_8,
+            if bom { "bom" } else { "rfc" },
+        )),
         sample,
         warnings,
     }))?;

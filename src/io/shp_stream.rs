@@ -1,0 +1,299 @@
+//! A Shapefile read a block of records at a time, for files of any size: the .shp in blocks,
+//! each record's stored box tested against the bbox hint before its points are decoded, the
+//! records that may meet it decoded on every core, and their .dbf rows read from the matching
+//! range of the .dbf. Memory holds one block and its features.
+//!
+//! The block's records are handed to the same decoders as a whole read (`shapefile` and
+//! `dbf`), as a small .shp and .dbf of their own. Only what reads the same in pieces streams:
+//! the CRS stated (a .prj or the user's), the text encoding stated (a .cpg or the user's),
+//! every record whole; otherwise [`Streamed::CannotStream`] and the caller reads the file whole.
+
+use std::io::{Cursor, Read};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use rayon::prelude::*;
+use shapefile::ShapeReader;
+
+use super::shapefile::{ShapeOut, convert, prj_hint, record_may_meet};
+use super::stream::{Event, Flow, Head, Piece, Streamed};
+use super::{Input, box_in_source_crs, dbf};
+use crate::crs::CrsHint;
+use crate::error::{LoadError, LoadErrorKind};
+use crate::model::{Envelope, Feature, Value, Warning};
+
+/// Records decoded together on one core.
+const RECORDS_PER_TASK: usize = 2048;
+
+/// Reads the Shapefile at `path` a block at a time; see [`crate::io::geojson::stream::stream`]
+/// for `each`. `bbox_hint` is lon/lat.
+pub fn stream(
+    path: &Path,
+    block_bytes: usize,
+    bbox_hint: Option<Envelope>,
+    user_crs: Option<&str>,
+    user_encoding: Option<&str>,
+    each: &mut dyn FnMut(Event<'_>) -> Result<Flow, LoadError>,
+) -> Result<Streamed, LoadError> {
+    let cannot = |why: &str| Ok(Streamed::CannotStream(why.to_string()));
+    let io = |e: std::io::Error| LoadError::new(path, e);
+    let input = Input::by_path(path);
+    let crs = prj_hint(&input)?;
+    let definition = match (&crs, user_crs) {
+        (_, Some(user)) => user.to_string(),
+        (CrsHint::Stated { definition, .. }, None) => definition.clone(),
+        _ => return cannot("no CRS stated (the coordinates decide it on a whole read)"),
+    };
+    let cpg = input.sibling("cpg")?;
+    if cpg.is_none() && user_encoding.is_none() {
+        return cannot("no .cpg (the text decides the encoding on a whole read)");
+    }
+    let Some(dbf_path) = super::sibling_path(path, "dbf") else {
+        return cannot("no .dbf");
+    };
+    let dbf_file = std::fs::File::open(&dbf_path).map_err(io)?;
+    let mut dbf_head = vec![0u8; 32];
+    if dbf_file.read_exact_at(&mut dbf_head, 0).is_err() {
+        return cannot("the .dbf header is cut off");
+    }
+    let dbf_records =
+        u32::from_le_bytes([dbf_head[4], dbf_head[5], dbf_head[6], dbf_head[7]]) as usize;
+    let header_len = u16::from_le_bytes([dbf_head[8], dbf_head[9]]) as usize;
+    let record_len = u16::from_le_bytes([dbf_head[10], dbf_head[11]]) as usize;
+    if header_len < 33 || record_len == 0 {
+        return cannot("an unusual .dbf header");
+    }
+    dbf_head.resize(header_len, 0);
+    if dbf_file.read_exact_at(&mut dbf_head, 0).is_err() {
+        return cannot("the .dbf header is cut off");
+    }
+    let dbf_len = dbf_file.metadata().map_err(io)?.len() as usize;
+    if dbf_len < header_len + dbf_records * record_len {
+        return cannot("the .dbf is shorter than its header says");
+    }
+
+    let mut shp = std::fs::File::open(path).map_err(io)?;
+    let shp_len = shp.metadata().map_err(io)?.len();
+    let mut header = [0u8; 100];
+    if shp.read_exact(&mut header).is_err()
+        || i32::from_be_bytes([header[0], header[1], header[2], header[3]]) != 9994
+    {
+        return cannot("not a .shp header");
+    }
+    let declared = u32::from_be_bytes([header[24], header[25], header[26], header[27]]) as u64 * 2;
+    if declared != shp_len {
+        return cannot("the .shp header's length is not the file's");
+    }
+    let source_box = bbox_hint.and_then(|b| box_in_source_crs(b, &definition));
+
+    // The head: the CRS and the encoding (from a .dbf of no records).
+    let empty = dbf::read(
+        &dbf_only(&dbf_head, &[], 0),
+        cpg.as_deref(),
+        user_encoding,
+        None,
+    )
+    .map_err(|e| LoadError::new(&dbf_path, LoadErrorKind::Invalid(e)))?;
+    let flow = each(Event::Head(&Head {
+        crs,
+        encoding: Some(empty.encoding.clone()),
+        sample: false,
+        warnings: empty.warnings,
+    }))?;
+    if flow == Flow::Stop {
+        return Ok(Streamed::Stopped);
+    }
+
+    let mut buf: Vec<u8> = Vec::with_capacity(block_bytes);
+    let mut read = 100u64;
+    let mut records = 0usize;
+    let mut counting_only = false;
+    loop {
+        let n = (&mut shp)
+            .take(block_bytes.max(1) as u64)
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+        read += n as u64;
+        let eof = read >= shp_len || n == 0;
+        // The complete records in the buffer: (start, end) of each, record header included.
+        let mut at = 0usize;
+        let mut whole: Vec<(usize, usize)> = Vec::new();
+        while let Some(h) = buf.get(at..at + 8) {
+            let words = i32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+            if words < 0 {
+                return cannot("a record of negative length");
+            }
+            let end = at + 8 + words as usize * 2;
+            if end > buf.len() {
+                break;
+            }
+            whole.push((at, end));
+            at = end;
+        }
+        if eof && at != buf.len() {
+            return cannot("the last record is cut off");
+        }
+        let first = records;
+        records += whole.len();
+        if !counting_only && !whole.is_empty() {
+            let keep: Vec<usize> = (0..whole.len())
+                .filter(|&k| source_box.is_none_or(|b| record_may_meet(&buf, whole[k].0, b)))
+                .collect();
+            let piece = decode(
+                &buf,
+                &header,
+                &whole,
+                &keep,
+                first,
+                (&dbf_file, &dbf_head, header_len, record_len, dbf_records),
+                (cpg.as_deref(), user_encoding),
+                &dbf_path,
+            )?;
+            let (fields, features, warnings) = piece;
+            let flow = each(Event::Piece(Piece {
+                fields,
+                features,
+                warnings,
+                bytes_read: read,
+                records,
+            }))?;
+            match flow {
+                Flow::Next => {}
+                Flow::Stop => return Ok(Streamed::Stopped),
+                Flow::CountRest => counting_only = true,
+            }
+        }
+        buf.drain(..at);
+        if eof {
+            break;
+        }
+    }
+    if records != dbf_records {
+        return cannot("the .shp and .dbf hold different numbers of records");
+    }
+    Ok(Streamed::Done { records })
+}
+
+/// A .dbf holding the header and `rows` (bytes of `count` records): what `dbf::read` reads.
+fn dbf_only(head: &[u8], rows: &[u8], count: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len() + rows.len() + 1);
+    out.extend_from_slice(head);
+    out[4..8].copy_from_slice(&u32::try_from(count).unwrap_or(u32::MAX).to_le_bytes());
+    out.extend_from_slice(rows);
+    out.push(0x1A);
+    out
+}
+
+type Decoded = (Vec<crate::model::Field>, Vec<Feature>, Vec<Warning>);
+
+/// The features of the records `keep` (positions in `whole`) of a block whose first record is
+/// `first`: shapes decoded on every core, rows read from the .dbf.
+#[allow(clippy::too_many_arguments)]
+fn decode(
+    buf: &[u8],
+    header: &[u8; 100],
+    whole: &[(usize, usize)],
+    keep: &[usize],
+    first: usize,
+    (dbf_file, dbf_head, header_len, record_len, dbf_records): (
+        &std::fs::File,
+        &[u8],
+        usize,
+        usize,
+        usize,
+    ),
+    (cpg, user_encoding): (Option<&[u8]>, Option<&str>),
+    dbf_path: &Path,
+) -> Result<Decoded, LoadError> {
+    let shapes: Vec<Vec<(usize, Result<ShapeOut, String>, Vec<String>)>> = keep
+        .par_chunks(RECORDS_PER_TASK)
+        .map(|chunk| {
+            // The chunk's records as a small .shp of their own.
+            let size: usize = chunk.iter().map(|&k| whole[k].1 - whole[k].0).sum();
+            let mut shp = Vec::with_capacity(100 + size);
+            shp.extend_from_slice(header);
+            let words = u32::try_from((100 + size) / 2).unwrap_or(u32::MAX);
+            shp[24..28].copy_from_slice(&words.to_be_bytes());
+            for &k in chunk {
+                shp.extend_from_slice(&buf[whole[k].0..whole[k].1]);
+            }
+            let mut out = Vec::with_capacity(chunk.len());
+            match ShapeReader::new(Cursor::new(shp)) {
+                Ok(mut reader) => {
+                    let mut shapes = reader.iter_shapes();
+                    for &k in chunk {
+                        let mut notes = Vec::new();
+                        let shape = match shapes.next() {
+                            Some(Ok(shape)) => Ok(convert(shape, &mut notes)),
+                            Some(Err(e)) => {
+                                Err(format!("unreadable shape ({e}); geometry set to null"))
+                            }
+                            None => Err("unreadable shape; geometry set to null".to_string()),
+                        };
+                        out.push((k, shape, notes));
+                    }
+                }
+                Err(e) => {
+                    for &k in chunk {
+                        out.push((
+                            k,
+                            Err(format!("unreadable shape ({e}); geometry set to null")),
+                            Vec::new(),
+                        ));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    // The block's rows, for the records kept.
+    let last = (first + whole.len()).min(dbf_records);
+    let mut rows_bytes = vec![0u8; last.saturating_sub(first) * record_len];
+    dbf_file
+        .read_exact_at(&mut rows_bytes, (header_len + first * record_len) as u64)
+        .map_err(|e| LoadError::new(dbf_path, e))?;
+    let only: Vec<usize> = keep.iter().copied().filter(|&k| first + k < last).collect();
+    let table = dbf::read(
+        &dbf_only(dbf_head, &rows_bytes, last.saturating_sub(first)),
+        cpg,
+        user_encoding,
+        Some(&only),
+    )
+    .map_err(|e| LoadError::new(dbf_path, LoadErrorKind::Invalid(e)))?;
+    let mut warnings: Vec<Warning> = table
+        .warnings
+        .into_iter()
+        .map(|w| Warning {
+            record: w.record.map(|r| r + first as u64),
+            message: w.message,
+        })
+        .collect();
+    let width = table.fields.len();
+    let mut rows = table.rows.into_iter();
+    let mut features = Vec::with_capacity(keep.len());
+    for (k, shape, notes) in shapes.into_iter().flatten() {
+        let record = (first + k) as u64;
+        for note in notes {
+            warnings.push(Warning::record(record, note));
+        }
+        let (geometry, z) = match shape {
+            Ok(s) => s,
+            Err(message) => {
+                warnings.push(Warning::record(record, message));
+                (None, None)
+            }
+        };
+        let values = if first + k < last {
+            rows.next().unwrap_or_else(|| vec![Value::Null; width])
+        } else {
+            vec![Value::Null; width]
+        };
+        features.push(Feature {
+            record,
+            geometry,
+            z,
+            values,
+        });
+    }
+    Ok((table.fields, features, warnings))
+}
