@@ -184,6 +184,9 @@ fn dbf_only(head: &[u8], rows: &[u8], count: usize) -> Vec<u8> {
     out
 }
 
+/// A record's position in its block, its shape (or why it is unreadable) and the repairs made.
+type Shaped = (usize, Result<ShapeOut, String>, Vec<String>);
+
 type Decoded = (Vec<crate::model::Field>, Vec<Feature>, Vec<Warning>);
 
 /// The features of the records `keep` (positions in `whole`) of a block whose first record is
@@ -205,7 +208,7 @@ fn decode(
     (cpg, user_encoding): (Option<&[u8]>, Option<&str>),
     dbf_path: &Path,
 ) -> Result<Decoded, LoadError> {
-    let shapes: Vec<Vec<(usize, Result<ShapeOut, String>, Vec<String>)>> = keep
+    let shapes: Vec<Vec<Shaped>> = keep
         .par_chunks(RECORDS_PER_TASK)
         .map(|chunk| {
             // The chunk's records as a small .shp of their own.
