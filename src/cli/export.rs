@@ -307,12 +307,8 @@ fn run_streamed(args: &ExportArgs, filter: &Filter) -> Result<Option<String>> {
         eprintln!();
     }
     match outcome? {
-        Outcome::CannotStream(why) => {
-            if !args.quiet {
-                eprintln!("note: read whole ({why})");
-            }
-            Ok(None)
-        }
+        // Read whole instead; what is wrong with the input, if anything, that read says.
+        Outcome::CannotStream(_) => Ok(None),
         Outcome::Written(done) => {
             for (path, w) in &done.warnings {
                 eprintln!("warning: {}: {w}", path.display());

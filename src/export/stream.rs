@@ -135,10 +135,11 @@ pub fn export_streamed(
         path: target.to_path_buf(),
         message: e.to_string(),
     };
-    // The features, written as they pass; the head goes before them once the counts are known.
-    let body_file = tempfile::tempfile_in(&folder).map_err(io_error)?;
+    // The features, written as they pass (the file made with the first, so an input's error
+    // comes before any about the target); the head goes before them once the counts are known.
     let mut out = Out {
-        body: std::io::BufWriter::with_capacity(1 << 20, body_file),
+        folder,
+        body: None,
         features: FeatureWriter::new(options.precision),
         bytes_total: job
             .inputs
@@ -218,10 +219,11 @@ pub fn export_streamed(
     });
     let total = out.features.written;
     let warnings = std::mem::take(&mut out.warnings);
-    let mut body = out
-        .body
-        .into_inner()
-        .map_err(|e| io_error(e.into_error()))?;
+    out.body().map_err(io_error)?;
+    let Some(body) = out.body.take() else {
+        return Err(io_error(std::io::Error::other("no body")).into());
+    };
+    let mut body = body.into_inner().map_err(|e| io_error(e.into_error()))?;
     body.flush().map_err(io_error)?;
     body.rewind().map_err(io_error)?;
     atomic_write(target, job.protected, |w| {
@@ -260,7 +262,9 @@ pub fn export_streamed(
 
 /// The output as it grows, shared by the inputs.
 struct Out<'p> {
-    body: std::io::BufWriter<std::fs::File>,
+    /// Where the body goes (the target's folder), and the body once a feature is written.
+    folder: PathBuf,
+    body: Option<std::io::BufWriter<std::fs::File>>,
     features: FeatureWriter,
     bytes_total: u64,
     bytes_done: u64,
@@ -268,6 +272,20 @@ struct Out<'p> {
     read_before: usize,
     warnings: Vec<(PathBuf, Warning)>,
     progress: &'p mut dyn FnMut(Progress),
+}
+
+impl Out<'_> {
+    /// The body, made when first asked for.
+    fn body(&mut self) -> std::io::Result<&mut std::io::BufWriter<std::fs::File>> {
+        if self.body.is_none() {
+            let file = tempfile::tempfile_in(&self.folder)?;
+            self.body = Some(std::io::BufWriter::with_capacity(1 << 20, file));
+        }
+        match self.body.as_mut() {
+            Some(body) => Ok(body),
+            None => Err(std::io::Error::other("no body")),
+        }
+    }
 }
 
 /// One input as it is read.
@@ -356,9 +374,14 @@ impl Input {
             _ => self.columns = Some(names),
         }
         let before = out.features.written;
-        out.features
-            .section(&mut out.body, &section)
-            .map_err(|e| LoadError::new(job.target, e))?;
+        let target_error = |e: std::io::Error| WriteError {
+            path: job.target.to_path_buf(),
+            message: e.to_string(),
+        };
+        out.body().map_err(target_error)?;
+        if let Some(body) = out.body.as_mut() {
+            out.features.section(body, &section).map_err(target_error)?;
+        }
         self.written += out.features.written - before;
         (out.progress)(Progress {
             bytes_read: out.bytes_done + piece.bytes_read,

@@ -349,12 +349,16 @@ fn owned(outcome: Outcome<'_>) -> Outcome<'static> {
 /// by more than the reading's error. Anything unusual (a second `coordinates`, exponents, a
 /// geometry collection) says `true`, and the full parse decides.
 pub fn may_meet(raw: &str, b: Envelope) -> bool {
+    static KEY: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    let finder = KEY.get_or_init(|| memchr::memmem::Finder::new(b"\"coordinates\""));
     let bytes = raw.as_bytes();
-    let key = b"\"coordinates\"";
-    let Some(found) = memchr::memmem::find(bytes, key) else {
+    let key = finder.needle();
+    let Some(found) = finder.find(bytes) else {
         return true;
     };
-    if memchr::memmem::find(&bytes[found + key.len()..], key).is_some() {
+    // A second `coordinates` (a property of that name): which one is the geometry's is for the
+    // full parse to say.
+    if finder.find(&bytes[found + key.len()..]).is_some() {
         return true;
     }
     let mut at = skip_ws(bytes, found + key.len());
@@ -424,20 +428,27 @@ fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
     if negative {
         at += 1;
     }
-    let mut int: u64 = 0;
     let start = at;
-    while let Some(d @ b'0'..=b'9') = b.get(at) {
-        int = int.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    let mut int: u64 = 0;
+    while let Some(&d) = b.get(at) {
+        if !d.is_ascii_digit() {
+            break;
+        }
+        int = int.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
         at += 1;
     }
-    if at == start {
+    // More than 15 integer digits (or none) is not a coordinate this reading can vouch for.
+    if at == start || at - start > 15 {
         return None;
     }
     let mut frac: u64 = 0;
     let mut scale: u64 = 1;
     if b.get(at) == Some(&b'.') {
         at += 1;
-        while let Some(d @ b'0'..=b'9') = b.get(at) {
+        while let Some(&d) = b.get(at) {
+            if !d.is_ascii_digit() {
+                break;
+            }
             if scale < 1_000_000 {
                 frac = frac * 10 + u64::from(d - b'0');
                 scale *= 10;
