@@ -369,8 +369,8 @@ pub fn may_meet(raw: &str, b: Envelope) -> bool {
     if bytes.get(at) != Some(&b'[') {
         return true;
     }
-    // Numbers read to 6 decimals (truncated): within 1e-6 of their value.
-    const SLACK: f64 = 1e-5;
+    // Numbers read from their first 16 digits: lon/lat within 1e-12 of their value.
+    const SLACK: f64 = 1e-9;
     let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     let mut depth = 0usize;
     let mut index_in_array = 0usize;
@@ -421,45 +421,39 @@ pub fn may_meet(raw: &str, b: Envelope) -> bool {
         || min_y > b.max_y + SLACK)
 }
 
-/// A JSON number at `at` read to 6 decimals, and where it ends; `None` for an exponent or
-/// anything else that is not plain.
+/// A JSON number at `at` read from its first 16 digits, and where it ends; `None` for an
+/// exponent, more than 15 integer digits, or anything else that is not plain.
 fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
-    let negative = b[at] == b'-';
-    if negative {
-        at += 1;
-    }
+    const POW10: [f64; 17] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    ];
+    let negative = b.get(at) == Some(&b'-');
+    at += usize::from(negative);
     let start = at;
-    let mut int: u64 = 0;
-    while let Some(&d) = b.get(at) {
-        if !d.is_ascii_digit() {
+    let mut mantissa: u64 = 0;
+    let mut digits = 0usize;
+    let mut decimals = 0usize;
+    let mut dot = false;
+    while let Some(&c) = b.get(at) {
+        if c.is_ascii_digit() {
+            if digits < 16 {
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                digits += 1;
+                decimals += usize::from(dot);
+            } else if !dot {
+                return None;
+            }
+        } else if c == b'.' && !dot {
+            dot = true;
+        } else {
             break;
         }
-        int = int.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
         at += 1;
     }
-    // More than 15 integer digits (or none) is not a coordinate this reading can vouch for.
-    if at == start || at - start > 15 {
+    if at == start || matches!(b.get(at), Some(b'e' | b'E')) {
         return None;
     }
-    let mut frac: u64 = 0;
-    let mut scale: u64 = 1;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        while let Some(&d) = b.get(at) {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            if scale < 1_000_000 {
-                frac = frac * 10 + u64::from(d - b'0');
-                scale *= 10;
-            }
-            at += 1;
-        }
-    }
-    if matches!(b.get(at), Some(b'e' | b'E')) {
-        return None;
-    }
-    let v = int as f64 + frac as f64 / scale as f64;
+    let v = mantissa as f64 / POW10[decimals];
     Some((if negative { -v } else { v }, at))
 }
 
@@ -485,8 +479,12 @@ mod tests {
         ));
         // Surrounding the box: the envelope meets it.
         assert!(may_meet(&f("[[[138,34],[141,34],[141,37],[138,34]]]"), b));
-        // Just outside by less than the reading's error: left to the full parse.
+        // Just outside by less than the reading's error: left to the full parse; by more: out.
         assert!(may_meet(
+            &f("[[[140.0000000001,35.5],[141,35.5],[141,36],[140.0000000001,35.5]]]"),
+            b
+        ));
+        assert!(!may_meet(
             &f("[[[140.000001,35.5],[141,35.5],[141,36],[140.000001,35.5]]]"),
             b
         ));
@@ -498,6 +496,9 @@ mod tests {
         assert!(may_meet(r#"{"type":"Feature","geometry":null}"#, b));
         assert!(!may_meet(&f("[-120.5,-30.25]"), b));
         assert!(may_meet(&f("[139.25,35.75]"), b));
-        assert_eq!(number(b"-12.3456789,", 0), Some((-12.345678, 11)));
+        assert_eq!(number(b"-12.3456789,", 0), Some((-12.3456789, 11)));
+        assert_eq!(number(b"139,", 0), Some((139.0, 3)));
+        assert_eq!(number(b"1e5,", 0), None);
+        assert_eq!(number(b"-,", 0), None);
     }
 }
