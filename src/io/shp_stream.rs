@@ -108,6 +108,7 @@ pub fn stream(
     let mut read = 100u64;
     let mut records = 0usize;
     let mut counting_only = false;
+    let mut dbf_scratch: Vec<u8> = Vec::new();
     loop {
         let n = (&mut shp)
             .take(block_bytes.max(1) as u64)
@@ -146,6 +147,7 @@ pub fn stream(
                 &keep,
                 first,
                 (&dbf_file, &dbf_head, header_len, record_len, dbf_records),
+                &mut dbf_scratch,
                 (cpg.as_deref(), user_encoding),
                 &dbf_path,
             )?;
@@ -205,6 +207,7 @@ fn decode(
         usize,
         usize,
     ),
+    scratch: &mut Vec<u8>,
     (cpg, user_encoding): (Option<&[u8]>, Option<&str>),
     dbf_path: &Path,
 ) -> Result<Decoded, LoadError> {
@@ -251,18 +254,22 @@ fn decode(
         .collect();
     // The block's rows, for the records kept.
     let last = (first + whole.len()).min(dbf_records);
-    let mut rows_bytes = vec![0u8; last.saturating_sub(first) * record_len];
+    // As a .dbf of their own, in a buffer kept from block to block.
+    let count = last.saturating_sub(first);
+    scratch.clear();
+    scratch.extend_from_slice(dbf_head);
+    scratch[4..8].copy_from_slice(&u32::try_from(count).unwrap_or(u32::MAX).to_le_bytes());
+    scratch.resize(header_len + count * record_len, 0);
     dbf_file
-        .read_exact_at(&mut rows_bytes, (header_len + first * record_len) as u64)
+        .read_exact_at(
+            &mut scratch[header_len..],
+            (header_len + first * record_len) as u64,
+        )
         .map_err(|e| LoadError::new(dbf_path, e))?;
+    scratch.push(0x1A);
     let only: Vec<usize> = keep.iter().copied().filter(|&k| first + k < last).collect();
-    let table = dbf::read(
-        &dbf_only(dbf_head, &rows_bytes, last.saturating_sub(first)),
-        cpg,
-        user_encoding,
-        Some(&only),
-    )
-    .map_err(|e| LoadError::new(dbf_path, LoadErrorKind::Invalid(e)))?;
+    let table = dbf::read(scratch, cpg, user_encoding, Some(&only))
+        .map_err(|e| LoadError::new(dbf_path, LoadErrorKind::Invalid(e)))?;
     let mut warnings: Vec<Warning> = table
         .warnings
         .into_iter()
