@@ -416,6 +416,12 @@ pub fn publish(
             )
             .map_err(|e| io_error(&root.join(&name), e))?;
             d.features = Some(features);
+            d.rights = layer
+                .meta
+                .credit
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+                .map(|c| terms::credit_line(c, &terms_of(layer), edited(l, settings)));
             counts.push((name, features));
             distributions.push(d);
         }

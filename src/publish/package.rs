@@ -48,6 +48,8 @@ pub struct Distribution {
     pub sha256: String,
     /// Features in the file, for a data file.
     pub features: Option<usize>,
+    /// The credit line of the file's source, when it has one (else the package's lines).
+    pub rights: Option<String>,
 }
 
 impl Distribution {
@@ -96,6 +98,7 @@ impl Distribution {
             byte_size: size,
             sha256,
             features: None,
+            rights: None,
         })
     }
 }
@@ -166,8 +169,14 @@ impl Package {
                 if let Some(m) = d.media_type {
                     dist["dcat:mediaType"] = json!({"@id": format!("{MEDIA_TYPES}{m}")});
                 }
-                if !rights.is_empty() {
-                    dist["dct:rights"] = json!({"@type": "dct:RightsStatement", "rdfs:label": rights});
+                match &d.rights {
+                    Some(own) => {
+                        dist["dct:rights"] = json!({"@type": "dct:RightsStatement", "rdfs:label": own});
+                    }
+                    None if !rights.is_empty() => {
+                        dist["dct:rights"] = json!({"@type": "dct:RightsStatement", "rdfs:label": rights});
+                    }
+                    None => {}
                 }
                 dist
             })
@@ -357,6 +366,7 @@ mod tests {
                 byte_size: 12345,
                 sha256: "ab".repeat(32),
                 features: Some(51),
+                rights: None,
             }],
         }
     }

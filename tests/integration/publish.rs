@@ -301,6 +301,17 @@ fn the_real_hino_layers_make_a_package_catalogues_and_gdal_read() {
         );
     }
     assert!(readme.contains("## About (English)") && readme.contains("| N02_005 | text | 駅名 |"));
+    // Each file carries its own source's credit line.
+    let stations = dcat["dcat:distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["dcat:downloadURL"]["@id"] == "data/stations_n02_2023.csv")
+        .unwrap();
+    assert_eq!(
+        stations["dct:rights"]["rdfs:label"],
+        "出典：国土数値情報（鉄道データ）（国土交通省）を加工して作成"
+    );
     assert!(readme.contains("2026-04-01"));
 
     // The facility list's CSV: the 自治体標準 leading columns, then 緯度/経度 from the geometry.
