@@ -199,6 +199,7 @@ impl Server {
             &["-t_srs", "EPSG:6677"],
         )?;
         self.psql(HOSTILE_SQL)?;
+        self.psql(GRID_SQL)?;
         self.psql("ANALYZE")?;
         Ok(())
     }
@@ -308,6 +309,35 @@ INSERT INTO "evil""; DROP TABLE keep; --" ("na""me; DROP TABLE keep; --", "面�
   ('100%_純度\', -1, 2020, NULL, NULL);
 CREATE TABLE plain (a int);
 "#;
+
+/// 20,000 circles of 20 m radius (33 points each) every 50 m, 200 × 100, in 平面直角座標系 IX
+/// around Hino city hall: a table big enough for the viewer's cap, whose shapes show how much
+/// the server simplified them. `n` = 100 × column + row.
+const GRID_SQL: &str = r#"
+CREATE TABLE grid_6677 (fid serial PRIMARY KEY, n int4, name text, geom geometry(Polygon, 6677));
+INSERT INTO grid_6677 (n, name, geom)
+SELECT i * 100 + j, 'cell ' || i || '-' || j,
+       ST_Buffer(ST_MakePoint(-44000 + i * 50, -38500 + j * 50), 20, 8)
+FROM generate_series(0, 199) i, generate_series(0, 99) j ORDER BY i, j;
+CREATE INDEX grid_6677_geom ON grid_6677 USING gist (geom);
+"#;
+
+/// The lon/lat of the centre of grid cell `n`, as the server computes it.
+pub(crate) fn grid_centre(n: i32) -> (f64, f64) {
+    let out = server()
+        .psql(&format!(
+            "SELECT ST_X(c) || ' ' || ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geom), 4326) \
+             AS c FROM grid_6677 WHERE n = {n}) s"
+        ))
+        .unwrap();
+    let mut parts = out.split_whitespace().map(|p| p.parse::<f64>().unwrap());
+    (parts.next().unwrap(), parts.next().unwrap())
+}
+
+/// The URL of a table of the test server.
+pub(crate) fn url_of(table: &str) -> String {
+    server().url(table)
+}
 
 /// The rows of [`HOSTILE_SQL`] as a GeoJSON file, for the same filters on a file.
 fn hostile_geojson() -> String {
@@ -755,4 +785,127 @@ fn a_project_file_reads_a_postgis_layer_with_its_role() {
     assert_eq!(loaded.layers[0].1.features.len(), 1);
     let said = super::run_ok(&["project".as_ref(), project.as_os_str()]);
     assert!(said.contains("hino_boundary_n03"), "{said}");
+}
+
+/// Points of every geometry of a feature.
+fn points_of(f: &sitelens::model::Feature) -> usize {
+    use geo::CoordsIter;
+    f.geometry.as_ref().map_or(0, |g| g.coords_count())
+}
+
+/// Mean points per feature of a layer.
+pub(crate) fn mean_points(layer: &Layer) -> f64 {
+    let total: usize = layer.features.iter().map(points_of).sum();
+    total as f64 / layer.features.len().max(1) as f64
+}
+
+#[test]
+fn a_view_is_fetched_by_box_simplified_to_its_pixel_and_capped() {
+    use sitelens::io::postgis::{ViewRequest, fetch_view};
+    use sitelens::model::Envelope;
+    let url = server().url("grid_6677");
+    // The whole grid (about 11 × 6 km) over 1,000 pixels: 11 m a pixel.
+    let whole = Envelope::new(139.33, 35.63, 139.46, 35.69);
+    let request = ViewRequest {
+        bbox: whole,
+        pixel_deg: (whole.max_x - whole.min_x) / 1000.0,
+        cap: 5_000,
+        options: LoadOptions::default(),
+    };
+    let far = fetch_view(&url, &request).unwrap();
+    assert!(far.capped);
+    assert_eq!(far.layer.features.len(), 5_000);
+    let estimated = far.estimated.unwrap();
+    assert!((10_000..=40_000).contains(&estimated), "{estimated}");
+    assert!(far.tolerance > 5.0 && far.tolerance < 20.0, "{}", far.tolerance);
+    assert!(far.layer.source.crs.known);
+    // Simplified: a 33-point circle 40 m across is a few points at 11 m a pixel, and none is lost.
+    assert!(mean_points(&far.layer) < 12.0, "{}", mean_points(&far.layer));
+    assert!(far.layer.features.iter().all(|f| points_of(f) >= 4));
+
+    // Street level: 300 m around cell 1020 at 0.3 m a pixel.
+    let (lon, lat) = grid_centre(1020);
+    let near = Envelope::new(lon - 0.0017, lat - 0.0014, lon + 0.0017, lat + 0.0014);
+    let close = fetch_view(
+        &url,
+        &ViewRequest {
+            bbox: near,
+            pixel_deg: (near.max_x - near.min_x) / 1000.0,
+            ..request.clone()
+        },
+    )
+    .unwrap();
+    assert!(!close.capped);
+    let n = close.layer.features.len();
+    assert!((20..=120).contains(&n), "{n} cells near cell 1020");
+    assert!(close.tolerance < 1.0);
+    assert!(mean_points(&close.layer) > 20.0);
+    let cell = close.layer.field_index("n").unwrap();
+    assert!(
+        close
+            .layer
+            .features
+            .iter()
+            .any(|f| f.values[cell] == Value::Int(1020))
+    );
+
+    // A filter is sent with the box: only the rows it passes come back.
+    let filtered = fetch_view(
+        &url,
+        &ViewRequest {
+            options: LoadOptions {
+                where_hint: Some("n < 50".into()),
+                ..Default::default()
+            },
+            ..request
+        },
+    )
+    .unwrap();
+    assert!(!filtered.capped);
+    assert_eq!(filtered.layer.features.len(), 50);
+}
+
+#[test]
+fn identify_asks_the_server_for_the_feature_under_the_click_whole() {
+    use sitelens::io::postgis::identify;
+    let url = server().url("grid_6677");
+    let (lon, lat) = grid_centre(1020);
+    let f = identify(&url, &LoadOptions::default(), lon, lat, 5.0)
+        .unwrap()
+        .expect("a cell under the click");
+    assert_eq!(f.values[0], Value::Int(1020));
+    assert_eq!(f.values[1], Value::Text("cell 10-20".into()));
+    assert_eq!(points_of(&f), 33, "the whole circle, not simplified");
+    // Between the circles (25 m from the centre, 5 m from the edge) with 2 m of tolerance: none.
+    let gap = lon + 25.0 / 90_600.0;
+    assert!(
+        identify(&url, &LoadOptions::default(), gap, lat, 2.0)
+            .unwrap()
+            .is_none()
+    );
+    // With 6 m the edge is in reach.
+    let near = identify(&url, &LoadOptions::default(), gap, lat, 8.0).unwrap();
+    assert_eq!(near.map(|f| f.values[0].clone()), Some(Value::Int(1020)));
+    // A filter that leaves the cell out: nothing there.
+    let options = LoadOptions {
+        where_hint: Some("n <> 1020".into()),
+        ..Default::default()
+    };
+    assert!(identify(&url, &options, lon, lat, 5.0).unwrap().is_none());
+
+    // A point table in lon/lat: the shelter clicked, with the file's attributes.
+    let file = super::load_ok(&hino("shelters_evacuation_132128.geojson"));
+    let url = server().url("shelters_evacuation_132128");
+    for i in [0, 7, file.features.len() - 1] {
+        let Some(geo_types::Geometry::Point(p)) = &file.features[i].geometry else {
+            panic!("shelters are points")
+        };
+        let f = identify(&url, &LoadOptions::default(), p.x(), p.y(), 3.0)
+            .unwrap()
+            .expect("the shelter");
+        let pg = load_pg("shelters_evacuation_132128", &LoadOptions::default());
+        let k = pg.features.iter().position(|g| g.record == f.record).unwrap();
+        assert_eq!(pg.features[k], f);
+        assert_same("identify", &file, &[i], &pg, &[k]);
+    }
 }
