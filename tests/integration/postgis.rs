@@ -909,3 +909,107 @@ fn identify_asks_the_server_for_the_feature_under_the_click_whole() {
         assert_same("identify", &file, &[i], &pg, &[k]);
     }
 }
+
+/// The viewer on a PostGIS table (egui_kittest, against the test server).
+#[cfg(feature = "gui")]
+mod viewer {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use egui_kittest::kittest::Queryable;
+    use geo_types::Coord;
+    use sitelens::app::{Command, Edit, Lang, LayerId, Partial, Viewer};
+    use sitelens::filter::Filter;
+    use sitelens::model::{Envelope, Layer, Value};
+
+    use super::{grid_centre, mean_points, points_of, url_of};
+    use crate::ui::{click_at, harness, run_until, screen};
+
+    /// The rows layer `id` holds and what it says about them.
+    fn rows(v: &Viewer, id: LayerId) -> Option<(Arc<Layer>, Partial)> {
+        let l = v.doc.layer(id)?;
+        Some((l.layer.clone(), l.partial.clone()?))
+    }
+
+    #[test]
+    fn the_viewer_fetches_what_is_in_view_and_identifies_on_the_server() {
+        let mut viewer = Viewer::new();
+        viewer.doc.lang = Lang::En;
+        viewer.pg.cap = 5_000;
+        viewer.pg.settle = Duration::ZERO;
+        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
+        viewer.wait_for_loads();
+        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        // Opened from the catalogue and estimates: no rows yet.
+        let (opened, partial) = rows(&viewer, id).unwrap();
+        assert!(opened.features.is_empty());
+        assert!(partial.in_table.is_some_and(|n| n > 10_000));
+        assert!(opened.fields.iter().any(|f| f.name == "name"));
+
+        // The first view is the table's extent; its rows arrive, capped, with the note.
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(l, p)| p.fetched && !l.features.is_empty())
+        });
+        let (far, far_partial) = rows(h.state(), id).unwrap();
+        assert!(far_partial.capped);
+        assert_eq!(far.features.len(), 5_000);
+        h.get_by_label_contains("zoom in: 5,000 of ~");
+        let far_points = mean_points(&far);
+        assert!(far_points < 20.0, "{far_points}");
+
+        // A click asks the server: the cell under it, whole, with its attributes.
+        let (lon, lat) = grid_centre(1020);
+        let pos = screen(&h, Coord { x: lon, y: lat });
+        click_at(&mut h, pos);
+        run_until(&mut h, |v| {
+            v.doc
+                .selection
+                .as_ref()
+                .is_some_and(|s| s.fetched.is_some())
+        });
+        let selection = h.state().doc.selection.clone().unwrap();
+        assert_eq!(selection.layer, id);
+        let fetched = selection.fetched.unwrap();
+        assert_eq!(fetched.values[0], Value::Int(1020));
+        assert_eq!(points_of(&fetched), 33, "not simplified");
+        h.get_by_label("cell 10-20");
+
+        // Street level: a smaller box, fewer rows, less simplified, no note.
+        let near = Envelope::new(lon - 0.0017, lat - 0.0014, lon + 0.0017, lat + 0.0014);
+        h.state_mut().doc.zoom_request = Some(near);
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(_, p)| p.tolerance < far_partial.tolerance / 4.0)
+        });
+        let (close, close_partial) = rows(h.state(), id).unwrap();
+        assert!(!close_partial.capped);
+        assert!(close.features.len() < 1_000, "{}", close.features.len());
+        assert!(mean_points(&close) > far_points + 5.0);
+        assert!(h.query_by_label_contains("zoom in").is_none());
+        // The selection follows its feature into the new rows.
+        let k = close
+            .features
+            .iter()
+            .position(|f| f.values[0] == Value::Int(1020))
+            .unwrap();
+        let s = h.state().doc.selection.clone().unwrap();
+        assert_eq!(s.features.into_iter().collect::<Vec<_>>(), [k]);
+
+        // The filter goes to the server with the view.
+        let before = close.features.len();
+        let filter = Filter {
+            where_text: Some("n <> 1020".into()),
+            ..Default::default()
+        };
+        h.state_mut()
+            .command(Command::Edit(Edit::Filter(id, Some(Arc::new(filter)))));
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(l, _)| l.features.len() == before - 1)
+        });
+        let (filtered, _) = rows(h.state(), id).unwrap();
+        assert!(filtered.features.iter().all(|f| f.values[0] != Value::Int(1020)));
+        let passing = h.state().doc.layer(id).unwrap().filter.clone().unwrap();
+        assert_eq!(passing.ids.len(), before - 1);
+    }
+}
