@@ -1012,4 +1012,35 @@ mod viewer {
         let passing = h.state().doc.layer(id).unwrap().filter.clone().unwrap();
         assert_eq!(passing.ids.len(), before - 1);
     }
+
+    #[test]
+    fn export_from_the_viewer_reads_the_table_whole_with_its_filter() {
+        let mut viewer = Viewer::new();
+        viewer.pg.cap = 100;
+        viewer.pg.settle = Duration::ZERO;
+        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
+        viewer.wait_for_loads();
+        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        let filter = Filter {
+            where_text: Some("n < 250 AND name LIKE 'cell 1-%'".into()),
+            ..Default::default()
+        };
+        viewer.command(Command::Edit(Edit::Filter(id, Some(Arc::new(filter)))));
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("cells.geojson");
+        viewer.command(Command::OpenExport(Some(id)));
+        viewer.export_dialog.path = target.display().to_string();
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| rows(v, id).is_some_and(|(_, p)| p.fetched));
+        h.get_by_label("書き出す").click();
+        h.step();
+        run_until(&mut h, |v| v.export_dialog.result.is_some());
+        let result = h.state().export_dialog.result.clone().unwrap();
+        assert!(result.is_ok(), "{result:?}");
+        // Every row the filter passes (column 1: n = 100..199), whole, not the 100 in view.
+        let written = crate::load_ok(&target);
+        assert_eq!(written.features.len(), 100);
+        assert!(written.features.iter().all(|f| points_of(f) == 33));
+    }
 }
+
