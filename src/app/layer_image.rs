@@ -249,6 +249,13 @@ impl LayerImage {
         self.last_cost = cost;
     }
 
+    /// Whether the image shows these layers as they are now (at whatever view).
+    pub fn shows(&self, layers: &[MapLayer]) -> bool {
+        self.drawn
+            .as_ref()
+            .is_some_and(|d| d.signature == signature(layers, MapLayer::generation))
+    }
+
     /// Whether the image shows exactly this view (no transform pending a redraw).
     pub fn is_current(&self, v: &MapView, rect: Rect) -> bool {
         self.drawn

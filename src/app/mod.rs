@@ -370,6 +370,11 @@ impl Viewer {
         if let Some(stats) = &mut self.frame_stats {
             let loading = !self.loader.pending.is_empty() || self.pg.busy();
             stats.record(ui.ctx(), started.elapsed(), loading);
+            if self.layer_image.shows(self.doc.layers()) {
+                for l in self.doc.layers().iter().filter(|l| self.pg.follows(l.id())) {
+                    stats.rows_drawn(l, self.pg.asked_at(l.id()));
+                }
+            }
             // Measuring a drag: paint continuously, so intervals are the full cost of a frame.
             if ui.input(|i| i.pointer.primary_down()) {
                 ui.ctx().request_repaint();

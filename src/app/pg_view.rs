@@ -125,6 +125,11 @@ impl PgViews {
         self.sources.contains_key(&id)
     }
 
+    /// When the view last asked layer `id` for rows it did not show.
+    pub fn asked_at(&self, id: LayerId) -> Option<Instant> {
+        self.sources.get(&id)?.wanted.map(|(_, t)| t)
+    }
+
     /// Whether a fetch or an identify is under way.
     pub fn busy(&self) -> bool {
         self.identifying || self.sources.values().any(|s| !s.running.is_empty())
