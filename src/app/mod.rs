@@ -23,6 +23,7 @@ mod map;
 pub mod map_layer;
 mod menu;
 pub mod pdf;
+mod pg_table;
 pub mod pg_view;
 mod project_dialog;
 pub mod publish_dialog;
@@ -222,7 +223,7 @@ impl Viewer {
 
     /// Whether rows or an identify are awaited from a PostGIS server.
     pub fn is_fetching(&self) -> bool {
-        self.pg.busy()
+        self.pg.busy() || self.table.pg.busy()
     }
 
     /// Queues a command (panels and tests).

@@ -313,10 +313,9 @@ impl PgViews {
 }
 
 /// Runs a server call on its thread; a panic in it is an error message, not a crash.
-fn caught<T>(call: impl FnOnce() -> Result<T, crate::error::LoadError>) -> Result<T, String>
-where
-    T: Send,
-{
+pub(super) fn caught<T>(
+    call: impl FnOnce() -> Result<T, crate::error::LoadError>,
+) -> Result<T, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
         Ok(r) => r.map_err(|e| e.to_string()),
         Err(_) => Err("reading from the server failed unexpectedly (a bug: please report it)".into()),

@@ -910,6 +910,44 @@ fn identify_asks_the_server_for_the_feature_under_the_click_whole() {
     }
 }
 
+#[test]
+fn pages_come_in_the_attribute_tables_order() {
+    use sitelens::io::postgis::{count_rows, page};
+    let url = server().url("grid_6677");
+    let options = LoadOptions::default();
+    let names = |rows: &[sitelens::model::Feature]| -> Vec<String> {
+        rows.iter().map(|f| f.values[1].to_string()).collect()
+    };
+    // Text by code point: "cell 99-99" sorts after "cell 199-99".
+    let top = page(&url, &options, Some(("name", false)), 0, 3).unwrap();
+    assert_eq!(names(&top), ["cell 99-99", "cell 99-98", "cell 99-97"]);
+    let second = page(&url, &options, Some(("n", true)), 100, 2).unwrap();
+    assert_eq!(second[0].values[0], Value::Int(100));
+    assert_eq!(second[1].values[0], Value::Int(101));
+    assert_eq!(count_rows(&url, &options).unwrap(), 20_000);
+    let filtered = LoadOptions {
+        where_hint: Some("n < 50".into()),
+        ..Default::default()
+    };
+    assert_eq!(count_rows(&url, &filtered).unwrap(), 50);
+    // NULLs last going up, first going down; the name of the sorted column is looked up in
+    // the catalogue, quotes and all.
+    let evil = server().url("evil\"; DROP TABLE keep; --");
+    let year = "年";
+    let up = page(&evil, &options, Some((year, true)), 0, 10).unwrap();
+    let down = page(&evil, &options, Some((year, false)), 0, 10).unwrap();
+    let col = 2;
+    assert_eq!(up.len(), 7);
+    assert_eq!(up[0].values[col], Value::Int(1960));
+    assert_eq!(up[6].values[col], Value::Null);
+    assert_eq!(down[0].values[col], Value::Null);
+    assert_eq!(down[1].values[col], Value::Int(2020));
+    let hostile = "na\"me; DROP TABLE keep; --";
+    assert!(page(&evil, &options, Some((hostile, true)), 0, 10).is_ok());
+    assert!(page(&evil, &options, Some(("no such; DROP TABLE keep", true)), 0, 1).is_err());
+    assert_eq!(server().psql("SELECT count(*) FROM keep").unwrap().trim(), "2");
+}
+
 /// The viewer on a PostGIS table (egui_kittest, against the test server).
 #[cfg(feature = "gui")]
 mod viewer {
@@ -1041,6 +1079,44 @@ mod viewer {
         let written = crate::load_ok(&target);
         assert_eq!(written.features.len(), 100);
         assert!(written.features.iter().all(|f| points_of(f) == 33));
+    }
+
+    #[test]
+    fn the_attribute_table_pages_through_the_table_in_its_sort() {
+        let mut viewer = Viewer::new();
+        viewer.doc.lang = Lang::En;
+        viewer.pg.cap = 100;
+        viewer.pg.settle = Duration::ZERO;
+        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
+        viewer.wait_for_loads();
+        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        viewer.command(Command::ShowTable(Some(id)));
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| rows(v, id).is_some_and(|(_, p)| p.fetched));
+        // Every row of the table is counted, not the 100 in view; the first page comes.
+        h.step();
+        run_until(&mut h, |v| !v.is_fetching());
+        h.get_by_label_contains("20,000 rows");
+        h.get_by_label("cell 0-0");
+        // Sorted by name, descending, by code point as a file's table sorts: "cell 99-99"
+        // comes before "cell 199-99".
+        for _ in 0..2 {
+            h.get_by_label_contains("name").click();
+            h.step();
+            h.step();
+            run_until(&mut h, |v| !v.is_fetching());
+        }
+        h.get_by_label("name ▼");
+        h.get_by_label("cell 99-99");
+        assert!(h.query_by_label("cell 0-0").is_none());
+        // A row clicked selects the feature, whole.
+        h.get_by_label("cell 99-99").click();
+        h.step();
+        run_until(&mut h, |v| v.doc.selection.is_some());
+        let s = h.state().doc.selection.clone().unwrap();
+        let f = s.fetched.expect("the row's feature");
+        assert_eq!(f.values[0], Value::Int(9999));
+        assert_eq!(points_of(&f), 33);
     }
 }
 

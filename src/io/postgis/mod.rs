@@ -14,6 +14,7 @@
 
 mod catalog;
 mod libpq;
+mod page;
 mod rows;
 mod url;
 mod view;
@@ -21,6 +22,7 @@ mod view;
 pub use catalog::Table;
 pub use rows::{BATCH_ROWS, Batch, Batches};
 pub use url::{PgUrl, is_pg_url, redact};
+pub use page::{SortBy, count_rows, page};
 pub use view::{Fetched, ViewRequest, fetch_view, identify};
 
 use std::collections::BTreeMap;

@@ -144,7 +144,7 @@ pub fn identify(
 }
 
 /// Runs `select` through a cursor and makes a layer of its rows.
-fn read_layer(
+pub(super) fn read_layer(
     opened: Opened,
     url: &str,
     select: &Sql,
