@@ -478,7 +478,10 @@ impl Document {
             s.features = s
                 .features
                 .iter()
-                .filter_map(|&k| by_record.get(&old.features.get(k)?.record).copied())
+                .filter_map(|&k| old.features.get(k).map(|f| f.record))
+                // A feature the server identified may be among the new rows though not the old.
+                .chain(s.fetched.as_ref().map(|f| f.record))
+                .filter_map(|record| by_record.get(&record).copied())
                 .collect();
             if s.features.is_empty() && s.fetched.is_none() {
                 self.selection = None;

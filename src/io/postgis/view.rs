@@ -6,8 +6,11 @@
 //! `ST_Simplify(geom, tolerance, true)` in the column's CRS, the tolerance being the width of
 //! a pixel measured in that CRS (the view's box transformed, divided by its width in pixels),
 //! so it needs no knowledge of the CRS's units; `preserveCollapsed` keeps a building smaller
-//! than a pixel as a speck rather than dropping it. Coordinates are reprojected on the client,
-//! as for a load.
+//! than a pixel as a speck rather than dropping it. When the box holds more rows than the cap
+//! (counted up to the cap, without reading geometry), every k-th row by the id is read
+//! (`id % k = 0`, k from the planner's estimate), so what is shown is spread over the whole view
+//! rather than the first part of the index; `LIMIT` still bounds the rows when the estimate is
+//! low. Coordinates are reprojected on the client, as for a load.
 
 use std::path::Path;
 
@@ -39,6 +42,8 @@ pub struct Fetched {
     pub capped: bool,
     /// Rows in the box (after the pushed filter) by the planner's estimate.
     pub estimated: Option<u64>,
+    /// Every how many rows (by the id) one was read, when the box holds more than the cap.
+    pub every: Option<u64>,
     /// The server's simplification tolerance, in the column's units (0: not simplified).
     pub tolerance: f64,
 }
@@ -54,6 +59,25 @@ pub fn fetch_view(url: &str, request: &ViewRequest) -> Result<Fetched, LoadError
     };
     let mut sql = pushed(&opened, &options).map_err(err)?.sql;
     let estimated = estimate(&opened, &sql).map_err(err)?;
+    let cap = request.cap.max(1) as u64;
+    let over = match &opened.table.id {
+        Some(_) => more_than(&opened, &sql, cap).map_err(err)?,
+        None => false,
+    };
+    let every = match &opened.table.id {
+        Some(id) if over => {
+            let k = estimated.unwrap_or(0).max(cap + 1).div_ceil(cap);
+            let bound = sql.bind(k.to_string(), "int8");
+            let term = format!("{} % {bound} = 0", quote_ident(id));
+            sql.text = if sql.text.is_empty() {
+                term
+            } else {
+                format!("({}) AND {term}", sql.text)
+            };
+            Some(k)
+        }
+        _ => None,
+    };
     let pixels = (request.bbox.max_x - request.bbox.min_x) / request.pixel_deg.max(1e-12);
     // The source box is padded by 1 % on each side.
     let tolerance = source_box(&opened, &options, request.bbox)
@@ -70,8 +94,9 @@ pub fn fetch_view(url: &str, request: &ViewRequest) -> Result<Fetched, LoadError
     let limit = sql.bind((request.cap + 1).to_string(), "int8");
     let select = rows::select_with(&opened.table, &geometry, sql, &format!(" LIMIT {limit}"));
     let mut layer = read_layer(opened, url, &select, &options)?;
-    let capped = layer.features.len() > request.cap;
-    if capped {
+    let over = layer.features.len() > request.cap;
+    let capped = over || every.is_some();
+    if over {
         // One row past the cap says there are more: the layer is rebuilt without it.
         let Layer {
             name,
@@ -90,6 +115,7 @@ pub fn fetch_view(url: &str, request: &ViewRequest) -> Result<Fetched, LoadError
         layer,
         capped,
         estimated,
+        every,
         tolerance,
     })
 }
@@ -176,6 +202,24 @@ pub(super) fn read_layer(
         sample: false,
     };
     postgis_layer(url, table.name, parsed, options)
+}
+
+/// Whether `filter` passes more than `cap` rows: counted on the server up to `cap + 1`, from
+/// the index, without reading a geometry.
+fn more_than(opened: &Opened, filter: &Sql, cap: u64) -> Result<bool, String> {
+    let mut sql = filter.clone();
+    let limit = sql.bind((cap + 1).to_string(), "int8");
+    let mut text = format!("SELECT count(*)::text FROM (SELECT 1 FROM {}", opened.from());
+    if !sql.text.is_empty() {
+        text.push_str(" WHERE ");
+        text.push_str(&sql.text);
+    }
+    text.push_str(&format!(" LIMIT {limit}) s"));
+    let rows = opened.session.run(&text, &sql.params)?;
+    Ok(rows
+        .text(0, 0)
+        .and_then(|n| n.parse::<u64>().ok())
+        .is_some_and(|n| n > cap))
 }
 
 /// The planner's estimate of the rows `filter` passes (`EXPLAIN`: no row is read).
