@@ -314,8 +314,10 @@ fn export_table(
                 .map(|w| written(&w, &target, lang))
                 .map_err(|e| e.to_string())
         };
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
-            .unwrap_or_else(|_| Err("the export failed unexpectedly (a bug: please report it)".into()));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                Err("the export failed unexpectedly (a bug: please report it)".into())
+            });
         let _ = tx.send(result);
         repaint.request_repaint();
     });

@@ -175,8 +175,7 @@ impl LayerImage {
         let Some(d) = &self.drawn else {
             return Redraw::Now;
         };
-        if d.look != want.look || d.viewport.size() != want.viewport.size() || d.ppp != want.ppp
-        {
+        if d.look != want.look || d.viewport.size() != want.viewport.size() || d.ppp != want.ppp {
             return Redraw::Now;
         }
         let new_rows = d.signature != want.signature;

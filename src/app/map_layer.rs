@@ -77,6 +77,8 @@ pub struct Partial {
     pub in_table: Option<u64>,
     /// The server's simplification tolerance, in the table's units (0: none).
     pub tolerance: f64,
+    /// How long the fetch took on its thread (query, rows, layer built), in milliseconds.
+    pub fetch_ms: f64,
 }
 
 impl Partial {

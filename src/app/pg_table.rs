@@ -116,11 +116,8 @@ impl PgRows {
         if let Some(rows) = self.pages.get(&page) {
             return rows.get(index % PAGE_ROWS).cloned();
         }
-        let Some(key) = self.key.clone() else {
-            return None;
-        };
-        if self.running.contains(&page) || self.running.len() >= RUNNING || self.error.is_some()
-        {
+        let key = self.key.clone()?;
+        if self.running.contains(&page) || self.running.len() >= RUNNING || self.error.is_some() {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
             return None;
         }
@@ -129,9 +126,8 @@ impl PgRows {
         std::thread::spawn(move || {
             let sort = key.sort.as_ref().map(|(name, up)| (name.as_str(), *up));
             let offset = page * PAGE_ROWS as u64;
-            let result = caught(|| {
-                postgis::page(&key.url, &options(&key), sort, offset, PAGE_ROWS)
-            });
+            let result =
+                caught(|| postgis::page(&key.url, &options(&key), sort, offset, PAGE_ROWS));
             let _ = tx.send(Reply::Page(key, page, result));
             ctx.request_repaint();
         });

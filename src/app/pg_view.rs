@@ -78,7 +78,8 @@ enum Answer {
     Rows {
         layer: LayerId,
         key: Key,
-        result: Result<postgis::Fetched, String>,
+        result: Result<Box<postgis::Fetched>, String>,
+        took: Duration,
     },
     Identify {
         job: u64,
@@ -190,11 +191,13 @@ impl PgViews {
             source.running.push(key);
             let (tx, url, repaint) = (self.tx.clone(), source.url.clone(), ctx.clone());
             std::thread::spawn(move || {
-                let result = caught(|| postgis::fetch_view(&url, &request));
+                let started = Instant::now();
+                let result = caught(|| postgis::fetch_view(&url, &request).map(Box::new));
                 let _ = tx.send(Answer::Rows {
                     layer: id,
                     key,
                     result,
+                    took: started.elapsed(),
                 });
                 repaint.request_repaint();
             });
@@ -208,7 +211,12 @@ impl PgViews {
         let answers: Vec<Answer> = self.rx.try_iter().collect();
         for answer in answers {
             match answer {
-                Answer::Rows { layer, key, result } => self.rows(doc, layer, key, result),
+                Answer::Rows {
+                    layer,
+                    key,
+                    result,
+                    took,
+                } => self.rows(doc, layer, key, result, took),
                 Answer::Identify { job, result } => {
                     if job != self.identify {
                         continue;
@@ -233,7 +241,8 @@ impl PgViews {
         doc: &mut Document,
         id: LayerId,
         key: Key,
-        result: Result<postgis::Fetched, String>,
+        result: Result<Box<postgis::Fetched>, String>,
+        took: Duration,
     ) {
         let Some(source) = self.sources.get_mut(&id) else {
             return;
@@ -255,12 +264,16 @@ impl PgViews {
             in_box: fetched.estimated,
             in_table: source.in_table,
             tolerance: fetched.tolerance,
+            fetch_ms: took.as_secs_f64() * 1000.0,
         };
+        let fetched = *fetched;
         let layer = Arc::new(fetched.layer);
         if source.cache.len() >= CACHED {
             source.cache.pop_front();
         }
-        source.cache.push_back((key, layer.clone(), partial.clone()));
+        source
+            .cache
+            .push_back((key, layer.clone(), partial.clone()));
         if source.wanted.is_some_and(|(k, _)| k == key) {
             source.shown = Some(key);
             let _ = doc.apply(Edit::Rows(id, layer, partial));
@@ -318,7 +331,9 @@ pub(super) fn caught<T>(
 ) -> Result<T, String> {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)) {
         Ok(r) => r.map_err(|e| e.to_string()),
-        Err(_) => Err("reading from the server failed unexpectedly (a bug: please report it)".into()),
+        Err(_) => {
+            Err("reading from the server failed unexpectedly (a bug: please report it)".into())
+        }
     }
 }
 

@@ -102,7 +102,10 @@ impl TableState {
                 map_layer.title,
                 count,
                 if paged.is_some() {
-                    lang.t("行（サーバー上のテーブル）", "rows (the table on the server)")
+                    lang.t(
+                        "行（サーバー上のテーブル）",
+                        "rows (the table on the server)",
+                    )
                 } else {
                     lang.t("件", "features")
                 }

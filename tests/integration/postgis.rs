@@ -335,6 +335,7 @@ pub(crate) fn grid_centre(n: i32) -> (f64, f64) {
 }
 
 /// The URL of a table of the test server.
+#[cfg(feature = "gui")]
 pub(crate) fn url_of(table: &str) -> String {
     server().url(table)
 }
@@ -819,15 +820,26 @@ fn a_view_is_fetched_by_box_simplified_to_its_pixel_and_capped() {
     // Every k-th row, so the rows shown cover the whole grid, not the first part of the index.
     assert!(far.every.is_some_and(|k| k >= 3));
     let covered = far.layer.index.bbox().unwrap();
-    let grid = load_pg("grid_6677", &LoadOptions::default()).index.bbox().unwrap();
+    let grid = load_pg("grid_6677", &LoadOptions::default())
+        .index
+        .bbox()
+        .unwrap();
     assert!(covered.max_x - covered.min_x > 0.95 * (grid.max_x - grid.min_x));
     assert!(covered.max_y - covered.min_y > 0.9 * (grid.max_y - grid.min_y));
     let estimated = far.estimated.unwrap();
     assert!((10_000..=40_000).contains(&estimated), "{estimated}");
-    assert!(far.tolerance > 5.0 && far.tolerance < 20.0, "{}", far.tolerance);
+    assert!(
+        far.tolerance > 5.0 && far.tolerance < 20.0,
+        "{}",
+        far.tolerance
+    );
     assert!(far.layer.source.crs.known);
     // Simplified: a 33-point circle 40 m across is a few points at 11 m a pixel, and none is lost.
-    assert!(mean_points(&far.layer) < 12.0, "{}", mean_points(&far.layer));
+    assert!(
+        mean_points(&far.layer) < 12.0,
+        "{}",
+        mean_points(&far.layer)
+    );
     assert!(far.layer.features.iter().all(|f| points_of(f) >= 4));
 
     // Street level: 300 m around cell 1020 at 0.3 m a pixel.
@@ -911,7 +923,11 @@ fn identify_asks_the_server_for_the_feature_under_the_click_whole() {
             .unwrap()
             .expect("the shelter");
         let pg = load_pg("shelters_evacuation_132128", &LoadOptions::default());
-        let k = pg.features.iter().position(|g| g.record == f.record).unwrap();
+        let k = pg
+            .features
+            .iter()
+            .position(|g| g.record == f.record)
+            .unwrap();
         assert_eq!(pg.features[k], f);
         assert_same("identify", &file, &[i], &pg, &[k]);
     }
@@ -951,8 +967,20 @@ fn pages_come_in_the_attribute_tables_order() {
     assert_eq!(down[1].values[col], Value::Int(2020));
     let hostile = "na\"me; DROP TABLE keep; --";
     assert!(page(&evil, &options, Some((hostile, true)), 0, 10).is_ok());
-    assert!(page(&evil, &options, Some(("no such; DROP TABLE keep", true)), 0, 1).is_err());
-    assert_eq!(server().psql("SELECT count(*) FROM keep").unwrap().trim(), "2");
+    assert!(
+        page(
+            &evil,
+            &options,
+            Some(("no such; DROP TABLE keep", true)),
+            0,
+            1
+        )
+        .is_err()
+    );
+    assert_eq!(
+        server().psql("SELECT count(*) FROM keep").unwrap().trim(),
+        "2"
+    );
 }
 
 /// The viewer on a PostGIS table (egui_kittest, against the test server).
@@ -977,15 +1005,26 @@ mod viewer {
         Some((l.layer.clone(), l.partial.clone()?))
     }
 
-    #[test]
-    fn the_viewer_fetches_what_is_in_view_and_identifies_on_the_server() {
+    /// The viewer (in English) with the grid table opened, `cap` rows a fetch, fetching as soon
+    /// as the view changes; the grid layer's id.
+    fn viewer_on_grid(cap: usize) -> (Viewer, LayerId) {
         let mut viewer = Viewer::new();
         viewer.doc.lang = Lang::En;
-        viewer.pg.cap = 5_000;
+        viewer.pg.cap = cap;
         viewer.pg.settle = Duration::ZERO;
-        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
+        viewer.open(
+            vec![PathBuf::from(url_of("grid_6677"))],
+            Default::default(),
+            None,
+        );
         viewer.wait_for_loads();
         let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        (viewer, id)
+    }
+
+    #[test]
+    fn the_viewer_fetches_what_is_in_view_and_identifies_on_the_server() {
+        let (viewer, id) = viewer_on_grid(5_000);
         // Opened from the catalogue and estimates: no rows yet.
         let (opened, partial) = rows(&viewer, id).unwrap();
         assert!(opened.features.is_empty());
@@ -1056,19 +1095,21 @@ mod viewer {
             rows(v, id).is_some_and(|(l, _)| l.features.len() == before - 1)
         });
         let (filtered, _) = rows(h.state(), id).unwrap();
-        assert!(filtered.features.iter().all(|f| f.values[0] != Value::Int(1020)));
+        assert!(
+            filtered
+                .features
+                .iter()
+                .all(|f| f.values[0] != Value::Int(1020))
+        );
         let passing = h.state().doc.layer(id).unwrap().filter.clone().unwrap();
         assert_eq!(passing.ids.len(), before - 1);
     }
 
     #[test]
     fn export_from_the_viewer_reads_the_table_whole_with_its_filter() {
-        let mut viewer = Viewer::new();
-        viewer.pg.cap = 100;
-        viewer.pg.settle = Duration::ZERO;
-        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
-        viewer.wait_for_loads();
-        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        let (mut viewer, id) = viewer_on_grid(100);
+        // The button, not the window's title of the same name in English.
+        viewer.doc.lang = Lang::Ja;
         let filter = Filter {
             where_text: Some("n < 250 AND name LIKE 'cell 1-%'".into()),
             ..Default::default()
@@ -1093,13 +1134,7 @@ mod viewer {
 
     #[test]
     fn the_attribute_table_pages_through_the_table_in_its_sort() {
-        let mut viewer = Viewer::new();
-        viewer.doc.lang = Lang::En;
-        viewer.pg.cap = 100;
-        viewer.pg.settle = Duration::ZERO;
-        viewer.open(vec![PathBuf::from(url_of("grid_6677"))], Default::default(), None);
-        viewer.wait_for_loads();
-        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        let (mut viewer, id) = viewer_on_grid(100);
         viewer.command(Command::ShowTable(Some(id)));
         let mut h = harness(viewer);
         run_until(&mut h, |v| rows(v, id).is_some_and(|(_, p)| p.fetched));
@@ -1129,4 +1164,3 @@ mod viewer {
         assert_eq!(points_of(&f), 33);
     }
 }
-

@@ -20,9 +20,9 @@ mod url;
 mod view;
 
 pub use catalog::Table;
+pub use page::{SortBy, count_rows, page};
 pub use rows::{BATCH_ROWS, Batch, Batches};
 pub use url::{PgUrl, is_pg_url, redact};
-pub use page::{SortBy, count_rows, page};
 pub use view::{Fetched, ViewRequest, fetch_view, identify};
 
 use std::collections::BTreeMap;
@@ -185,7 +185,10 @@ struct Pushed {
 fn pushed(opened: &Opened, options: &LoadOptions) -> Result<Pushed, String> {
     let mut sql = Sql::default();
     let mut terms = Vec::new();
-    if let Some(b) = options.bbox_hint.and_then(|b| source_box(opened, options, b)) {
+    if let Some(b) = options
+        .bbox_hint
+        .and_then(|b| source_box(opened, options, b))
+    {
         let [x0, y0, x1, y1] = [b.min_x, b.min_y, b.max_x, b.max_y].map(|v| v.to_string());
         let corners = [x0, y0, x1, y1].map(|v| sql.bind(v, "float8"));
         let srid = sql.bind(opened.table.srid.to_string(), "int4");

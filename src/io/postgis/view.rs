@@ -159,12 +159,7 @@ pub fn identify(
         format!("{within} AND {}", sql.text)
     };
     let tail = format!(" ORDER BY ST_Distance({geom}, {point}), ST_Area({geom}) LIMIT 1");
-    let select = rows::select_with(
-        &opened.table,
-        &format!("ST_AsBinary({geom})"),
-        sql,
-        &tail,
-    );
+    let select = rows::select_with(&opened.table, &format!("ST_AsBinary({geom})"), sql, &tail);
     let layer = read_layer(opened, url, &select, &options)?;
     Ok(layer.features.into_iter().next())
 }
@@ -209,7 +204,10 @@ pub(super) fn read_layer(
 fn more_than(opened: &Opened, filter: &Sql, cap: u64) -> Result<bool, String> {
     let mut sql = filter.clone();
     let limit = sql.bind((cap + 1).to_string(), "int8");
-    let mut text = format!("SELECT count(*)::text FROM (SELECT 1 FROM {}", opened.from());
+    let mut text = format!(
+        "SELECT count(*)::text FROM (SELECT 1 FROM {}",
+        opened.from()
+    );
     if !sql.text.is_empty() {
         text.push_str(" WHERE ");
         text.push_str(&sql.text);
@@ -253,7 +251,10 @@ mod tests {
             plan_rows("Bitmap Heap Scan on t  (cost=12.3..45.6 rows=33470 width=4)"),
             Some(33_470)
         );
-        assert_eq!(plan_rows("Result  (cost=0.00..0.01 rows=1 width=4)"), Some(1));
+        assert_eq!(
+            plan_rows("Result  (cost=0.00..0.01 rows=1 width=4)"),
+            Some(1)
+        );
         assert_eq!(plan_rows("no estimate here"), None);
         assert_eq!(plan_rows("rows=x"), None);
     }
