@@ -116,6 +116,14 @@ impl Opened {
             quote_ident(&self.table.name)
         )
     }
+
+    /// `FROM schema.table`, with `WHERE` and `filter`'s text when it has any.
+    fn table_where(&self, filter: &Sql) -> String {
+        match filter.text.as_str() {
+            "" => format!("FROM {}", self.from()),
+            text => format!("FROM {} WHERE {text}", self.from()),
+        }
+    }
 }
 
 /// The URL `path` holds, when it names a PostGIS layer.

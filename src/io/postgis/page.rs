@@ -78,11 +78,7 @@ pub fn count_rows(url: &str, options: &LoadOptions) -> Result<u64, LoadError> {
         ..options.clone()
     };
     let sql = pushed(&opened, &options).map_err(err)?.sql;
-    let mut text = format!("SELECT count(*)::text FROM {}", opened.from());
-    if !sql.text.is_empty() {
-        text.push_str(" WHERE ");
-        text.push_str(&sql.text);
-    }
+    let text = format!("SELECT count(*)::text {}", opened.table_where(&sql));
     let rows = opened.session.run(&text, &sql.params).map_err(err)?;
     rows.text(0, 0)
         .and_then(|n| n.parse().ok())

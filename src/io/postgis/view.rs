@@ -204,15 +204,10 @@ pub(super) fn read_layer(
 fn more_than(opened: &Opened, filter: &Sql, cap: u64) -> Result<bool, String> {
     let mut sql = filter.clone();
     let limit = sql.bind((cap + 1).to_string(), "int8");
-    let mut text = format!(
-        "SELECT count(*)::text FROM (SELECT 1 FROM {}",
-        opened.from()
+    let text = format!(
+        "SELECT count(*)::text FROM (SELECT 1 {} LIMIT {limit}) s",
+        opened.table_where(&sql)
     );
-    if !sql.text.is_empty() {
-        text.push_str(" WHERE ");
-        text.push_str(&sql.text);
-    }
-    text.push_str(&format!(" LIMIT {limit}) s"));
     let rows = opened.session.run(&text, &sql.params)?;
     Ok(rows
         .text(0, 0)
@@ -222,11 +217,7 @@ fn more_than(opened: &Opened, filter: &Sql, cap: u64) -> Result<bool, String> {
 
 /// The planner's estimate of the rows `filter` passes (`EXPLAIN`: no row is read).
 fn estimate(opened: &Opened, filter: &Sql) -> Result<Option<u64>, String> {
-    let mut text = format!("EXPLAIN SELECT 1 FROM {}", opened.from());
-    if !filter.text.is_empty() {
-        text.push_str(" WHERE ");
-        text.push_str(&filter.text);
-    }
+    let text = format!("EXPLAIN SELECT 1 {}", opened.table_where(filter));
     let rows = opened.session.run(&text, &filter.params)?;
     Ok(rows.text(0, 0).as_deref().and_then(plan_rows))
 }
