@@ -111,11 +111,10 @@ fn tab_ui(viewer: &mut Viewer, ui: &mut egui::Ui) {
         // Text wraps at the dock's width, not the scroll area's unbounded one.
         ui.set_max_width(width);
         match viewer.dock.tab {
-            DockTab::Identify => match doc
-                .identified()
-                .and_then(|(id, f)| Some((doc.layer(id)?, f)))
-            {
-                Some((l, feature)) => identify::identify_ui(ui, l, feature, doc.lang, commands),
+            DockTab::Identify => match doc.identified_feature() {
+                Some((l, feature, index)) => {
+                    identify::identify_ui(ui, l, feature, index, doc.lang, commands)
+                }
                 None => {
                     ui.weak(doc.lang.t(
                         "地図上の地物をクリックすると属性を表示します",

@@ -14,12 +14,12 @@ use std::sync::Arc;
 
 use geo_types::Polygon;
 
-use super::{Lang, LayerFilter, MapLayer, MapView, Restyle, Style};
+use super::{Lang, LayerFilter, MapLayer, MapView, Partial, Restyle, Style};
 use crate::analysis::rank::Weights;
 use crate::analysis::site::{self, SiteMetrics};
 use crate::filter::Filter;
 use crate::model::Role;
-use crate::model::{Envelope, Layer};
+use crate::model::{Envelope, Feature, Layer};
 use crate::project::{Loaded, Project};
 
 /// A layer's identity in a document: never reused, unchanged by moves and by other layers'
@@ -32,6 +32,9 @@ pub struct LayerId(u32);
 pub struct Selection {
     pub layer: LayerId,
     pub features: BTreeSet<usize>,
+    /// The identified feature as the server has it, for a partial layer (a PostGIS table):
+    /// whole, with every attribute, perhaps not among the rows in view.
+    pub fetched: Option<Arc<Feature>>,
 }
 
 impl Default for LayerId {
@@ -84,6 +87,13 @@ pub enum Edit {
     Filter(LayerId, Option<Arc<Filter>>),
     SetWeights(Weights),
     SetLang(Lang),
+    /// New rows for a partial layer (a view of a PostGIS table), fetched for the view.
+    Rows(LayerId, Arc<Layer>, Partial),
+    /// Select the feature the server identified in a partial layer.
+    SelectFetched {
+        layer: LayerId,
+        feature: Arc<Feature>,
+    },
 }
 
 /// The document (see the module's doc).
@@ -199,6 +209,7 @@ impl Document {
         layer.id = id;
         self.generation += 1;
         layer.generation = self.generation;
+        layer.look = self.generation;
         self.layers.insert(at.min(self.layers.len()), layer);
         id
     }
@@ -343,6 +354,7 @@ impl Document {
                 self.selection = Some(Selection {
                     layer,
                     features: BTreeSet::from([feature]),
+                    fetched: None,
                 });
             }
             Edit::IdentifyAt {
@@ -355,13 +367,17 @@ impl Document {
                         .map(|(layer, feature)| Selection {
                             layer,
                             features: BTreeSet::from([feature]),
+                            fetched: None,
                         });
             }
             Edit::SelectWithin { layer, area } => {
                 if let Some(l) = self.layer(layer) {
                     let features = touching(&l.layer, &area);
-                    self.selection =
-                        (!features.is_empty()).then_some(Selection { layer, features });
+                    self.selection = (!features.is_empty()).then_some(Selection {
+                        layer,
+                        features,
+                        fetched: None,
+                    });
                 }
             }
             Edit::ClearSelection => self.selection = None,
@@ -389,7 +405,10 @@ impl Document {
                 self.change(id, |l| l.restyle(r));
             }
             Edit::Filter(id, None) => {
-                self.change(id, |l| l.filter = None);
+                self.change(id, |l| {
+                    l.filter = None;
+                    l.filter_spec = None;
+                });
             }
             Edit::Filter(id, Some(filter)) => {
                 let result = if filter.is_empty() {
@@ -397,12 +416,89 @@ impl Document {
                 } else {
                     Some(self.run_filter(id, &filter)?)
                 };
-                self.change(id, |l| l.filter = result);
+                let spec = result.is_some().then_some(filter);
+                self.change(id, |l| {
+                    l.filter = result;
+                    l.filter_spec = spec;
+                });
             }
             Edit::SetWeights(w) => self.weights = w,
             Edit::SetLang(lang) => self.lang = lang,
+            Edit::Rows(id, layer, partial) => self.replace_rows(id, layer, partial),
+            Edit::SelectFetched { layer, feature } => {
+                let features = self
+                    .layer(layer)
+                    .and_then(|l| record_index(&l.layer, feature.record))
+                    .into_iter()
+                    .collect();
+                self.selection = Some(Selection {
+                    layer,
+                    features,
+                    fetched: Some(feature),
+                });
+            }
         }
         Ok(())
+    }
+
+    /// Puts new rows in partial layer `id` (a new generation, its look unchanged); a selection
+    /// in it follows its features by record number, the filter's result is made again.
+    fn replace_rows(&mut self, id: LayerId, layer: Arc<Layer>, partial: Partial) {
+        let Some(i) = self.position(id) else {
+            return;
+        };
+        let old = self.layers[i].layer.clone();
+        self.generation += 1;
+        let l = &mut self.layers[i];
+        l.replace_rows(layer, partial);
+        l.generation = self.generation;
+        if let Some(f) = l.filter.take() {
+            // The same test on the new rows (what the server was sent is only part of it).
+            let passes: Vec<bool> = match l.filter_spec.as_ref().map(|s| s.apply(&l.layer)) {
+                Some(Ok(ids)) => {
+                    let mut passes = vec![false; l.layer.features.len()];
+                    for &k in &ids {
+                        passes[k] = true;
+                    }
+                    passes
+                }
+                _ => vec![true; l.layer.features.len()],
+            };
+            let ids = (0..passes.len()).filter(|&k| passes[k]).collect();
+            l.filter = Some(LayerFilter { passes, ids, ..f });
+        }
+        let new = self.layers[i].layer.clone();
+        if let Some(s) = self.selection.as_mut().filter(|s| s.layer == id) {
+            let by_record: std::collections::HashMap<u64, usize> = new
+                .features
+                .iter()
+                .enumerate()
+                .map(|(k, f)| (f.record, k))
+                .collect();
+            s.features = s
+                .features
+                .iter()
+                .filter_map(|&k| old.features.get(k).map(|f| f.record))
+                // A feature the server identified may be among the new rows though not the old.
+                .chain(s.fetched.as_ref().map(|f| f.record))
+                .filter_map(|record| by_record.get(&record).copied())
+                .collect();
+            if s.features.is_empty() && s.fetched.is_none() {
+                self.selection = None;
+            }
+        }
+    }
+
+    /// The identified feature, its layer, and its index in the layer's rows when it is among
+    /// them (a feature the server identified in a partial layer may not be).
+    pub fn identified_feature(&self) -> Option<(&MapLayer, &Feature, Option<usize>)> {
+        let s = self.selection.as_ref()?;
+        let l = self.layer(s.layer)?;
+        let index = s.features.first().copied();
+        match &s.fetched {
+            Some(f) => Some((l, f.as_ref(), index)),
+            None => Some((l, l.layer.features.get(index?)?, index)),
+        }
     }
 
     /// Changes layer `id`'s drawing and moves it to a new generation.
@@ -412,6 +508,7 @@ impl Document {
             let l = &mut self.layers[i];
             f(l);
             l.generation = self.generation;
+            l.look = self.generation;
         }
     }
 
@@ -443,6 +540,11 @@ impl Document {
         }
         inside_hollow
     }
+}
+
+/// The index of the feature with record number `record` (a PostGIS table's key).
+fn record_index(layer: &Layer, record: u64) -> Option<usize> {
+    layer.features.iter().position(|f| f.record == record)
 }
 
 /// The features of `layer` that touch `area` (R-tree first, exact test after).

@@ -1,7 +1,8 @@
 //! The export dialog: a layer's filtered or selected features, public or internal profile
 //! (showing what the public profile drops), precision, destination (any output format), the CRS
 //! to write in and a Shapefile's text encoding; written by the same exporter as `sitelens
-//! export`.
+//! export`. A PostGIS layer (which holds only the rows in view, simplified) is exported from
+//! its table: read again on a thread, whole, with its filter pushed down as `export` does.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,8 @@ pub struct ExportDialog {
     pub result: Option<Result<String, String>>,
     /// The desktop's save dialog behind Browse….
     pub picker: super::file_picker::FilePicker,
+    /// An export of a PostGIS table running on a thread.
+    job: Option<std::sync::mpsc::Receiver<Result<String, String>>>,
 }
 
 impl Default for ExportDialog {
@@ -40,6 +43,7 @@ impl Default for ExportDialog {
             dbf_encoding: DbfEncoding::Utf8,
             result: None,
             picker: Default::default(),
+            job: None,
         }
     }
 }
@@ -75,16 +79,30 @@ impl ExportDialog {
                     Some(f) => f.ids.clone(),
                     None => (0..map_layer.layer.features.len()).collect(),
                 };
-                ui.radio_value(
-                    &mut self.only_selected,
-                    false,
-                    format!(
-                        "{} ({})",
-                        lang.t("フィルタ後の地物", "Filtered features"),
-                        filtered.len()
-                    ),
-                );
-                ui.add_enabled_ui(!selected.is_empty(), |ui| {
+                let from_table = map_layer.partial.is_some();
+                if from_table {
+                    // The rows in memory are the view's, simplified: the table is read again.
+                    self.only_selected = false;
+                    ui.radio_value(
+                        &mut self.only_selected,
+                        false,
+                        lang.t(
+                            "テーブルのフィルタ後の全行（サーバーから読み直します）",
+                            "Every row of the table the filter passes (read again from the server)",
+                        ),
+                    );
+                } else {
+                    ui.radio_value(
+                        &mut self.only_selected,
+                        false,
+                        format!(
+                            "{} ({})",
+                            lang.t("フィルタ後の地物", "Filtered features"),
+                            filtered.len()
+                        ),
+                    );
+                }
+                ui.add_enabled_ui(!selected.is_empty() && !from_table, |ui| {
                     ui.radio_value(
                         &mut self.only_selected,
                         true,
@@ -175,7 +193,32 @@ impl ExportDialog {
                         );
                     });
                 }
-                if ui.button(lang.t("書き出す", "Export")).clicked() {
+                if let Some(job) = &self.job {
+                    match job.try_recv() {
+                        Ok(r) => {
+                            self.result = Some(r);
+                            self.job = None;
+                        }
+                        Err(std::sync::mpsc::TryRecvError::Empty) => {
+                            ui.horizontal(|ui| {
+                                ui.spinner();
+                                ui.label(lang.t("書き出し中…", "Exporting…"));
+                            });
+                            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+                        }
+                        Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                            self.job = None;
+                            self.result = Some(Err("the export stopped unexpectedly".into()));
+                        }
+                    }
+                }
+                if ui
+                    .add_enabled(
+                        self.job.is_none(),
+                        egui::Button::new(lang.t("書き出す", "Export")),
+                    )
+                    .clicked()
+                {
                     let options = ExportOptions {
                         profile: self.profile,
                         precision: self.precision,
@@ -193,32 +236,92 @@ impl ExportDialog {
                     };
                     let protected = vec![map_layer.layer.source.path.clone()];
                     let target = PathBuf::from(self.path.trim());
-                    self.result = Some(
-                        export::export(&target, &[section], &options, &protected)
-                            .map(|w| {
-                                let mut message = format!(
-                                    "{} {} → {}",
-                                    w.features,
-                                    lang.t("件を書き出しました", "features written"),
-                                    target.display()
-                                );
-                                // What the format changed: field names it could not keep, and
-                                // what it left out or cut.
-                                for (from, to) in &w.renamed {
-                                    message.push_str(&format!("\n{from} → {to}"));
-                                }
-                                for note in &w.notes {
-                                    message.push_str(&format!("\n{note}"));
-                                }
-                                message
-                            })
-                            .map_err(|e| e.to_string()),
-                    );
+                    if from_table {
+                        self.result = None;
+                        self.job = Some(export_table(
+                            map_layer,
+                            options,
+                            self.profile,
+                            target,
+                            lang,
+                            ctx.clone(),
+                        ));
+                    } else {
+                        self.result = Some(
+                            export::export(&target, &[section], &options, &protected)
+                                .map(|w| written(&w, &target, lang))
+                                .map_err(|e| e.to_string()),
+                        );
+                    }
                 }
                 outcome_label(ui, &self.result);
             });
         self.open = open;
     }
+}
+
+/// What an export wrote, for the user.
+fn written(w: &export::Written, target: &Path, lang: super::Lang) -> String {
+    let mut message = format!(
+        "{} {} → {}",
+        w.features,
+        lang.t("件を書き出しました", "features written"),
+        target.display()
+    );
+    // What the format changed: field names it could not keep, and what it left out or cut.
+    for (from, to) in &w.renamed {
+        message.push_str(&format!("\n{from} → {to}"));
+    }
+    for note in &w.notes {
+        message.push_str(&format!("\n{note}"));
+    }
+    message
+}
+
+/// Exports the PostGIS table behind a partial layer on a thread: read whole with the layer's
+/// filter pushed down (as `sitelens export` reads it), the filter run in full on what comes
+/// back, then written. The rows are held in memory while they are written.
+fn export_table(
+    map_layer: &super::MapLayer,
+    options: ExportOptions,
+    profile: Profile,
+    target: PathBuf,
+    lang: super::Lang,
+    repaint: egui::Context,
+) -> std::sync::mpsc::Receiver<Result<String, String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let source = map_layer.layer.source.path.clone();
+    let filter = map_layer.filter_spec.clone();
+    let fields_read = map_layer
+        .filter
+        .as_ref()
+        .map(|f| f.fields_read.clone())
+        .unwrap_or_default();
+    std::thread::spawn(move || {
+        let run = || -> Result<String, String> {
+            let load_options = crate::io::LoadOptions {
+                where_hint: filter.as_ref().and_then(|f| f.where_text.clone()),
+                ..Default::default()
+            };
+            let layer = crate::io::load(&source, &load_options).map_err(|e| e.to_string())?;
+            let ids = match &filter {
+                Some(f) => f.apply(&layer).map_err(|e| e.to_string())?,
+                None => (0..layer.features.len()).collect(),
+            };
+            let section = Section::new(&layer, ids, profile, fields_read);
+            let protected = vec![source.clone()];
+            export::export(&target, &[section], &options, &protected)
+                .map(|w| written(&w, &target, lang))
+                .map_err(|e| e.to_string())
+        };
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
+                Err("the export failed unexpectedly (a bug: please report it)".into())
+            });
+        let _ = tx.send(result);
+        repaint.request_repaint();
+    });
+    rx
 }
 
 /// What writing a file came to: the message in green, or the error in red.

@@ -12,6 +12,8 @@ pub struct FrameStats {
     build_ms: Vec<f64>,
     first_frame_logged: bool,
     loads_logged: bool,
+    /// The rows of partial layers (PostGIS) already logged as drawn, by layer and generation.
+    rows_logged: std::collections::HashSet<(super::LayerId, u64)>,
 }
 
 impl FrameStats {
@@ -49,6 +51,29 @@ impl FrameStats {
             self.intervals_ms.clear();
             self.build_ms.clear();
         }
+    }
+}
+
+impl FrameStats {
+    /// Logs, once per layer and generation, that a PostGIS layer's rows for the view are drawn:
+    /// how many, after how long since the view asked for them, and since the start.
+    pub fn rows_drawn(&mut self, layer: &super::MapLayer, asked: Option<std::time::Instant>) {
+        let Some(partial) = layer.partial.as_ref().filter(|p| p.fetched) else {
+            return;
+        };
+        if !self.rows_logged.insert((layer.id(), layer.generation())) {
+            return;
+        }
+        let since_asked = asked.map_or(f64::NAN, |t| t.elapsed().as_secs_f64() * 1000.0);
+        eprintln!(
+            "frame-stats: PostGIS rows drawn: {} rows{} (tolerance {:.2e}), {since_asked:.1} ms \
+             after the view asked (fetch {:.1} ms), {:.1} ms after start",
+            layer.layer.features.len(),
+            if partial.capped { ", capped" } else { "" },
+            partial.tolerance,
+            partial.fetch_ms,
+            process_uptime_ms()
+        );
     }
 }
 

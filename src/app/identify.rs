@@ -1,23 +1,24 @@
 //! The identify panel: every attribute of the identified feature (Japanese names and values)
-//! and its geodesic measures.
+//! and its geodesic measures. For a PostGIS layer the feature is the one the server found under
+//! the click, whole (the map's rows are simplified).
 
 use eframe::egui;
 
 use super::{Command, Edit, Lang, MapLayer};
 use crate::analysis::measure::Measures;
-use crate::model::{Envelope, Value};
+use crate::model::{Envelope, Feature, Value};
 
+/// The panel for feature `f` of `map_layer`; `index` is its place among the layer's rows
+/// (`None`: a feature the server identified outside the rows in view).
 pub fn identify_ui(
     ui: &mut egui::Ui,
     map_layer: &MapLayer,
-    feature: usize,
+    f: &Feature,
+    index: Option<usize>,
     lang: Lang,
     commands: &mut Vec<Command>,
 ) {
     let layer = &map_layer.layer;
-    let Some(f) = layer.features.get(feature) else {
-        return;
-    };
     // Everything here wraps at the dock's width: what cannot wrap would widen the dock over
     // the map.
     ui.horizontal_wrapped(|ui| {
@@ -41,7 +42,8 @@ pub fn identify_ui(
         {
             commands.push(Command::ShowTable(Some(map_layer.id())));
         }
-        if map_layer.role == Some(crate::model::Role::Site)
+        if let Some(feature) = index
+            && map_layer.role == Some(crate::model::Role::Site)
             && ui
                 .button(lang.t("用地シート…", "Site sheet…"))
                 .on_hover_text(lang.t(

@@ -3,7 +3,8 @@
 //! again when the view has rested for a moment, on a thread (from clones of the layers, which
 //! share their data) while the window goes on showing the old image moved; at once while a
 //! redraw is cheap (street level stays live). What changes the drawing (visibility, order,
-//! style, opacity, filter, categories) redraws at once.
+//! style, opacity, filter, categories) redraws at once; new rows of a PostGIS layer (fetched
+//! for the view) redraw on a thread like a rested view, so their arrival never stalls a drag.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::mpsc::{Receiver, TryRecvError, channel};
@@ -79,6 +80,8 @@ struct Drawn {
     rect: Rect,
     ppp: f32,
     signature: u64,
+    /// The part of `signature` that is not rows of partial layers: what redraws at once.
+    look: u64,
 }
 
 /// The margin drawn around the view by a redraw that cannot follow the view live (made once the
@@ -119,14 +122,14 @@ impl LayerImage {
             self.moved_at = now;
         }
         self.collect(ctx);
-        let signature = signature(layers);
         let ppp = ctx.pixels_per_point();
         let mut drawn = Drawn {
             view: *v,
             viewport: rect,
             rect,
             ppp,
-            signature,
+            signature: signature(layers, MapLayer::generation),
+            look: signature(layers, MapLayer::look_generation),
         };
         // A redraw too costly to follow the view (it waits for the view to rest, or a style
         // change on such layers) draws a margin around the view, for the next drag to uncover.
@@ -172,13 +175,11 @@ impl LayerImage {
         let Some(d) = &self.drawn else {
             return Redraw::Now;
         };
-        if d.signature != want.signature
-            || d.viewport.size() != want.viewport.size()
-            || d.ppp != want.ppp
-        {
+        if d.look != want.look || d.viewport.size() != want.viewport.size() || d.ppp != want.ppp {
             return Redraw::Now;
         }
-        if d.view == want.view && d.viewport == want.viewport {
+        let new_rows = d.signature != want.signature;
+        if !new_rows && d.view == want.view && d.viewport == want.viewport {
             return Redraw::No;
         }
         if self.last_cost < self.policy.live_below {
@@ -189,7 +190,7 @@ impl LayerImage {
             return Redraw::No;
         }
         let rested = now.duration_since(self.moved_at);
-        if rested < self.policy.settle {
+        if rested < self.policy.settle && !(new_rows && d.view == want.view) {
             Redraw::Later(self.policy.settle - rested)
         } else if self.policy.background {
             Redraw::OnThread
@@ -245,6 +246,13 @@ impl LayerImage {
         self.drawn = Some(drawn);
         self.redraws += 1;
         self.last_cost = cost;
+    }
+
+    /// Whether the image shows these layers as they are now (at whatever view).
+    pub fn shows(&self, layers: &[MapLayer]) -> bool {
+        self.drawn
+            .as_ref()
+            .is_some_and(|d| d.signature == signature(layers, MapLayer::generation))
     }
 
     /// Whether the image shows exactly this view (no transform pending a redraw).
@@ -303,13 +311,12 @@ fn draw(headless: &mut Headless, drawn: &Drawn, layers: &[MapLayer]) -> egui::Co
     frame.canvas.to_color_image()
 }
 
-/// Everything about the layers that changes their drawing, hashed.
 /// What the layers' drawing depends on: which layers, in which order, at which generation (a
-/// layer moves to a new generation whenever its drawing changes).
-fn signature(layers: &[MapLayer]) -> u64 {
+/// layer moves to a new generation whenever its drawing changes; `generation` picks which).
+fn signature(layers: &[MapLayer], generation: fn(&MapLayer) -> u64) -> u64 {
     let mut h = DefaultHasher::new();
     for l in layers {
-        (l.id(), l.generation()).hash(&mut h);
+        (l.id(), generation(l)).hash(&mut h);
     }
     h.finish()
 }
@@ -329,13 +336,13 @@ mod tests {
         use crate::app::{Document, Edit, Restyle};
         let mut doc = Document::hino();
         let ids: Vec<_> = doc.layers().iter().map(MapLayer::id).collect();
-        let base = signature(doc.layers());
-        assert_eq!(base, signature(doc.layers()));
+        let base = signature(doc.layers(), MapLayer::generation);
+        assert_eq!(base, signature(doc.layers(), MapLayer::generation));
         doc.apply(Edit::SetVisible(ids[0], false)).unwrap();
-        let hidden = signature(doc.layers());
+        let hidden = signature(doc.layers(), MapLayer::generation);
         assert_ne!(base, hidden);
         doc.apply(Edit::SetVisible(ids[0], true)).unwrap();
-        let shown = signature(doc.layers());
+        let shown = signature(doc.layers(), MapLayer::generation);
         assert_ne!(hidden, shown);
         let l = doc.layer(ids[1]).unwrap();
         let mut r = Restyle {
@@ -346,14 +353,14 @@ mod tests {
         };
         r.style.fill = Color32::from_rgb(1, 2, 3);
         doc.apply(Edit::Restyle(ids[1], r)).unwrap();
-        let restyled = signature(doc.layers());
+        let restyled = signature(doc.layers(), MapLayer::generation);
         assert_ne!(shown, restyled);
         doc.apply(Edit::Move {
             layer: ids[0],
             to: 1,
         })
         .unwrap();
-        assert_ne!(restyled, signature(doc.layers()));
+        assert_ne!(restyled, signature(doc.layers(), MapLayer::generation));
     }
 
     /// The Hino layers, a map rectangle of `size` at the origin, and a view of the city in it.

@@ -154,10 +154,20 @@ impl LayersPanel {
                     ui.colored_label(Color32::from_rgb(200, 60, 0), lang.t("要確認", "check"))
                         .on_hover_text(l.role_warnings.join("\n"));
                 }
-                match &l.filter {
+                let count = match &l.filter {
                     Some(f) => ui.weak(format!("{}/{}", f.ids.len(), l.layer.features.len())),
                     None => ui.weak(l.layer.features.len().to_string()),
                 };
+                if let Some(p) = &l.partial {
+                    // A PostGIS layer holds the rows in view, not the table.
+                    let total = p
+                        .in_table
+                        .map_or_else(|| "?".into(), |n| super::identify::group(n as f64, 0));
+                    count.on_hover_text(match lang {
+                        Lang::Ja => format!("地図に見えている範囲の行（テーブルは約 {total} 行）"),
+                        Lang::En => format!("rows in view (about {total} in the table)"),
+                    });
+                }
                 ui.with_layout(egui::Layout::left_to_right(egui::Align::Center), |ui| {
                     let name = ui
                         .add(egui::Button::selectable(selected, &l.title).truncate())

@@ -5,25 +5,51 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 
 use crate::io::{self, LoadOptions};
-use crate::model::Layer;
+use crate::model::{Envelope, Format, Layer, Source};
 use crate::project::{self, Project};
 
-/// The most rows the viewer reads from a PostGIS table: it reads whole tables for now (drawing
-/// only what is in view, fetched from the server, is not built yet), and a million polygons is
-/// about what a layer in memory stays smooth at.
-pub const POSTGIS_ROW_CAP: u64 = 2_000_000;
+/// A PostGIS table opened for the window: its catalogue and the planner's estimates, no rows
+/// (they are fetched for the view, see [`super::pg_view`]).
+pub struct PgOpened {
+    pub url: String,
+    /// The table as a layer with its fields and CRS, and no features yet.
+    pub layer: Layer,
+    /// Rows in the table, by the planner's estimate.
+    pub in_table: Option<u64>,
+    /// Its extent in lon/lat, by the planner's estimate.
+    pub bbox: Option<Envelope>,
+    pub options: LoadOptions,
+}
 
-/// Loads a PostGIS table whole, after the planner's estimate says it is within
-/// [`POSTGIS_ROW_CAP`].
-fn load_postgis(url: &str, path: &std::path::Path, options: &LoadOptions) -> Result<Layer, String> {
+/// Reads what the catalogue and the planner say about the table `url` names.
+fn open_postgis(url: &str, options: &LoadOptions) -> Result<PgOpened, String> {
     let summary = io::postgis::describe(url, options, false).map_err(|e| e.to_string())?;
-    if let Some(rows) = summary.count.filter(|&n| n > POSTGIS_ROW_CAP) {
-        return Err(format!(
-            "{url}: about {rows} rows; the viewer reads a table whole, up to {POSTGIS_ROW_CAP} \
-             rows: export the part you need with sitelens export --bbox/--where"
-        ));
-    }
-    io::load(path, options).map_err(|e| e.to_string())
+    let source = Source {
+        path: PathBuf::from(url),
+        member: None,
+        format: Format::PostGis,
+        encoding: None,
+        crs: summary.crs,
+        record_count: summary
+            .count
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0),
+    };
+    let layer = Layer::new(
+        summary.table,
+        source,
+        summary.fields,
+        Vec::new(),
+        summary.warnings,
+    );
+    let bbox = summary.bbox.filter(|_| layer.source.crs.known);
+    Ok(PgOpened {
+        url: url.to_string(),
+        layer,
+        in_table: summary.count,
+        bbox,
+        options: options.clone(),
+    })
 }
 
 /// A finished load.
@@ -35,6 +61,8 @@ pub struct Loaded {
 /// What a load produced: a layer, or a whole project (a .toml file).
 pub enum Done {
     Layer(Box<Layer>),
+    /// A PostGIS table, shown by what is in view.
+    PostGis(Box<PgOpened>),
     Project(Box<(Project, project::Loaded)>),
 }
 
@@ -80,7 +108,7 @@ impl Loader {
                     let loaded = p.load();
                     Ok(Done::Project(Box::new((p, loaded))))
                 } else if let Some(url) = io::postgis::url_of(&path) {
-                    load_postgis(url, &path, &options).map(|l| Done::Layer(Box::new(l)))
+                    open_postgis(url, &options).map(|o| Done::PostGis(Box::new(o)))
                 } else {
                     io::load(&path, &options)
                         .map(|l| Done::Layer(Box::new(l)))
@@ -166,6 +194,31 @@ impl super::Viewer {
                     let visible = !(restored && self.hidden_on_restore.contains(&layer.name));
                     self.doc
                         .add_opened(&loaded.path, *layer, visible, !restored);
+                }
+                Ok(Done::PostGis(opened)) => {
+                    let restored = self.restoring.contains(&loaded.path);
+                    let PgOpened {
+                        url,
+                        layer,
+                        in_table,
+                        bbox,
+                        options,
+                    } = *opened;
+                    let visible = !(restored && self.hidden_on_restore.contains(&layer.name));
+                    let id = self.doc.add_opened(&loaded.path, layer, visible, false);
+                    if !restored && bbox.is_some() {
+                        self.doc.zoom_request = bbox;
+                    }
+                    let partial = super::Partial {
+                        url: url.clone(),
+                        in_table,
+                        ..Default::default()
+                    };
+                    let rows = self.doc.layer(id).map(|l| l.layer.clone());
+                    if let Some(rows) = rows {
+                        let _ = self.doc.apply(super::Edit::Rows(id, rows, partial));
+                    }
+                    self.pg.add(id, url, options, in_table);
                 }
                 Err(text) => self.doc.notices.push(super::Notice { error: true, text }),
             }

@@ -206,15 +206,15 @@ pub fn map_ui(
     {
         let highlight = MapLayer::highlight_style(map_layer);
         let mut shapes = Vec::new();
-        for &id in &sel.features {
-            if let Some(g) = map_layer
-                .layer
-                .features
-                .get(id)
-                .and_then(|f| f.geometry.as_ref())
-            {
-                geometry_shapes(g, &v, rect, &highlight, &mut shapes);
-            }
+        // A feature the server identified is drawn whole, not as its simplified row.
+        let fetched = sel.fetched.as_ref().and_then(|f| f.geometry.as_ref());
+        let rows = sel
+            .features
+            .iter()
+            .filter(|_| fetched.is_none())
+            .filter_map(|&id| map_layer.layer.features.get(id)?.geometry.as_ref());
+        for g in fetched.into_iter().chain(rows) {
+            geometry_shapes(g, &v, rect, &highlight, &mut shapes);
         }
         painter.extend(shapes);
     }
@@ -226,6 +226,7 @@ pub fn map_ui(
     scale_bar(&painter, rect, &v);
     if notices {
         notices_ui(ui, rect, layers, visible_env);
+        cap_notes_ui(ui, rect, layers, doc.lang);
     }
     if credits_on_map {
         let credits = credits(layers, visible_env, basemap_credit.as_deref());
@@ -239,6 +240,26 @@ pub fn map_ui(
                 Color32::from_gray(30),
             );
         }
+    }
+}
+
+/// For each visible partial layer (a PostGIS table) whose rows the cap cut: how many are shown
+/// of how many, asking to zoom in. At the bottom, above the scale bar.
+fn cap_notes_ui(ui: &mut egui::Ui, rect: Rect, layers: &[MapLayer], lang: super::Lang) {
+    let notes = layers.iter().filter(|l| l.visible).filter_map(|l| {
+        let note = l.partial.as_ref()?.cap_note(l.layer.features.len(), lang)?;
+        Some(format!("{}: {note}", l.title))
+    });
+    for (k, note) in notes.enumerate() {
+        let text = egui::RichText::new(note)
+            .color(Color32::from_rgb(20, 20, 90))
+            .background_color(Color32::from_rgba_unmultiplied(235, 240, 255, 230))
+            .size(12.0);
+        let at = Rect::from_min_size(
+            rect.left_bottom() + Vec2::new(8.0, -60.0 - 20.0 * k as f32),
+            Vec2::new(rect.width() - 16.0, 18.0),
+        );
+        ui.put(at, egui::Label::new(text).selectable(false));
     }
 }
 

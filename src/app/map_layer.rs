@@ -28,6 +28,8 @@ pub struct MapLayer {
     pub style: Style,
     /// The layer's filter and which features pass it (`None`: no filter).
     pub filter: Option<LayerFilter>,
+    /// The filter itself, to test the new rows of a partial layer.
+    pub(super) filter_spec: Option<Arc<crate::filter::Filter>>,
     /// Polygon triangulations by feature and level of detail, made the first time each polygon
     /// is drawn at that level.
     pub(super) fills: Arc<Mutex<FillCache>>,
@@ -48,10 +50,52 @@ pub struct MapLayer {
     pub categories: Option<Categories>,
     /// 0–1, applied to every colour of the layer.
     pub opacity: f32,
+    /// Set on a view of a PostGIS table: `layer` holds only the rows fetched for the view
+    /// (simplified by the server), replaced as the view moves.
+    pub partial: Option<Partial>,
     /// Its id in the document (the default id until a document takes it).
     pub(super) id: LayerId,
     /// The document's generation at the last change to how the layer is drawn.
     pub(super) generation: u64,
+    /// The generation at the last change other than new rows of a partial layer (style,
+    /// visibility, filter, order): what cannot wait for a redraw on a thread.
+    pub(super) look: u64,
+}
+
+/// What a partial layer (a view of a PostGIS table) holds now.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Partial {
+    /// The table's URL.
+    pub url: String,
+    /// Whether the rows for the view have arrived (else the layer holds earlier ones).
+    pub fetched: bool,
+    /// Whether the cap left rows of the view on the server.
+    pub capped: bool,
+    /// Rows in the fetched box, by the planner's estimate.
+    pub in_box: Option<u64>,
+    /// Rows in the whole table, by the planner's estimate.
+    pub in_table: Option<u64>,
+    /// The server's simplification tolerance, in the table's units (0: none).
+    pub tolerance: f64,
+    /// How long the fetch took on its thread (query, rows, layer built), in milliseconds.
+    pub fetch_ms: f64,
+}
+
+impl Partial {
+    /// The note shown when the cap left rows out: "zoom in: 200,000 of ~1,000,000 shown".
+    pub fn cap_note(&self, shown: usize, lang: super::Lang) -> Option<String> {
+        if !self.capped {
+            return None;
+        }
+        let shown = super::identify::group(shown as f64, 0);
+        let total = self
+            .in_box
+            .map_or_else(|| "?".into(), |n| super::identify::group(n as f64, 0));
+        Some(match lang {
+            super::Lang::Ja => format!("拡大してください：約 {total} 件中 {shown} 件を表示"),
+            super::Lang::En => format!("zoom in: {shown} of ~{total} shown"),
+        })
+    }
 }
 
 /// Categorized styling: one colour per value of a field (the most frequent values first; the
@@ -188,6 +232,7 @@ impl MapLayer {
             visible: true,
             style,
             filter: None,
+            filter_spec: None,
             fills: Arc::default(),
             zoning: None,
             role: None,
@@ -196,8 +241,10 @@ impl MapLayer {
             label: None,
             categories: None,
             opacity: 1.0,
+            partial: None,
             id: LayerId::default(),
             generation: 0,
+            look: 0,
         }
         .with_zoning()
     }
@@ -365,6 +412,25 @@ impl MapLayer {
     /// drawn from it.
     pub fn generation(&self) -> u64 {
         self.generation
+    }
+
+    /// The generation at the last change to the layer's look (not its rows).
+    pub fn look_generation(&self) -> u64 {
+        self.look
+    }
+
+    /// New rows for a partial layer: what is made per feature (triangulations, category and
+    /// zone colours) is made again for them.
+    pub fn replace_rows(&mut self, layer: Arc<Layer>, partial: Partial) {
+        self.layer = layer;
+        self.partial = Some(partial);
+        self.fills = Arc::default();
+        if let Some(field) = self.categories.as_ref().map(|c| c.field.clone()) {
+            self.categories = Categories::of(&self.layer, &field);
+        }
+        if let Some(z) = self.zoning.take() {
+            self.zoning = Some(Zoning::of(&self.layer, z.recognised));
+        }
     }
 
     /// Applies a [`Restyle`]; categories are recomputed only when their field changes.

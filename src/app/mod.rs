@@ -23,6 +23,8 @@ mod map;
 pub mod map_layer;
 mod menu;
 pub mod pdf;
+mod pg_table;
+pub mod pg_view;
 mod project_dialog;
 pub mod publish_dialog;
 pub mod ranking;
@@ -47,7 +49,7 @@ pub use i18n::Lang;
 pub use launch::{install_fonts, run};
 pub use layers_panel::LayersPanel;
 pub use map::MapView;
-pub use map_layer::{LayerFilter, MapLayer, Restyle};
+pub use map_layer::{LayerFilter, MapLayer, Partial, Restyle};
 pub use project_dialog::ProjectDialog;
 pub use settings::Settings;
 pub use style::Style;
@@ -128,6 +130,8 @@ pub struct Viewer {
     /// Frame timing printed to stderr, when SITELENS_FRAME_STATS is set.
     frame_stats: Option<frame_stats::FrameStats>,
     loader: loading::Loader,
+    /// PostGIS layers: their rows fetched for the view, identify on the server.
+    pub pg: pg_view::PgViews,
     table: table::TableState,
     commands: Vec<Command>,
     repaint: Option<egui::Context>,
@@ -167,6 +171,7 @@ impl Viewer {
             frame_stats: std::env::var_os("SITELENS_FRAME_STATS")
                 .map(|_| frame_stats::FrameStats::default()),
             loader: loading::Loader::default(),
+            pg: pg_view::PgViews::default(),
             table: table::TableState::default(),
             commands: Vec::new(),
             repaint: None,
@@ -216,6 +221,11 @@ impl Viewer {
         !self.loader.pending.is_empty()
     }
 
+    /// Whether rows or an identify are awaited from a PostGIS server.
+    pub fn is_fetching(&self) -> bool {
+        self.pg.busy() || self.table.pg.busy()
+    }
+
     /// Queues a command (panels and tests).
     pub fn command(&mut self, c: Command) {
         self.commands.push(c);
@@ -227,6 +237,17 @@ impl Viewer {
         match c {
             Command::Edit(edit) => {
                 let identifies = matches!(edit, Edit::IdentifyAt { .. } | Edit::Select { .. });
+                let click = match &edit {
+                    Edit::IdentifyAt {
+                        lon,
+                        lat,
+                        tolerance_m,
+                    } => Some(([*lon, *lat], *tolerance_m)),
+                    _ => None,
+                };
+                if let Edit::Filter(id, filter) = &edit {
+                    self.pg.set_filter(*id, filter.as_deref());
+                }
                 if let Err(e) = self.doc.apply(edit) {
                     self.doc.notices.push(Notice {
                         error: true,
@@ -235,6 +256,11 @@ impl Viewer {
                 }
                 if identifies && self.doc.selection.is_some() {
                     self.dock.identified();
+                }
+                if let Some((at, tolerance_m)) = click {
+                    let picked = self.doc.selection.as_ref().map(|s| s.layer);
+                    self.pg
+                        .identify(&self.doc, picked, at, tolerance_m, self.repaint.clone());
                 }
             }
             Command::ShowTable(id) => self.table_layer = id,
@@ -249,6 +275,7 @@ impl Viewer {
                     )
                 });
                 if let Some(filter) = filter {
+                    self.pg.set_filter(id, Some(&filter));
                     let edit = Edit::Filter(id, Some(std::sync::Arc::new(filter)));
                     self.filter_panel.error = self.doc.apply(edit).err();
                 }
@@ -342,8 +369,13 @@ impl Viewer {
         let started = std::time::Instant::now();
         self.show_panels(ui);
         if let Some(stats) = &mut self.frame_stats {
-            let loading = !self.loader.pending.is_empty();
+            let loading = !self.loader.pending.is_empty() || self.pg.busy();
             stats.record(ui.ctx(), started.elapsed(), loading);
+            if self.layer_image.shows(self.doc.layers()) {
+                for l in self.doc.layers().iter().filter(|l| self.pg.follows(l.id())) {
+                    stats.rows_drawn(l, self.pg.asked_at(l.id()));
+                }
+            }
             // Measuring a drag: paint continuously, so intervals are the full cost of a frame.
             if ui.input(|i| i.pointer.primary_down()) {
                 ui.ctx().request_repaint();
@@ -352,6 +384,8 @@ impl Viewer {
     }
 
     fn show_panels(&mut self, ui: &mut egui::Ui) {
+        // Threads (loads, fetches, identify) wake the window when they are done.
+        self.repaint.get_or_insert_with(|| ui.ctx().clone());
         let done = self.loader.poll();
         self.receive(done);
         let dropped: Vec<PathBuf> = ui.input(|i| {
@@ -429,6 +463,8 @@ impl Viewer {
             );
             self.doc.view = view;
         });
+        let map = self.doc.view.zip(self.map_rect);
+        self.pg.update(&mut self.doc, map, ui.ctx());
 
         if let Some(e) = self.basemap.as_mut().and_then(|b| b.last_error.take())
             && self.doc.notices.last().is_none_or(|n| n.text != e)

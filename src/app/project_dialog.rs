@@ -203,12 +203,12 @@ impl ProjectDialog {
             "パスワードは URL に書かず、~/.pgpass・PGPASSWORD・PGSERVICE から読みます。読み取り専用で接続します。",
             "Passwords are not written in the URL: they come from ~/.pgpass, PGPASSWORD or PGSERVICE. The connection is read-only.",
         ));
-        let cap = super::loading::POSTGIS_ROW_CAP;
+        let cap = super::identify::group(super::pg_view::VIEW_ROW_CAP as f64, 0);
         let ja = format!(
-            "いまはテーブル全体を読み込みます（{cap} 行まで）。大きなテーブルは sitelens export --bbox/--where で一部を書き出してください。"
+            "地図に見えている範囲だけをサーバーから読みます（画素の大きさに簡略化、一度に {cap} 件まで）。属性の確認（クリック）はサーバーに問い合わせます。"
         );
         let en = format!(
-            "For now the whole table is read (up to {cap} rows); export part of a larger one with sitelens export --bbox/--where."
+            "Only what is in view is read from the server (simplified to the pixel size, up to {cap} rows at a time); a click asks the server for the feature's attributes."
         );
         ui.weak(lang.t(&ja, &en));
         let url = self.pg_url.trim();

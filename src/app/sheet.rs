@@ -268,6 +268,7 @@ pub fn sheet_ui(
             let selection = Selection {
                 layer: layer_id,
                 features: BTreeSet::from([feature]),
+                fetched: None,
             };
             let mut map_ui = ui.new_child(egui::UiBuilder::new().max_rect(map_rect));
             map_image_ui(&mut map_ui, view, extent, doc, Some(&selection), false);

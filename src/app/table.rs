@@ -1,11 +1,16 @@
 //! The attribute table: a bottom panel with one row per feature, drawn lazily (only visible rows
 //! are laid out, so 100k rows scroll smoothly), sortable by column, selection linked with the map.
+//! A PostGIS layer's table lists the table's rows, paged from the server in the same order
+//! ([`super::pg_table`]), not the simplified rows in view.
+
+use std::sync::Arc;
 
 use eframe::egui;
 use egui_extras::{Column, TableBuilder};
 
+use super::pg_table::PgRows;
 use super::{Command, Edit, Lang, LayerId, MapLayer, Selection};
-use crate::model::Value;
+use crate::model::{Feature, Value};
 
 /// Sorting by a column: (column, ascending).
 type Sort = Option<(usize, bool)>;
@@ -20,6 +25,14 @@ pub struct TableState {
     key: Option<(LayerId, u64, Sort)>,
     /// The selection last scrolled to, so a new selection (from the map) scrolls once.
     shown_selection: Option<(LayerId, usize)>,
+    /// The pages of a PostGIS layer's table.
+    pub pg: PgRows,
+}
+
+/// One row of the table: a feature of the layer (by index), or of a PostGIS table's page.
+enum Row {
+    Index(usize),
+    Fetched(Arc<Feature>),
 }
 
 impl TableState {
@@ -51,19 +64,55 @@ impl TableState {
         lang: Lang,
         commands: &mut Vec<Command>,
     ) {
+        // The panel keeps its height while a PostGIS table's rows are still being counted
+        // (a resizable panel otherwise settles on the height of its first contents).
+        ui.set_min_height(ui.available_height());
         let layer = &map_layer.layer;
         let layer_id = map_layer.id();
         let selected: Vec<usize> = selection
             .filter(|s| s.layer == layer_id)
             .map(|s| s.features.iter().copied().collect())
             .unwrap_or_default();
+        let selected_record = selection
+            .filter(|s| s.layer == layer_id)
+            .and_then(|s| s.fetched.as_ref())
+            .map(|f| f.record);
+        let ctx = ui.ctx().clone();
+        let paged = map_layer.partial.as_ref().map(|p| {
+            let sort = self
+                .sort
+                .and_then(|(c, up)| Some((layer.fields.get(c)?.name.clone(), up)));
+            let where_hint = map_layer
+                .filter_spec
+                .as_ref()
+                .and_then(|f| f.where_text.clone());
+            self.pg.poll();
+            self.pg.follow(&p.url, where_hint, sort, &ctx);
+            self.pg.total()
+        });
         ui.horizontal(|ui| {
+            let count = match &paged {
+                None => layer.features.len().to_string(),
+                Some(Some(Ok(n))) => super::identify::group(*n as f64, 0),
+                Some(Some(Err(e))) => e.clone(),
+                Some(None) => "…".into(),
+            };
             ui.strong(format!(
                 "{} — {} {}",
                 map_layer.title,
-                layer.features.len(),
-                lang.t("件", "features")
+                count,
+                if paged.is_some() {
+                    lang.t(
+                        "行（サーバー上のテーブル）",
+                        "rows (the table on the server)",
+                    )
+                } else {
+                    lang.t("件", "features")
+                }
             ));
+            if let Some(e) = &self.pg.error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
             if ui
                 .button(lang.t("選択地物へズーム", "Zoom to selected"))
                 .clicked()
@@ -83,7 +132,7 @@ impl TableState {
             }
         });
         let first = selected.first().map(|&f| (layer_id, f));
-        let scroll_to = if first != self.shown_selection {
+        let scroll_to = if first != self.shown_selection && paged.is_none() {
             first.map(|(_, f)| f)
         } else {
             None
@@ -91,7 +140,18 @@ impl TableState {
         self.shown_selection = first;
         let scroll_row =
             scroll_to.and_then(|f| self.order_for(map_layer).iter().position(|&i| i == f));
-        let order = self.order_for(map_layer).to_vec();
+        let order = match &paged {
+            None => self.order_for(map_layer).to_vec(),
+            Some(_) => Vec::new(),
+        };
+        let rows = match &paged {
+            None => order.len(),
+            Some(total) => total
+                .as_ref()
+                .and_then(|t| t.as_ref().ok())
+                .and_then(|&n| usize::try_from(n).ok())
+                .unwrap_or(0),
+        };
         let mut builder = TableBuilder::new(ui)
             .striped(true)
             .resizable(true)
@@ -125,14 +185,30 @@ impl TableState {
                 }
             })
             .body(|body| {
-                body.rows(20.0, order.len(), |mut row| {
-                    let id = order[row.index()];
-                    row.set_selected(selected.contains(&id));
-                    let f = &layer.features[id];
+                body.rows(20.0, rows, |mut row| {
+                    let at = row.index();
+                    let this = match order.get(at) {
+                        Some(&id) => Some(Row::Index(id)),
+                        None if paged.is_some() => self.pg.row(at, &ctx).map(Row::Fetched),
+                        None => None,
+                    };
                     // Cells are not selectable text, so a click anywhere selects the row.
                     let cell = |ui: &mut egui::Ui, text: egui::WidgetText| {
                         ui.add(egui::Label::new(text).selectable(false));
                     };
+                    let Some(this) = this else {
+                        // Its page is on the way.
+                        row.col(|ui| cell(ui, egui::RichText::new("…").weak().into()));
+                        return;
+                    };
+                    let f: &Feature = match &this {
+                        Row::Index(id) => &layer.features[*id],
+                        Row::Fetched(f) => f,
+                    };
+                    row.set_selected(match &this {
+                        Row::Index(id) => selected.contains(id),
+                        Row::Fetched(f) => selected_record == Some(f.record),
+                    });
                     row.col(|ui| cell(ui, egui::RichText::new(f.record.to_string()).weak().into()));
                     for v in &f.values {
                         row.col(|ui| match v {
@@ -142,10 +218,16 @@ impl TableState {
                     }
                     if row.response().clicked() {
                         commands.push(
-                            Edit::Select {
-                                layer: layer_id,
-                                feature: id,
-                                zoom: false,
+                            match this {
+                                Row::Fetched(feature) => Edit::SelectFetched {
+                                    layer: layer_id,
+                                    feature,
+                                },
+                                Row::Index(feature) => Edit::Select {
+                                    layer: layer_id,
+                                    feature,
+                                    zoom: false,
+                                },
                             }
                             .into(),
                         );

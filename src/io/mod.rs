@@ -392,14 +392,7 @@ pub fn load_all(path: &Path, options: &LoadOptions) -> Result<Vec<Layer>, LoadEr
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
     if let Some(url) = postgis::url_of(path) {
         let (name, parsed) = postgis::load(url, options)?;
-        let mut layer = finish(
-            Input::from_bytes(path, Vec::new()),
-            Format::PostGis,
-            parsed,
-            options,
-        )?;
-        layer.name = name;
-        return Ok(layer);
+        return postgis_layer(url, name, parsed, options);
     }
     if let Some((file, table)) = geopackage::split_path(path) {
         let input = Input {
@@ -447,6 +440,20 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Layer, LoadError> {
         }
     };
     load_input(input, options)
+}
+
+/// Rows read from the PostGIS table `url` names as a layer (CRS resolved, reprojected, indexed),
+/// named `name`.
+pub(crate) fn postgis_layer(
+    url: &str,
+    name: String,
+    parsed: Parsed,
+    options: &LoadOptions,
+) -> Result<Layer, LoadError> {
+    let input = Input::from_bytes(Path::new(url), Vec::new());
+    let mut layer = finish(input, Format::PostGis, parsed, options)?;
+    layer.name = name;
+    Ok(layer)
 }
 
 /// Loads an [`Input`] whose format is told by its extension.

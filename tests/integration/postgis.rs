@@ -199,6 +199,7 @@ impl Server {
             &["-t_srs", "EPSG:6677"],
         )?;
         self.psql(HOSTILE_SQL)?;
+        self.psql(GRID_SQL)?;
         self.psql("ANALYZE")?;
         Ok(())
     }
@@ -308,6 +309,36 @@ INSERT INTO "evil""; DROP TABLE keep; --" ("na""me; DROP TABLE keep; --", "面�
   ('100%_純度\', -1, 2020, NULL, NULL);
 CREATE TABLE plain (a int);
 "#;
+
+/// 20,000 circles of 20 m radius (33 points each) every 50 m, 200 × 100, in 平面直角座標系 IX
+/// around Hino city hall: a table big enough for the viewer's cap, whose shapes show how much
+/// the server simplified them. `n` = 100 × column + row.
+const GRID_SQL: &str = r#"
+CREATE TABLE grid_6677 (fid serial PRIMARY KEY, n int4, name text, geom geometry(Polygon, 6677));
+INSERT INTO grid_6677 (n, name, geom)
+SELECT i * 100 + j, 'cell ' || i || '-' || j,
+       ST_Buffer(ST_MakePoint(-44000 + i * 50, -38500 + j * 50), 20, 8)
+FROM generate_series(0, 199) i, generate_series(0, 99) j ORDER BY i, j;
+CREATE INDEX grid_6677_geom ON grid_6677 USING gist (geom);
+"#;
+
+/// The lon/lat of the centre of grid cell `n`, as the server computes it.
+pub(crate) fn grid_centre(n: i32) -> (f64, f64) {
+    let out = server()
+        .psql(&format!(
+            "SELECT ST_X(c) || ' ' || ST_Y(c) FROM (SELECT ST_Transform(ST_Centroid(geom), 4326) \
+             AS c FROM grid_6677 WHERE n = {n}) s"
+        ))
+        .unwrap();
+    let mut parts = out.split_whitespace().map(|p| p.parse::<f64>().unwrap());
+    (parts.next().unwrap(), parts.next().unwrap())
+}
+
+/// The URL of a table of the test server.
+#[cfg(feature = "gui")]
+pub(crate) fn url_of(table: &str) -> String {
+    server().url(table)
+}
 
 /// The rows of [`HOSTILE_SQL`] as a GeoJSON file, for the same filters on a file.
 fn hostile_geojson() -> String {
@@ -825,4 +856,380 @@ fn streamed_postgis_exports_are_the_whole_read_exports() {
         }
     }
     assert_eq!(compared, layer_files().len() * filters.len());
+
+/// Points of every geometry of a feature.
+fn points_of(f: &sitelens::model::Feature) -> usize {
+    use geo::CoordsIter;
+    f.geometry.as_ref().map_or(0, |g| g.coords_count())
+}
+
+/// Mean points per feature of a layer.
+pub(crate) fn mean_points(layer: &Layer) -> f64 {
+    let total: usize = layer.features.iter().map(points_of).sum();
+    total as f64 / layer.features.len().max(1) as f64
+}
+
+#[test]
+fn a_view_is_fetched_by_box_simplified_to_its_pixel_and_capped() {
+    use sitelens::io::postgis::{ViewRequest, fetch_view};
+    use sitelens::model::Envelope;
+    let url = server().url("grid_6677");
+    // The whole grid (about 11 × 6 km) over 1,000 pixels: 11 m a pixel.
+    let whole = Envelope::new(139.33, 35.64, 139.46, 35.70);
+    let request = ViewRequest {
+        bbox: whole,
+        pixel_deg: (whole.max_x - whole.min_x) / 1000.0,
+        cap: 5_000,
+        options: LoadOptions::default(),
+    };
+    let far = fetch_view(&url, &request).unwrap();
+    assert!(far.capped);
+    let shown = far.layer.features.len();
+    assert!((2_000..=5_000).contains(&shown), "{shown}");
+    // Every k-th row, so the rows shown cover the whole grid, not the first part of the index.
+    assert!(far.every.is_some_and(|k| k >= 3));
+    let covered = far.layer.index.bbox().unwrap();
+    let grid = load_pg("grid_6677", &LoadOptions::default())
+        .index
+        .bbox()
+        .unwrap();
+    assert!(covered.max_x - covered.min_x > 0.95 * (grid.max_x - grid.min_x));
+    assert!(covered.max_y - covered.min_y > 0.9 * (grid.max_y - grid.min_y));
+    let estimated = far.estimated.unwrap();
+    assert!((10_000..=40_000).contains(&estimated), "{estimated}");
+    assert!(
+        far.tolerance > 5.0 && far.tolerance < 20.0,
+        "{}",
+        far.tolerance
+    );
+    assert!(far.layer.source.crs.known);
+    // Simplified: a 33-point circle 40 m across is a few points at 11 m a pixel, and none is lost.
+    assert!(
+        mean_points(&far.layer) < 12.0,
+        "{}",
+        mean_points(&far.layer)
+    );
+    assert!(far.layer.features.iter().all(|f| points_of(f) >= 4));
+
+    // Street level: 300 m around cell 1020 at 0.3 m a pixel.
+    let (lon, lat) = grid_centre(1020);
+    let near = Envelope::new(lon - 0.0017, lat - 0.0014, lon + 0.0017, lat + 0.0014);
+    let close = fetch_view(
+        &url,
+        &ViewRequest {
+            bbox: near,
+            pixel_deg: (near.max_x - near.min_x) / 1000.0,
+            ..request.clone()
+        },
+    )
+    .unwrap();
+    assert!(!close.capped);
+    let n = close.layer.features.len();
+    assert!((20..=120).contains(&n), "{n} cells near cell 1020");
+    assert!(close.tolerance < 1.0);
+    assert!(mean_points(&close.layer) > 20.0);
+    let cell = close.layer.field_index("n").unwrap();
+    assert!(
+        close
+            .layer
+            .features
+            .iter()
+            .any(|f| f.values[cell] == Value::Int(1020))
+    );
+
+    // A filter is sent with the box: only the rows it passes come back.
+    let filtered = fetch_view(
+        &url,
+        &ViewRequest {
+            options: LoadOptions {
+                where_hint: Some("n < 50".into()),
+                ..Default::default()
+            },
+            ..request
+        },
+    )
+    .unwrap();
+    assert!(!filtered.capped);
+    assert_eq!(filtered.layer.features.len(), 50);
+}
+
+#[test]
+fn identify_asks_the_server_for_the_feature_under_the_click_whole() {
+    use sitelens::io::postgis::identify;
+    let url = server().url("grid_6677");
+    let (lon, lat) = grid_centre(1020);
+    let f = identify(&url, &LoadOptions::default(), lon, lat, 5.0)
+        .unwrap()
+        .expect("a cell under the click");
+    assert_eq!(f.values[0], Value::Int(1020));
+    assert_eq!(f.values[1], Value::Text("cell 10-20".into()));
+    assert_eq!(points_of(&f), 33, "the whole circle, not simplified");
+    // Between the circles (25 m from the centre, 5 m from the edge) with 2 m of tolerance: none.
+    let gap = lon + 25.0 / 90_600.0;
+    assert!(
+        identify(&url, &LoadOptions::default(), gap, lat, 2.0)
+            .unwrap()
+            .is_none()
+    );
+    // With 6 m the edge is in reach.
+    let near = identify(&url, &LoadOptions::default(), gap, lat, 8.0).unwrap();
+    assert_eq!(near.map(|f| f.values[0].clone()), Some(Value::Int(1020)));
+    // A filter that leaves the cell out: nothing there.
+    let options = LoadOptions {
+        where_hint: Some("n <> 1020".into()),
+        ..Default::default()
+    };
+    assert!(identify(&url, &options, lon, lat, 5.0).unwrap().is_none());
+
+    // A point table in lon/lat: the shelter clicked, with the file's attributes.
+    let file = super::load_ok(&hino("shelters_evacuation_132128.geojson"));
+    let url = server().url("shelters_evacuation_132128");
+    for i in [0, 7, file.features.len() - 1] {
+        let Some(geo_types::Geometry::Point(p)) = &file.features[i].geometry else {
+            panic!("shelters are points")
+        };
+        let f = identify(&url, &LoadOptions::default(), p.x(), p.y(), 3.0)
+            .unwrap()
+            .expect("the shelter");
+        let pg = load_pg("shelters_evacuation_132128", &LoadOptions::default());
+        let k = pg
+            .features
+            .iter()
+            .position(|g| g.record == f.record)
+            .unwrap();
+        assert_eq!(pg.features[k], f);
+        assert_same("identify", &file, &[i], &pg, &[k]);
+    }
+}
+
+#[test]
+fn pages_come_in_the_attribute_tables_order() {
+    use sitelens::io::postgis::{count_rows, page};
+    let url = server().url("grid_6677");
+    let options = LoadOptions::default();
+    let names = |rows: &[sitelens::model::Feature]| -> Vec<String> {
+        rows.iter().map(|f| f.values[1].to_string()).collect()
+    };
+    // Text by code point: "cell 99-99" sorts after "cell 199-99".
+    let top = page(&url, &options, Some(("name", false)), 0, 3).unwrap();
+    assert_eq!(names(&top), ["cell 99-99", "cell 99-98", "cell 99-97"]);
+    let second = page(&url, &options, Some(("n", true)), 100, 2).unwrap();
+    assert_eq!(second[0].values[0], Value::Int(100));
+    assert_eq!(second[1].values[0], Value::Int(101));
+    assert_eq!(count_rows(&url, &options).unwrap(), 20_000);
+    let filtered = LoadOptions {
+        where_hint: Some("n < 50".into()),
+        ..Default::default()
+    };
+    assert_eq!(count_rows(&url, &filtered).unwrap(), 50);
+    // NULLs last going up, first going down; the name of the sorted column is looked up in
+    // the catalogue, quotes and all.
+    let evil = server().url("evil\"; DROP TABLE keep; --");
+    let year = "年";
+    let up = page(&evil, &options, Some((year, true)), 0, 10).unwrap();
+    let down = page(&evil, &options, Some((year, false)), 0, 10).unwrap();
+    let col = 2;
+    assert_eq!(up.len(), 7);
+    assert_eq!(up[0].values[col], Value::Int(1960));
+    assert_eq!(up[6].values[col], Value::Null);
+    assert_eq!(down[0].values[col], Value::Null);
+    assert_eq!(down[1].values[col], Value::Int(2020));
+    let hostile = "na\"me; DROP TABLE keep; --";
+    assert!(page(&evil, &options, Some((hostile, true)), 0, 10).is_ok());
+    assert!(
+        page(
+            &evil,
+            &options,
+            Some(("no such; DROP TABLE keep", true)),
+            0,
+            1
+        )
+        .is_err()
+    );
+    assert_eq!(
+        server().psql("SELECT count(*) FROM keep").unwrap().trim(),
+        "2"
+    );
+}
+
+/// The viewer on a PostGIS table (egui_kittest, against the test server).
+#[cfg(feature = "gui")]
+mod viewer {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use egui_kittest::kittest::Queryable;
+    use geo_types::Coord;
+    use sitelens::app::{Command, Edit, Lang, LayerId, Partial, Viewer};
+    use sitelens::filter::Filter;
+    use sitelens::model::{Envelope, Layer, Value};
+
+    use super::{grid_centre, mean_points, points_of, url_of};
+    use crate::ui::{click_at, harness, run_until, screen};
+
+    /// The rows layer `id` holds and what it says about them.
+    fn rows(v: &Viewer, id: LayerId) -> Option<(Arc<Layer>, Partial)> {
+        let l = v.doc.layer(id)?;
+        Some((l.layer.clone(), l.partial.clone()?))
+    }
+
+    /// The viewer (in English) with the grid table opened, `cap` rows a fetch, fetching as soon
+    /// as the view changes; the grid layer's id.
+    fn viewer_on_grid(cap: usize) -> (Viewer, LayerId) {
+        let mut viewer = Viewer::new();
+        viewer.doc.lang = Lang::En;
+        viewer.pg.cap = cap;
+        viewer.pg.settle = Duration::ZERO;
+        viewer.open(
+            vec![PathBuf::from(url_of("grid_6677"))],
+            Default::default(),
+            None,
+        );
+        viewer.wait_for_loads();
+        let id = viewer.doc.layer_named("grid_6677").expect("opened").id();
+        (viewer, id)
+    }
+
+    #[test]
+    fn the_viewer_fetches_what_is_in_view_and_identifies_on_the_server() {
+        let (viewer, id) = viewer_on_grid(5_000);
+        // Opened from the catalogue and estimates: no rows yet.
+        let (opened, partial) = rows(&viewer, id).unwrap();
+        assert!(opened.features.is_empty());
+        assert!(partial.in_table.is_some_and(|n| n > 10_000));
+        assert!(opened.fields.iter().any(|f| f.name == "name"));
+
+        // The first view is the table's extent; its rows arrive, capped, with the note.
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(l, p)| p.fetched && !l.features.is_empty())
+        });
+        let (far, far_partial) = rows(h.state(), id).unwrap();
+        assert!(far_partial.capped);
+        assert!(far.features.len() <= 5_000);
+        h.get_by_label_contains(&format!(
+            "zoom in: {} of ~",
+            sitelens::app::identify::group(far.features.len() as f64, 0)
+        ));
+        let far_points = mean_points(&far);
+        assert!(far_points < 20.0, "{far_points}");
+
+        // A click asks the server: the cell under it, whole, with its attributes.
+        let (lon, lat) = grid_centre(1020);
+        let pos = screen(&h, Coord { x: lon, y: lat });
+        click_at(&mut h, pos);
+        run_until(&mut h, |v| {
+            v.doc
+                .selection
+                .as_ref()
+                .is_some_and(|s| s.fetched.is_some())
+        });
+        let selection = h.state().doc.selection.clone().unwrap();
+        assert_eq!(selection.layer, id);
+        let fetched = selection.fetched.unwrap();
+        assert_eq!(fetched.values[0], Value::Int(1020));
+        assert_eq!(points_of(&fetched), 33, "not simplified");
+        h.get_by_label("cell 10-20");
+
+        // Street level: a smaller box, fewer rows, less simplified, no note.
+        let near = Envelope::new(lon - 0.0017, lat - 0.0014, lon + 0.0017, lat + 0.0014);
+        h.state_mut().doc.zoom_request = Some(near);
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(_, p)| p.tolerance < far_partial.tolerance / 4.0)
+        });
+        let (close, close_partial) = rows(h.state(), id).unwrap();
+        assert!(!close_partial.capped);
+        assert!(close.features.len() < 1_000, "{}", close.features.len());
+        assert!(mean_points(&close) > far_points + 5.0);
+        assert!(h.query_by_label_contains("zoom in").is_none());
+        // The selection follows its feature into the new rows.
+        let k = close
+            .features
+            .iter()
+            .position(|f| f.values[0] == Value::Int(1020))
+            .unwrap();
+        let s = h.state().doc.selection.clone().unwrap();
+        assert_eq!(s.features.into_iter().collect::<Vec<_>>(), [k]);
+
+        // The filter goes to the server with the view.
+        let before = close.features.len();
+        let filter = Filter {
+            where_text: Some("n <> 1020".into()),
+            ..Default::default()
+        };
+        h.state_mut()
+            .command(Command::Edit(Edit::Filter(id, Some(Arc::new(filter)))));
+        run_until(&mut h, |v| {
+            rows(v, id).is_some_and(|(l, _)| l.features.len() == before - 1)
+        });
+        let (filtered, _) = rows(h.state(), id).unwrap();
+        assert!(
+            filtered
+                .features
+                .iter()
+                .all(|f| f.values[0] != Value::Int(1020))
+        );
+        let passing = h.state().doc.layer(id).unwrap().filter.clone().unwrap();
+        assert_eq!(passing.ids.len(), before - 1);
+    }
+
+    #[test]
+    fn export_from_the_viewer_reads_the_table_whole_with_its_filter() {
+        let (mut viewer, id) = viewer_on_grid(100);
+        // The button, not the window's title of the same name in English.
+        viewer.doc.lang = Lang::Ja;
+        let filter = Filter {
+            where_text: Some("n < 250 AND name LIKE 'cell 1-%'".into()),
+            ..Default::default()
+        };
+        viewer.command(Command::Edit(Edit::Filter(id, Some(Arc::new(filter)))));
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("cells.geojson");
+        viewer.command(Command::OpenExport(Some(id)));
+        viewer.export_dialog.path = target.display().to_string();
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| rows(v, id).is_some_and(|(_, p)| p.fetched));
+        h.get_by_label("書き出す").click();
+        h.step();
+        run_until(&mut h, |v| v.export_dialog.result.is_some());
+        let result = h.state().export_dialog.result.clone().unwrap();
+        assert!(result.is_ok(), "{result:?}");
+        // Every row the filter passes (column 1: n = 100..199), whole, not the 100 in view.
+        let written = crate::load_ok(&target);
+        assert_eq!(written.features.len(), 100);
+        assert!(written.features.iter().all(|f| points_of(f) == 33));
+    }
+
+    #[test]
+    fn the_attribute_table_pages_through_the_table_in_its_sort() {
+        let (mut viewer, id) = viewer_on_grid(100);
+        viewer.command(Command::ShowTable(Some(id)));
+        let mut h = harness(viewer);
+        run_until(&mut h, |v| rows(v, id).is_some_and(|(_, p)| p.fetched));
+        // Every row of the table is counted, not the 100 in view; the first page comes.
+        h.step();
+        run_until(&mut h, |v| !v.is_fetching());
+        h.get_by_label_contains("20,000 rows");
+        h.get_by_label("cell 0-0");
+        // Sorted by name, descending, by code point as a file's table sorts: "cell 99-99"
+        // comes before "cell 199-99".
+        for _ in 0..2 {
+            h.get_by_label_contains("name").click();
+            h.step();
+            h.step();
+            run_until(&mut h, |v| !v.is_fetching());
+        }
+        h.get_by_label("name ▼");
+        h.get_by_label("cell 99-99");
+        assert!(h.query_by_label("cell 0-0").is_none());
+        // A row clicked selects the feature, whole.
+        h.get_by_label("cell 99-99").click();
+        h.step();
+        run_until(&mut h, |v| v.doc.selection.is_some());
+        let s = h.state().doc.selection.clone().unwrap();
+        let f = s.fetched.expect("the row's feature");
+        assert_eq!(f.values[0], Value::Int(9999));
+        assert_eq!(points_of(&f), 33);
+    }
 }

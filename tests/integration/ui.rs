@@ -62,7 +62,7 @@ fn map_pixels_of(h: &mut Harness<'_, Viewer>, rgb: [u8; 3], tolerance: [u8; 3]) 
     (hits, total)
 }
 
-fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
+pub(crate) fn click_at(h: &mut Harness<'_, Viewer>, pos: Pos2) {
     h.event(Event::PointerMoved(pos));
     h.step();
     for pressed in [true, false] {
@@ -98,7 +98,7 @@ fn click_button(h: &mut Harness<'_, Viewer>, label: &str) {
 }
 
 /// Where a lon/lat point is on screen now.
-fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
+pub(crate) fn screen(h: &Harness<'_, Viewer>, c: Coord<f64>) -> Pos2 {
     let v = h.state();
     v.doc
         .view
@@ -932,7 +932,7 @@ fn style_editor_colours_by_a_field_and_the_project_keeps_it() {
 }
 
 /// Runs frames until `done` holds (a background thread answers), at most 10 s.
-fn run_until(h: &mut Harness<'_, Viewer>, mut done: impl FnMut(&Viewer) -> bool) {
+pub(crate) fn run_until(h: &mut Harness<'_, Viewer>, mut done: impl FnMut(&Viewer) -> bool) {
     let started = std::time::Instant::now();
     while !done(h.state()) {
         assert!(started.elapsed().as_secs() < 10, "timed out");

@@ -14,12 +14,16 @@
 
 mod catalog;
 mod libpq;
+mod page;
 mod rows;
 mod url;
+mod view;
 
 pub use catalog::Table;
+pub use page::{SortBy, count_rows, page};
 pub use rows::{BATCH_ROWS, Batch, Batches};
 pub use url::{PgUrl, is_pg_url, redact};
+pub use view::{Fetched, ViewRequest, fetch_view, identify};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -112,6 +116,14 @@ impl Opened {
             quote_ident(&self.table.name)
         )
     }
+
+    /// `FROM schema.table`, with `WHERE` and `filter`'s text when it has any.
+    fn table_where(&self, filter: &Sql) -> String {
+        match filter.text.as_str() {
+            "" => format!("FROM {}", self.from()),
+            text => format!("FROM {} WHERE {text}", self.from()),
+        }
+    }
 }
 
 /// The URL `path` holds, when it names a PostGIS layer.
@@ -158,6 +170,19 @@ fn crs_hint(session: &Session, srid: i32) -> Result<CrsHint, String> {
     })
 }
 
+/// The lon/lat box `lon_lat` in the column's CRS (padded 1 %); `None` when the column has no
+/// SRID or the CRS is unknown.
+fn source_box(opened: &Opened, options: &LoadOptions, lon_lat: Envelope) -> Option<Envelope> {
+    let stated = match &opened.crs {
+        CrsHint::Stated { definition, .. } => Some(definition.as_str()),
+        _ => None,
+    };
+    if opened.table.srid <= 0 {
+        return None;
+    }
+    box_in_source_crs(lon_lat, options.crs.as_deref().or(stated)?)
+}
+
 /// What a read pushes down to the server, from the load options.
 struct Pushed {
     sql: Sql,
@@ -168,15 +193,10 @@ struct Pushed {
 fn pushed(opened: &Opened, options: &LoadOptions) -> Result<Pushed, String> {
     let mut sql = Sql::default();
     let mut terms = Vec::new();
-    let stated = match &opened.crs {
-        CrsHint::Stated { definition, .. } => Some(definition.as_str()),
-        _ => None,
-    };
-    let source_box = options
+    if let Some(b) = options
         .bbox_hint
-        .filter(|_| opened.table.srid > 0)
-        .and_then(|b| box_in_source_crs(b, options.crs.as_deref().or(stated)?));
-    if let Some(b) = source_box {
+        .and_then(|b| source_box(opened, options, b))
+    {
         let [x0, y0, x1, y1] = [b.min_x, b.min_y, b.max_x, b.max_y].map(|v| v.to_string());
         let corners = [x0, y0, x1, y1].map(|v| sql.bind(v, "float8"));
         let srid = sql.bind(opened.table.srid.to_string(), "int4");

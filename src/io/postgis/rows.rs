@@ -20,8 +20,22 @@ const CURSOR: &str = "sitelens_rows";
 /// plan. The id's text goes out under another name: ORDER BY a bare name picks an output
 /// column of that name first, which would sort the ids as text.
 pub fn select(table: &Table, filter: Sql) -> Sql {
+    let geometry = format!("ST_AsBinary({})", quote_ident(&table.geometry));
+    let order = table
+        .id
+        .as_deref()
+        .map(|id| format!(" ORDER BY {}", quote_ident(id)))
+        .unwrap_or_default();
+    select_with(table, &geometry, filter, &order)
+}
+
+/// The SELECT of `table`'s rows in the column order [`Batches`] reads (the id, the geometry
+/// as `geometry` — an SQL expression giving WKB — and every column as text), with `filter`'s
+/// text as the WHERE clause and `tail` (ORDER BY, LIMIT) after it. Parameters that `geometry`
+/// or `tail` name are bound in `filter`.
+pub fn select_with(table: &Table, geometry: &str, filter: Sql, tail: &str) -> Sql {
     let mut text = format!(
-        "SELECT {} AS sitelens_record, ST_AsBinary({})",
+        "SELECT {} AS sitelens_record, {geometry}",
         table
             .id
             .as_deref()
@@ -29,7 +43,6 @@ pub fn select(table: &Table, filter: Sql) -> Sql {
                 "{}::text",
                 quote_ident(id)
             )),
-        quote_ident(&table.geometry)
     );
     for c in &table.columns {
         text.push_str(&format!(", {}::text", quote_ident(&c.name)));
@@ -43,9 +56,7 @@ pub fn select(table: &Table, filter: Sql) -> Sql {
         text.push_str(" WHERE ");
         text.push_str(&filter.text);
     }
-    if let Some(id) = &table.id {
-        text.push_str(&format!(" ORDER BY {}", quote_ident(id)));
-    }
+    text.push_str(tail);
     Sql {
         text,
         params: filter.params,
