@@ -278,9 +278,9 @@ fn written(w: &export::Written, target: &Path, lang: super::Lang) -> String {
     message
 }
 
-/// Exports the PostGIS table behind a partial layer on a thread: read whole with the layer's
-/// filter pushed down (as `sitelens export` reads it), the filter run in full on what comes
-/// back, then written. The rows are held in memory while they are written.
+/// Exports the PostGIS table behind a partial layer on a thread, with the layer's filter pushed
+/// down (as `sitelens export` reads it) and run in full on what comes back: to GeoJSON streamed
+/// a cursor batch at a time, to other formats read whole, then written.
 fn export_table(
     map_layer: &super::MapLayer,
     options: ExportOptions,
@@ -297,8 +297,33 @@ fn export_table(
         .as_ref()
         .map(|f| f.fields_read.clone())
         .unwrap_or_default();
+    let internal = map_layer.layer.meta.internal_fields.clone();
     std::thread::spawn(move || {
         let run = || -> Result<String, String> {
+            // GeoJSON: the table's cursor batches go straight to the file (memory holds one).
+            let inputs = vec![source.clone()];
+            let no_filter = crate::filter::Filter::default();
+            let protected = vec![source.clone()];
+            if export::stream::streamable(&target, &inputs, &Default::default(), &options) {
+                let job = export::stream::StreamJob {
+                    target: &target,
+                    inputs: &inputs,
+                    filter: filter.as_deref().unwrap_or(&no_filter),
+                    load: &Default::default(),
+                    internal: internal.as_deref(),
+                    top: None,
+                    options: &options,
+                    protected: &protected,
+                    block_bytes: export::stream::BLOCK_BYTES,
+                };
+                match export::stream::export_streamed(&job, &mut |_| {}) {
+                    Ok(export::stream::Outcome::Written(done)) => {
+                        return Ok(written(&done.written, &target, lang));
+                    }
+                    Ok(export::stream::Outcome::CannotStream(_)) => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
             let load_options = crate::io::LoadOptions {
                 where_hint: filter.as_ref().and_then(|f| f.where_text.clone()),
                 ..Default::default()
@@ -309,7 +334,6 @@ fn export_table(
                 None => (0..layer.features.len()).collect(),
             };
             let section = Section::new(&layer, ids, profile, fields_read);
-            let protected = vec![source.clone()];
             export::export(&target, &[section], &options, &protected)
                 .map(|w| written(&w, &target, lang))
                 .map_err(|e| e.to_string())

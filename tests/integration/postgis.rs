@@ -856,6 +856,7 @@ fn streamed_postgis_exports_are_the_whole_read_exports() {
         }
     }
     assert_eq!(compared, layer_files().len() * filters.len());
+}
 
 /// Points of every geometry of a feature.
 fn points_of(f: &sitelens::model::Feature) -> usize {
