@@ -793,16 +793,8 @@ fn a_project_file_reads_a_postgis_layer_with_its_role() {
 #[test]
 fn streamed_postgis_exports_are_the_whole_read_exports() {
     use sitelens::export::stream::{Outcome, StreamJob, export_streamed};
-    use sitelens::export::{ExportOptions, Profile, Section, export};
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        dir.path().join("whole.geojson"),
-        dir.path().join("streamed.geojson"),
-    );
-    let options = ExportOptions {
-        written_at: Some("2026-12-01".into()),
-        ..ExportOptions::default()
-    };
+    use sitelens::export::{Profile, Section, export};
+    let (_dir, a, b, options) = super::stream::comparison();
     let filters: Vec<(Filter, Option<usize>)> = vec![
         (Filter::default(), None),
         (

@@ -126,6 +126,18 @@ pub fn zip_members(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+/// The first record of a CSV, as text.
+fn first_record(reader: &mut csv::Reader<&[u8]>) -> Vec<String> {
+    reader
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect()
+}
+
 /// Everything a catalogue entry states, in every format.
 const FULL: &[&str] = &[
     "--city-code",
@@ -336,14 +348,7 @@ fn the_real_hino_layers_make_a_package_catalogues_and_gdal_read() {
         header.iter().position(|h| h == "経度").unwrap(),
     );
     let geojson = read_json(&out.join("data/shelters_emergency_132128.geojson"));
-    let first: Vec<String> = rows
-        .records()
-        .next()
-        .unwrap()
-        .unwrap()
-        .iter()
-        .map(String::from)
-        .collect();
+    let first = first_record(&mut rows);
     assert_eq!(first[0], "132128");
     assert_eq!(first[2], "東京都日野市");
     let feature = &geojson["features"][0];
@@ -356,14 +361,7 @@ fn the_real_hino_layers_make_a_package_catalogues_and_gdal_read() {
     // The オープンデータ一覧 row.
     let list = std::fs::read_to_string(out.join("opendata_list.csv")).unwrap();
     let mut list = csv::Reader::from_reader(list.trim_start_matches('\u{feff}').as_bytes());
-    let row: Vec<String> = list
-        .records()
-        .next()
-        .unwrap()
-        .unwrap()
-        .iter()
-        .map(String::from)
-        .collect();
+    let row = first_record(&mut list);
     assert_eq!(row[0], "132128");
     assert_eq!(row[1], name);
     assert_eq!(row[2], "東京都日野市");

@@ -51,6 +51,21 @@ fn streamed(
     export_streamed(&job, &mut |_| {}).unwrap()
 }
 
+/// A folder with the two outputs to compare (whole read, streamed) and options whose time is
+/// fixed, so the same features give the same bytes.
+pub fn comparison() -> (tempfile::TempDir, PathBuf, PathBuf, ExportOptions) {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        dir.path().join("whole.geojson"),
+        dir.path().join("streamed.geojson"),
+    );
+    let options = ExportOptions {
+        written_at: Some("2026-12-01".into()),
+        ..ExportOptions::default()
+    };
+    (dir, a, b, options)
+}
+
 fn geojson_layers() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared().join("data/hino"))
         .unwrap()
@@ -73,15 +88,7 @@ fn geojson_layers() -> Vec<PathBuf> {
 
 #[test]
 fn streamed_exports_are_byte_for_byte_the_whole_file_exports() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (
-        dir.path().join("whole.geojson"),
-        dir.path().join("streamed.geojson"),
-    );
-    let options = ExportOptions {
-        written_at: Some("2026-12-01".into()),
-        ..ExportOptions::default()
-    };
+    let (dir, a, b, options) = comparison();
     let mut streamed_files = 0;
     let mut compared = 0;
     for path in geojson_layers() {
