@@ -88,7 +88,7 @@ fn geojson_layers() -> Vec<PathBuf> {
 
 #[test]
 fn streamed_exports_are_byte_for_byte_the_whole_file_exports() {
-    let (dir, a, b, options) = comparison();
+    let (_dir, a, b, options) = comparison();
     let mut streamed_files = 0;
     let mut compared = 0;
     for path in geojson_layers() {
