@@ -164,46 +164,31 @@ pub fn stream(
     let mut columns = Columns::new(&common);
     let mut records = 0usize;
     let mut counting_only = false;
-    let mut finished_array = reader.buf.get(at) == Some(&b']');
-    if finished_array {
-        at += 1;
-    }
-    while !finished_array {
-        // The complete features in the buffer.
-        let mut raws: Vec<(usize, usize)> = Vec::new();
-        loop {
-            let b = &reader.buf;
-            at = skip_ws(b, at);
-            let Some(end) = object_end(b, at) else {
-                if reader.eof {
-                    return cannot("a feature is cut off or malformed");
-                }
-                break;
+    // One thread reads and finds the features of the next block while the others parse this one.
+    std::thread::scope(|scope| {
+        let (blocks, received) = std::sync::mpsc::sync_channel::<Split>(1);
+        let (give_back, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        scope.spawn(move || split_blocks(reader, file, at, &blocks, &recycled));
+        for message in received {
+            let (buf, raws, bytes_read) = match message {
+                Split::Block {
+                    buf,
+                    raws,
+                    bytes_read,
+                } => (buf, raws, bytes_read),
+                Split::End(Ok(())) => return Ok(Streamed::Done { records }),
+                Split::End(Err(why)) => return Ok(Streamed::CannotStream(why.to_string())),
+                Split::Io(e) => return Err(io(e)),
             };
-            let after = skip_ws(b, end);
-            match b.get(after) {
-                Some(b',') => {
-                    raws.push((at, end));
-                    at = after + 1;
-                }
-                Some(b']') => {
-                    raws.push((at, end));
-                    at = after + 1;
-                    finished_array = true;
-                    break;
-                }
-                None if !reader.eof => break,
-                _ => return cannot("malformed between features"),
+            if counting_only {
+                records += raws.len();
+                let _ = give_back.send(buf);
+                continue;
             }
-        }
-        if counting_only {
-            records += raws.len();
-        } else if !raws.is_empty() {
             let common = &common;
             let malformed = AtomicBool::new(false);
             let not_utf8 = AtomicBool::new(false);
             let first = records as u64;
-            let buf = &reader.buf;
             let outcomes: Vec<Outcome<'static>> = raws
                 .par_iter()
                 .enumerate()
@@ -222,6 +207,7 @@ pub fn stream(
                     owned(prepare_raw(record, raw, hint, common, scratch, &malformed))
                 })
                 .collect();
+            let _ = give_back.send(buf);
             if not_utf8.into_inner() {
                 return cannot("not UTF-8");
             }
@@ -247,7 +233,7 @@ pub fn stream(
                 fields,
                 features,
                 warnings,
-                bytes_read: reader.read,
+                bytes_read,
                 records,
             }))?;
             match go_on {
@@ -256,47 +242,121 @@ pub fn stream(
                 Flow::CountRest => counting_only = true,
             }
         }
+        cannot("the reading thread stopped")
+    })
+}
+
+/// What the reading thread hands on.
+enum Split {
+    /// A block and where its complete features are in it.
+    Block {
+        buf: Vec<u8>,
+        raws: Vec<(usize, usize)>,
+        bytes_read: u64,
+    },
+    /// The features are all handed on: the file ends as it should, or why it cannot stream.
+    End(Result<(), &'static str>),
+    Io(std::io::Error),
+}
+
+/// Reads the features array from `at` on, block by block, handing each block with its complete
+/// features to `blocks` (buffers come back through `recycled`), then checks what follows the
+/// array. Stops when the receiver is gone.
+fn split_blocks(
+    mut reader: Reader,
+    mut file: std::fs::File,
+    mut at: usize,
+    blocks: &std::sync::mpsc::SyncSender<Split>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let end = |result| {
+        let _ = blocks.send(Split::End(result));
+    };
+    let mut finished_array = reader.buf.get(at) == Some(&b']');
+    if finished_array {
+        at += 1;
+    }
+    while !finished_array {
+        let mut raws: Vec<(usize, usize)> = Vec::new();
+        loop {
+            let b = &reader.buf;
+            at = skip_ws(b, at);
+            let Some(object) = object_end(b, at) else {
+                if reader.eof {
+                    return end(Err("a feature is cut off or malformed"));
+                }
+                break;
+            };
+            let after = skip_ws(b, object);
+            match b.get(after) {
+                Some(b',') => {
+                    raws.push((at, object));
+                    at = after + 1;
+                }
+                Some(b']') => {
+                    raws.push((at, object));
+                    at = after + 1;
+                    finished_array = true;
+                    break;
+                }
+                None if !reader.eof => break,
+                _ => return end(Err("malformed between features")),
+            }
+        }
+        // The block goes with its features; what is not read yet starts the next buffer.
+        let mut next = recycled.try_recv().unwrap_or_default();
+        next.clear();
+        next.extend_from_slice(&reader.buf[at..]);
+        let buf = std::mem::replace(&mut reader.buf, next);
+        at = 0;
+        if !raws.is_empty()
+            && blocks
+                .send(Split::Block {
+                    buf,
+                    raws,
+                    bytes_read: reader.read,
+                })
+                .is_err()
+        {
+            return;
+        }
         if finished_array {
             break;
         }
-        // Keep what is not read yet, and read on.
-        reader.buf.drain(..at);
-        at = 0;
-        reader.fill(&mut file).map_err(io)?;
+        if let Err(e) = reader.fill(&mut file) {
+            let _ = blocks.send(Split::Io(e));
+            return;
+        }
     }
 
     // What follows the features: a member that changes how they read means a whole read.
-    loop {
-        let rest_complete = reader.eof;
-        if !rest_complete {
-            reader.buf.drain(..at);
-            at = 0;
-            reader.fill(&mut file).map_err(io)?;
-            continue;
-        }
-        let b = &reader.buf;
-        at = skip_ws(b, at);
-        match b.get(at) {
-            Some(b'}') if skip_ws(b, at + 1) == b.len() => break,
-            Some(b',') => {
-                let rest = std::str::from_utf8(&b[at + 1..b.len()]).unwrap_or_default();
-                let wrapped = format!("{{{rest}");
-                match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&wrapped) {
-                    Ok(m)
-                        if !m.contains_key("crs")
-                            && !m.contains_key("sample")
-                            && !m.contains_key("type")
-                            && !m.contains_key("features") =>
-                    {
-                        break;
-                    }
-                    _ => return cannot("members after the features that change how they read"),
-                }
-            }
-            _ => return cannot("malformed after the features"),
+    while !reader.eof {
+        if let Err(e) = reader.fill(&mut file) {
+            let _ = blocks.send(Split::Io(e));
+            return;
         }
     }
-    Ok(Streamed::Done { records })
+    let b = &reader.buf;
+    at = skip_ws(b, at);
+    match b.get(at) {
+        Some(b'}') if skip_ws(b, at + 1) == b.len() => end(Ok(())),
+        Some(b',') => {
+            let rest = std::str::from_utf8(&b[at + 1..]).unwrap_or_default();
+            let wrapped = format!("{{{rest}");
+            match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&wrapped) {
+                Ok(m)
+                    if !m.contains_key("crs")
+                        && !m.contains_key("sample")
+                        && !m.contains_key("type")
+                        && !m.contains_key("features") =>
+                {
+                    end(Ok(()))
+                }
+                _ => end(Err("members after the features that change how they read")),
+            }
+        }
+        _ => end(Err("malformed after the features")),
+    }
 }
 
 /// A buffer filled from the file a block at a time.
