@@ -189,6 +189,7 @@ pub fn run(args: &ExportArgs) -> Result<String> {
     options.bbox_hint = filter.bbox.as_ref().map(|b| b.envelope);
     // A database source sends only the rows the expression's SQL passes.
     options.where_hint = filter.where_text.clone();
+    options.spatial_hint = io::SpatialHint::of(&filter);
     let mut layers: Vec<Layer> = Vec::with_capacity(args.inputs.len());
     // Best first per layer, when ranked.
     let mut orders: Vec<Option<Vec<usize>>> = Vec::with_capacity(args.inputs.len());

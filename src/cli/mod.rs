@@ -152,10 +152,9 @@ pub fn error_text(error: &anyhow::Error) -> String {
 impl ReadArgs {
     pub fn options(&self) -> LoadOptions {
         LoadOptions {
-            bbox_hint: None,
-            where_hint: None,
             encoding: self.encoding.clone(),
             crs: self.crs.clone(),
+            ..LoadOptions::default()
         }
     }
 }

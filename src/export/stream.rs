@@ -473,6 +473,7 @@ fn read_postgis(
     let load = LoadOptions {
         bbox_hint: job.filter.bbox.as_ref().map(|b| b.envelope),
         where_hint: job.filter.where_text.clone(),
+        spatial_hint: crate::io::SpatialHint::of(job.filter),
         ..job.load.clone()
     };
     let reading = crate::io::postgis::read(url, &load)?;

@@ -45,6 +45,36 @@ pub struct LoadOptions {
     /// A hint like `bbox_hint`: a database source sends only the rows its exact SQL form
     /// passes; the filter is applied in full afterwards either way.
     pub where_hint: Option<String>,
+    /// Only features near these reference layers are needed (an export's `--within`,
+    /// `--intersects` and `--near`). A hint like `bbox_hint`: a database source sends only the
+    /// rows within reach of them; the filter is applied in full afterwards either way.
+    pub spatial_hint: Vec<SpatialHint>,
+}
+
+/// A reference layer whose neighbourhood a load needs: features that touch it (`distance_m`
+/// 0: `--within`, `--intersects`) or come within `distance_m` of it (`--near`).
+#[derive(Debug, Clone)]
+pub struct SpatialHint {
+    pub reference: std::sync::Arc<Layer>,
+    pub distance_m: f64,
+}
+
+impl SpatialHint {
+    /// The hints of a filter's spatial conditions.
+    pub fn of(filter: &crate::filter::Filter) -> Vec<SpatialHint> {
+        use crate::filter::Relation;
+        filter
+            .spatial
+            .iter()
+            .map(|s| SpatialHint {
+                reference: s.reference.clone(),
+                distance_m: match s.relation {
+                    Relation::Near { distance_m } => distance_m,
+                    Relation::Within | Relation::Intersects => 0.0,
+                },
+            })
+            .collect()
+    }
 }
 
 /// One file to read, with access to its sidecar files (.dbf, .prj, …) on disk or in an archive.

@@ -428,10 +428,9 @@ impl Project {
     /// Loads one layer of the project with its credit, licence and internal fields.
     pub fn load_layer(&self, spec: &LayerSpec) -> Result<Layer, String> {
         let options = LoadOptions {
-            bbox_hint: None,
-            where_hint: None,
             encoding: spec.encoding.clone(),
             crs: spec.crs.clone(),
+            ..LoadOptions::default()
         };
         let mut layer = match spec.path.strip_prefix(EMBEDDED) {
             Some(file) => {

@@ -1226,3 +1226,62 @@ mod viewer {
         assert_eq!(points_of(&f), 33);
     }
 }
+
+/// `--within`, `--intersects` and `--near` reach the server: the rows sent are those near the
+/// reference (its box with `&&`, and for within/intersects its geometry with ST_DWithin), and
+/// what passes the filter is what passes it on the file.
+#[test]
+fn spatial_filters_are_pushed_down_and_agree_with_the_file() {
+    use sitelens::filter::{Relation, SpatialFilter};
+    use sitelens::io::SpatialHint;
+    use std::sync::Arc;
+    let boundary = Arc::new(super::load_ok(&hino("hino_boundary_n03.geojson")));
+    let stations = Arc::new(super::load_ok(&hino("stations_n02_2023.geojson")));
+    for (table, relation, reference) in [
+        ("shelters_evacuation_132128", Relation::Within, &boundary),
+        ("stations_n02_2023", Relation::Intersects, &boundary),
+        (
+            "neighbours_n03_2021_simplified",
+            Relation::Intersects,
+            &stations,
+        ),
+        (
+            "shelters_emergency_132128",
+            Relation::Near { distance_m: 800.0 },
+            &stations,
+        ),
+    ] {
+        let filter = Filter {
+            spatial: vec![SpatialFilter {
+                relation,
+                reference: reference.clone(),
+            }],
+            ..Filter::default()
+        };
+        let options = LoadOptions {
+            spatial_hint: SpatialHint::of(&filter),
+            ..LoadOptions::default()
+        };
+        let url = server().url(table);
+        let sql = sitelens::io::postgis::pushed_sql(&url, &options).unwrap();
+        assert!(sql.contains("&& ST_MakeEnvelope"), "{table}: {sql}");
+        assert_eq!(
+            sql.contains("ST_DWithin"),
+            !matches!(relation, Relation::Near { .. }),
+            "{table}: {sql}"
+        );
+        let pg = load_pg(table, &options);
+        let file = super::load_ok(
+            &layer_files()
+                .into_iter()
+                .find(|(t, _)| t == table)
+                .unwrap()
+                .1,
+        );
+        let (a, b) = (filter.apply(&file).unwrap(), filter.apply(&pg).unwrap());
+        assert!(!a.is_empty(), "{table}: nothing passes on the file");
+        assert_same(table, &file, &a, &pg, &b);
+        // The server sent fewer rows than the table holds, and every one that passes.
+        assert!(pg.features.len() <= file.features.len());
+    }
+}

@@ -206,6 +206,9 @@ fn pushed(opened: &Opened, options: &LoadOptions) -> Result<Pushed, String> {
             corners.join(", ")
         ));
     }
+    for hint in &options.spatial_hint {
+        terms.extend(near_terms(opened, options, hint, &mut sql));
+    }
     if let Some(text) = &options.where_hint {
         let fields = opened.fields();
         let expr = crate::filter::expr::parse(text, &fields).map_err(|e| e.to_string())?;
@@ -215,6 +218,80 @@ fn pushed(opened: &Opened, options: &LoadOptions) -> Result<Pushed, String> {
     }
     sql.text = terms.join(" AND ");
     Ok(Pushed { sql })
+}
+
+/// Reference layers with more features than this are pushed down by their box alone: their
+/// geometry would be a parameter of many megabytes.
+const MAX_REFERENCE_FEATURES: usize = 10_000;
+
+/// The SQL terms that keep the rows within reach of a reference layer: `geom && box` (its
+/// lon/lat box widened by the distance, in the column's CRS, so the GiST index answers it), and
+/// for `--within`/`--intersects` `ST_DWithin(geom, reference, tolerance)` with the reference's
+/// geometries as one bound WKB collection. The tolerance (a millionth of the box) makes the
+/// test a superset of the client's exact one, whatever the rounding of the two reprojections.
+fn near_terms(
+    opened: &Opened,
+    options: &LoadOptions,
+    hint: &super::SpatialHint,
+    sql: &mut Sql,
+) -> Vec<String> {
+    let Some(b) = hint.reference.index.bbox() else {
+        return Vec::new();
+    };
+    if !hint.reference.source.crs.known || !hint.distance_m.is_finite() {
+        return Vec::new();
+    }
+    // Metres as degrees, generously: a degree of longitude shrinks with the latitude.
+    let lat = b.min_y.abs().max(b.max_y.abs()).min(85.0);
+    let reach_y = hint.distance_m / 110_000.0 * 1.01;
+    let reach_x = reach_y / lat.to_radians().cos();
+    let wide = Envelope::new(
+        b.min_x - reach_x,
+        (b.min_y - reach_y).max(-90.0),
+        b.max_x + reach_x,
+        (b.max_y + reach_y).min(90.0),
+    );
+    let Some(source) = source_box(opened, options, wide) else {
+        return Vec::new();
+    };
+    let geom = quote_ident(&opened.table.geometry);
+    let srid = sql.bind(opened.table.srid.to_string(), "int4");
+    let corners = [source.min_x, source.min_y, source.max_x, source.max_y]
+        .map(|v| sql.bind(v.to_string(), "float8"));
+    let mut terms = vec![format!(
+        "{geom} && ST_MakeEnvelope({}, {srid})",
+        corners.join(", ")
+    )];
+    let features = &hint.reference.features;
+    if hint.distance_m == 0.0 && features.len() <= MAX_REFERENCE_FEATURES {
+        let shapes: Vec<geo_types::Geometry<f64>> =
+            features.iter().filter_map(|f| f.geometry.clone()).collect();
+        let mut wkb = Vec::new();
+        crate::io::wkb::write(
+            &geo_types::Geometry::GeometryCollection(geo_types::GeometryCollection(shapes)),
+            None,
+            &mut wkb,
+        );
+        let hex: String = wkb.iter().map(|b| format!("{b:02x}")).collect();
+        let reference = sql.bind(hex, "text");
+        let tolerance = sql.bind(
+            ((source.max_x - source.min_x).max(source.max_y - source.min_y) * 1e-6).to_string(),
+            "float8",
+        );
+        terms.push(format!(
+            "ST_DWithin({geom}, ST_Transform(ST_GeomFromWKB(decode({reference}, 'hex'), 4326), {srid}), {tolerance})"
+        ));
+    }
+    terms
+}
+
+/// The WHERE clause a read of the layer `text` with `options` sends to the server (parameters
+/// as `$n`), for tests and for people who want to see what is pushed down.
+pub fn pushed_sql(text: &str, options: &LoadOptions) -> Result<String, LoadError> {
+    let opened = open(text)?;
+    pushed(&opened, options)
+        .map(|p| p.sql.text)
+        .map_err(|m| LoadError::invalid(Path::new(text), m))
 }
 
 /// A read under way: the table, its fields and CRS, and its rows as batches from a
