@@ -104,42 +104,38 @@ pub fn stream(
         return Ok(Streamed::Stopped);
     }
 
-    let mut buf: Vec<u8> = Vec::with_capacity(block_bytes);
-    let mut read = 100u64;
     let mut records = 0usize;
     let mut counting_only = false;
     let mut dbf_scratch: Vec<u8> = Vec::new();
-    loop {
-        let n = (&mut shp)
-            .take(block_bytes.max(1) as u64)
-            .read_to_end(&mut buf)
-            .map_err(io)?;
-        read += n as u64;
-        let eof = read >= shp_len || n == 0;
-        // The complete records in the buffer: (start, end) of each, record header included.
-        let mut at = 0usize;
-        let mut whole: Vec<(usize, usize)> = Vec::new();
-        while let Some(h) = buf.get(at..at + 8) {
-            let words = i32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-            if words < 0 {
-                return cannot("a record of negative length");
+    // One thread reads the next block and tests its records' boxes while the others decode
+    // this one.
+    std::thread::scope(|scope| {
+        let (blocks, received) = std::sync::mpsc::sync_channel::<Block>(1);
+        let (give_back, recycled) = std::sync::mpsc::channel::<Vec<u8>>();
+        scope.spawn(move || read_blocks(shp, shp_len, block_bytes, source_box, &blocks, &recycled));
+        for block in received {
+            let (buf, whole, keep, read) = match block {
+                Block::Records {
+                    buf,
+                    whole,
+                    keep,
+                    read,
+                } => (buf, whole, keep, read),
+                Block::End(Ok(())) => {
+                    if records != dbf_records {
+                        return cannot("the .shp and .dbf hold different numbers of records");
+                    }
+                    return Ok(Streamed::Done { records });
+                }
+                Block::End(Err(why)) => return cannot(why),
+                Block::Io(e) => return Err(io(e)),
+            };
+            let first = records;
+            records += whole.len();
+            if counting_only {
+                let _ = give_back.send(buf);
+                continue;
             }
-            let end = at + 8 + words as usize * 2;
-            if end > buf.len() {
-                break;
-            }
-            whole.push((at, end));
-            at = end;
-        }
-        if eof && at != buf.len() {
-            return cannot("the last record is cut off");
-        }
-        let first = records;
-        records += whole.len();
-        if !counting_only && !whole.is_empty() {
-            let keep: Vec<usize> = (0..whole.len())
-                .filter(|&k| source_box.is_none_or(|b| record_may_meet(&buf, whole[k].0, b)))
-                .collect();
             let piece = decode(
                 &buf,
                 &header,
@@ -150,8 +146,9 @@ pub fn stream(
                 &mut dbf_scratch,
                 (cpg.as_deref(), user_encoding),
                 &dbf_path,
-            )?;
-            let (fields, features, warnings) = piece;
+            );
+            let _ = give_back.send(buf);
+            let (fields, features, warnings) = piece?;
             let flow = each(Event::Piece(Piece {
                 fields,
                 features,
@@ -165,15 +162,95 @@ pub fn stream(
                 Flow::CountRest => counting_only = true,
             }
         }
-        buf.drain(..at);
+        cannot("the reading thread stopped")
+    })
+}
+
+/// What the reading thread hands on.
+enum Block {
+    /// A block of whole records: where each is, and which may meet the box.
+    Records {
+        buf: Vec<u8>,
+        whole: Vec<(usize, usize)>,
+        keep: Vec<usize>,
+        read: u64,
+    },
+    /// Every record handed on, or why the file cannot stream.
+    End(Result<(), &'static str>),
+    Io(std::io::Error),
+}
+
+/// Reads the .shp after its header a block at a time, finds its whole records and those whose
+/// stored box may meet `source_box`, and hands each block on (buffers come back through
+/// `recycled`). Stops when the receiver is gone.
+fn read_blocks(
+    mut shp: std::fs::File,
+    shp_len: u64,
+    block_bytes: usize,
+    source_box: Option<Envelope>,
+    blocks: &std::sync::mpsc::SyncSender<Block>,
+    recycled: &std::sync::mpsc::Receiver<Vec<u8>>,
+) {
+    let mut buf: Vec<u8> = Vec::with_capacity(block_bytes);
+    let mut read = 100u64;
+    loop {
+        let n = match (&mut shp)
+            .take(block_bytes.max(1) as u64)
+            .read_to_end(&mut buf)
+        {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = blocks.send(Block::Io(e));
+                return;
+            }
+        };
+        read += n as u64;
+        let eof = read >= shp_len || n == 0;
+        // The complete records in the buffer: (start, end) of each, record header included.
+        let mut at = 0usize;
+        let mut whole: Vec<(usize, usize)> = Vec::new();
+        while let Some(h) = buf.get(at..at + 8) {
+            let words = i32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+            if words < 0 {
+                let _ = blocks.send(Block::End(Err("a record of negative length")));
+                return;
+            }
+            let end = at + 8 + words as usize * 2;
+            if end > buf.len() {
+                break;
+            }
+            whole.push((at, end));
+            at = end;
+        }
+        if eof && at != buf.len() {
+            let _ = blocks.send(Block::End(Err("the last record is cut off")));
+            return;
+        }
+        let keep: Vec<usize> = (0..whole.len())
+            .filter(|&k| source_box.is_none_or(|b| record_may_meet(&buf, whole[k].0, b)))
+            .collect();
+        // The block goes with its records; what is not read yet starts the next buffer.
+        let mut next = recycled.try_recv().unwrap_or_default();
+        next.clear();
+        next.extend_from_slice(&buf[at..]);
+        let full = std::mem::replace(&mut buf, next);
+        if !whole.is_empty()
+            && blocks
+                .send(Block::Records {
+                    buf: full,
+                    whole,
+                    keep,
+                    read,
+                })
+                .is_err()
+        {
+            return;
+        }
         if eof {
-            break;
+            let _ = blocks.send(Block::End(Ok(())));
+            return;
         }
     }
-    if records != dbf_records {
-        return cannot("the .shp and .dbf hold different numbers of records");
-    }
-    Ok(Streamed::Done { records })
 }
 
 /// A .dbf holding the header and `rows` (bytes of `count` records): what `dbf::read` reads.
