@@ -66,8 +66,9 @@ impl From<WriteError> for StreamError {
     }
 }
 
-/// Whether `export_streamed` can take these inputs and this output: RFC 7946 GeoJSON out;
-/// GeoJSON files (UTF-8), Shapefiles on disk and PostGIS tables in.
+/// Whether `export_streamed` can take these inputs and this output: GeoJSON files (UTF-8),
+/// Shapefiles on disk and PostGIS tables in; any format out (GeoJSON written as it passes,
+/// the others from the features that passed, so memory follows the output, not the input).
 pub fn streamable(
     target: &Path,
     inputs: &[PathBuf],
@@ -87,8 +88,9 @@ pub fn streamable(
             .is_some_and(|e| e.eq_ignore_ascii_case("shp"))
             && p.is_file()
     };
-    OutputFormat::for_path(target) == Some(OutputFormat::GeoJson)
-        && options.to_crs.is_none()
+    let format = OutputFormat::for_path(target);
+    format.is_some()
+        && (format != Some(OutputFormat::GeoJson) || options.to_crs.is_none())
         && !inputs.is_empty()
         && inputs
             .iter()
@@ -138,6 +140,7 @@ pub fn export_streamed(
     // The features, written as they pass (the file made with the first, so an input's error
     // comes before any about the target); the head goes before them once the counts are known.
     let mut out = Out {
+        collect: OutputFormat::for_path(target) != Some(OutputFormat::GeoJson),
         folder,
         body: None,
         features: FeatureWriter::new(options.precision),
@@ -195,6 +198,11 @@ pub fn export_streamed(
             job.filter.check(layer)?;
             layers.push((layer, input));
         }
+    }
+    if out.collect {
+        drop(layers);
+        let warnings = std::mem::take(&mut out.warnings);
+        return collected(job, summaries, warnings);
     }
     let sections: Vec<Section<'_>> = layers
         .iter()
@@ -262,6 +270,8 @@ pub fn export_streamed(
 
 /// The output as it grows, shared by the inputs.
 struct Out<'p> {
+    /// The features that pass are kept for the format's writer instead of written as they come.
+    collect: bool,
     /// Where the body goes (the target's folder), and the body once a feature is written.
     folder: PathBuf,
     body: Option<std::io::BufWriter<std::fs::File>>,
@@ -300,6 +310,8 @@ struct Input {
     last: Option<Layer>,
     summary: Option<Layer>,
     fields_read: Vec<String>,
+    /// The features that passed, when the output is not written as it goes.
+    kept: Vec<crate::model::Feature>,
     /// Why it stopped streaming, when it did.
     stopped: Option<String>,
 }
@@ -315,6 +327,7 @@ impl Input {
             last: None,
             summary: None,
             fields_read: Vec::new(),
+            kept: Vec::new(),
             stopped: None,
         }
     }
@@ -360,6 +373,32 @@ impl Input {
             ids.truncate(n.saturating_sub(self.written));
         }
         self.fields_read = job.filter.fields_used(&layer);
+        if out.collect {
+            // Kept for a writer that needs them all: only what passed.
+            let summary = layer_without_features(&layer);
+            let mut slots: Vec<Option<crate::model::Feature>> = std::mem::take(&mut layer.features)
+                .into_iter()
+                .map(Some)
+                .collect();
+            self.kept.extend(
+                ids.iter()
+                    .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
+            );
+            out.features.written += ids.len();
+            self.written += ids.len();
+            self.last = Some(summary);
+            (out.progress)(Progress {
+                bytes_read: out.bytes_done + piece.bytes_read,
+                bytes_total: out.bytes_total,
+                read: out.read_before + piece.records,
+                written: out.features.written,
+            });
+            return Ok(if job.top.is_some_and(|n| self.written >= n) {
+                Flow::CountRest
+            } else {
+                Flow::Next
+            });
+        }
         let section = Section::new(&layer, ids, job.options.profile, self.fields_read.clone());
         let names: Vec<String> = section
             .columns
@@ -517,6 +556,60 @@ fn read_postgis(
         input.last = Some(layer_without_features(&layer));
     }
     Ok(Some(reading.record_count.unwrap_or(rows)))
+}
+
+/// Writes what passed, kept per input, with the format's own writer: each input a layer of its
+/// features that passed (their values as wide as its final fields).
+fn collected(
+    job: &StreamJob<'_>,
+    summaries: Vec<Input>,
+    warnings: Vec<(PathBuf, Warning)>,
+) -> Result<Outcome, StreamError> {
+    let mut layers = Vec::with_capacity(summaries.len());
+    let mut reads = Vec::with_capacity(summaries.len());
+    for mut input in summaries {
+        let Some(summary) = input.summary.take() else {
+            continue;
+        };
+        let width = summary.fields.len();
+        let mut features = std::mem::take(&mut input.kept);
+        for f in &mut features {
+            f.values.resize(width, crate::model::Value::Null);
+        }
+        let mut layer = Layer::new(
+            summary.name,
+            summary.source,
+            summary.fields,
+            features,
+            Vec::new(),
+        );
+        layer.meta = summary.meta;
+        layers.push(layer);
+        reads.push(input.fields_read);
+    }
+    let sections: Vec<Section<'_>> = layers
+        .iter()
+        .zip(reads)
+        .map(|(layer, read)| {
+            Section::new(
+                layer,
+                (0..layer.features.len()).collect(),
+                job.options.profile,
+                read,
+            )
+        })
+        .collect();
+    let written = super::export(job.target, &sections, job.options, job.protected)?;
+    let dropped = sections
+        .iter()
+        .flat_map(|s| s.dropped())
+        .map(str::to_string)
+        .collect();
+    Ok(Outcome::Written(Streamed {
+        written,
+        warnings,
+        dropped,
+    }))
 }
 
 /// A layer's fields, source and settings without its features: what the provenance reads.

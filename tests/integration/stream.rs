@@ -319,3 +319,44 @@ fn streamed_shapefiles_export_as_whole_reads_do() {
     }
     assert!(compared >= 15, "{compared} exports compared");
 }
+
+/// To CSV, Shapefile, GeoPackage and FlatGeobuf the streamed read keeps only what passes and
+/// hands it to the format's writer: the same files as the whole read writes.
+#[test]
+fn other_formats_from_a_streamed_read_are_the_whole_read_files() {
+    let (dir, _, _, options) = comparison();
+    let filter = Filter {
+        bbox: Some(BboxFilter::parse("139.36,35.62,139.42,35.68", None).unwrap()),
+        ..Filter::default()
+    };
+    for name in [
+        "shelters_emergency_132128",
+        "railway_lines",
+        "neighbours_n03_2021_simplified",
+    ] {
+        let path = shared().join("data/hino").join(format!("{name}.geojson"));
+        for ext in ["csv", "gpkg", "fgb", "shp"] {
+            // The same file name in two folders: a FlatGeobuf's header names its file.
+            let (whole_dir, streamed_dir) = (dir.path().join("whole"), dir.path().join("streamed"));
+            std::fs::create_dir_all(&whole_dir).unwrap();
+            std::fs::create_dir_all(&streamed_dir).unwrap();
+            let a = whole_dir.join(format!("{name}.{ext}"));
+            let b = streamed_dir.join(format!("{name}.{ext}"));
+            whole(&path, &filter, None, &a, &options);
+            let Outcome::Written(done) = streamed(&path, &filter, None, &b, &options, 2048) else {
+                panic!("{name}.{ext} did not stream");
+            };
+            assert!(done.written.features > 0, "{name}.{ext}");
+            let sidecars: &[&str] = if ext == "shp" {
+                &["shp", "shx", "dbf", "prj", "cpg"]
+            } else {
+                &[ext]
+            };
+            for side in sidecars {
+                let same = std::fs::read(a.with_extension(side)).unwrap()
+                    == std::fs::read(b.with_extension(side)).unwrap();
+                assert!(same, "{name}.{side} differs");
+            }
+        }
+    }
+}
