@@ -307,7 +307,14 @@ fn run_streamed(args: &ExportArgs, filter: &Filter) -> Result<Option<String>> {
     if printed {
         eprintln!();
     }
-    match outcome? {
+    // The inner error itself, so `hint` finds it (a transparent wrapper hides it from
+    // downcasting).
+    let outcome = outcome.map_err(|e| match e {
+        export::stream::StreamError::Export(e) => anyhow::Error::from(e),
+        export::stream::StreamError::Load(e) => anyhow::Error::from(e),
+        export::stream::StreamError::Filter(e) => anyhow::Error::from(e),
+    })?;
+    match outcome {
         // Read whole instead; what is wrong with the input, if anything, that read says.
         Outcome::CannotStream(_) => Ok(None),
         Outcome::Written(done) => {
