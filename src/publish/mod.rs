@@ -236,6 +236,24 @@ fn describe(l: &PublishLayer<'_>) -> String {
     }
 }
 
+/// The description a package gets when none is given: its layers with their counts, in
+/// Japanese then English (a catalogue entry is never left without one).
+fn contents_line(layers: &[readme::LayerReport]) -> String {
+    let ja: Vec<String> = layers
+        .iter()
+        .map(|l| format!("{}（{}件）", l.title, l.features))
+        .collect();
+    let en: Vec<String> = layers
+        .iter()
+        .map(|l| format!("{} ({} features)", l.title, l.features))
+        .collect();
+    format!(
+        "収録データ：{}。\nContents: {}.",
+        ja.join("、"),
+        en.join(", ")
+    )
+}
+
 /// Whether the package changes the layer's data (so its credit says 加工): filtered, fields
 /// left out, coordinates converted, or a CSV given the standard leading columns.
 fn edited(l: &PublishLayer<'_>, settings: &Settings) -> bool {
@@ -457,9 +475,13 @@ pub fn publish(
     }
 
     let sample = layers.iter().any(|l| l.section.layer.meta.sample);
+    let description = match settings.description.trim() {
+        "" => contents_line(&reports),
+        given => given.to_string(),
+    };
     let package = Package {
         title: settings.title.trim().to_string(),
-        description: settings.description.trim().to_string(),
+        description,
         publisher: settings.publisher.trim().to_string(),
         contact: settings.contact.clone(),
         keywords: settings.keywords.clone(),
@@ -496,7 +518,7 @@ pub fn publish(
     for k in &package.keywords {
         if package::ckan_tag(k).is_none() {
             notes.push(format!(
-                "キーワード「{k}」は CKAN のタグ（2–100 文字）にならないため DCAT だけに記載 / keyword                  {k:?} is not a valid CKAN tag (2–100 characters): in the DCAT only"
+                "キーワード「{k}」は CKAN のタグ（2–100 文字）にならないため DCAT だけに記載 / keyword {k:?} is not a valid CKAN tag (2–100 characters): in the DCAT only"
             ));
         }
     }

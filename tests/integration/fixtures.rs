@@ -298,3 +298,15 @@ fn junk_is_refused_from_its_first_bytes() {
         );
     }
 }
+
+/// Writes a GeoJSON FeatureCollection of these features (each a Feature's JSON text).
+pub fn write_collection(path: &Path, features: &[String]) {
+    std::fs::write(
+        path,
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        ),
+    )
+    .unwrap();
+}

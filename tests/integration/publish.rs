@@ -272,6 +272,15 @@ fn the_real_hino_layers_make_a_package_catalogues_and_gdal_read() {
     );
     assert_eq!(ckan["license_id"], "cc-by");
     assert!(ckan["title"].as_str().unwrap().starts_with("日野市"));
+    // No --description: the catalogue still gets one, the layers with their counts.
+    let notes = ckan["notes"].as_str().unwrap();
+    assert!(
+        notes.starts_with("収録データ：")
+            && notes.contains("（51件）")
+            && notes.contains("(36 features)"),
+        "{notes}"
+    );
+    assert_eq!(dcat["dct:description"]["@value"], notes);
     let tags: Vec<&str> = ckan["tags"]
         .as_array()
         .unwrap()
@@ -533,14 +542,7 @@ fn formula_text_is_inert_in_every_csv_of_a_package() {
             )
         })
         .collect();
-    std::fs::write(
-        &input,
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        ),
-    )
-    .unwrap();
+    crate::fixtures::write_collection(&input, &features);
     let out = dir.path().join("p");
     publish_ok(
         &[input],
