@@ -182,9 +182,17 @@ impl CoordWriter {
             return w.write_all(b"null");
         }
         self.buf.clear();
-        let _ = write!(self.buf, "{v}");
-        let decimals = self.buf.find('.').map_or(0, |dot| self.buf.len() - dot - 1);
-        if decimals > self.precision {
+        // Below this size a double's spacing is under a tenth of the last decimal kept, so
+        // rounding it to `precision` decimals already gives its shortest text whenever that
+        // text has no more decimals (zeros trimmed): one formatting instead of two.
+        let rounding_is_shortest =
+            v.abs() < (2f64.powi(52) / 10f64.powi(self.precision as i32)) / 10.0;
+        let shortest_fits = !rounding_is_shortest && {
+            let _ = write!(self.buf, "{v}");
+            let decimals = self.buf.find('.').map_or(0, |dot| self.buf.len() - dot - 1);
+            decimals <= self.precision
+        };
+        if !shortest_fits {
             self.buf.clear();
             let _ = write!(self.buf, "{:.*}", self.precision, v);
             if self.buf.contains('.') {
@@ -319,4 +327,81 @@ fn signed_area(ring: &LineString<f64>) -> f64 {
         .windows(2)
         .map(|p| p[0].x * p[1].y - p[1].x * p[0].y)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CoordWriter;
+
+    /// The rule as first written: the shortest text, else rounded to `precision` decimals.
+    fn two_step(v: f64, precision: usize) -> String {
+        let mut s = format!("{v}");
+        let decimals = s.find('.').map_or(0, |dot| s.len() - dot - 1);
+        if decimals > precision {
+            s = format!("{v:.precision$}");
+            if s.contains('.') {
+                s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            }
+        }
+        if s == "-0" { "0".into() } else { s }
+    }
+
+    fn written(v: f64, precision: usize) -> String {
+        let mut w = CoordWriter {
+            precision,
+            buf: String::new(),
+        };
+        let mut out = Vec::new();
+        w.number(&mut out, v).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn one_formatting_writes_what_the_two_step_rule_writes() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5e-7,
+            1.5e-7,
+            -4e-8,
+            1.000_000_05,
+            139.123_456_75,
+            35.000_000_049_999,
+            1e12 + 0.000_122,
+            4.5e8 + 0.1,
+            2.25e8,
+            1e300,
+            -1e-300,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            // Coordinates of every size, ties at the last decimal, and raw bit patterns.
+            let unit = (r >> 11) as f64 / (1u64 << 53) as f64;
+            values.push((unit - 0.5) * 360.0);
+            values.push(((unit * 1e9).round() / 1e8) + 0.000_000_05);
+            values.push((unit - 0.5) * 10f64.powi((r % 24) as i32 - 8));
+            let bits = f64::from_bits(next());
+            if bits.is_finite() {
+                values.push(bits);
+            }
+        }
+        for v in values {
+            for precision in [0, 1, 6, 7, 8, 9, 15] {
+                assert_eq!(
+                    written(v, precision),
+                    two_step(v, precision),
+                    "{v:e} at {precision}"
+                );
+            }
+        }
+    }
 }

@@ -182,7 +182,7 @@ pub fn export_streamed(
             return Ok(Outcome::CannotStream("no header".into()));
         };
         out.warnings
-            .extend(maker.warnings.into_iter().map(|w| (path.clone(), w)));
+            .extend(maker.finish().into_iter().map(|w| (path.clone(), w)));
         let Some(mut summary) = input.last.take() else {
             // An empty collection: the whole read says what such a file is.
             return Ok(Outcome::CannotStream("no features".into()));
@@ -475,8 +475,8 @@ fn read_file(
             &path,
             job.block_bytes,
             bbox,
-            job.load.crs.as_deref(),
-            job.load.encoding.as_deref(),
+            job.filter.where_text.as_deref(),
+            (job.load.crs.as_deref(), job.load.encoding.as_deref()),
             &mut each,
         )?,
         _ => stream::stream(

@@ -28,6 +28,39 @@ enum Finding {
 /// envelope of each feature's geometry as the checks leave it (`None`: no usable geometry), which
 /// the loader needs anyway: computed here, while the coordinates are in cache.
 pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) -> Vec<Option<Envelope>> {
+    let mut repeats = Repeats::default();
+    let envelopes = check_piece(features, warnings, &mut repeats);
+    warnings.extend(repeats.warning());
+    envelopes
+}
+
+/// Features that repeat a position, counted over the pieces of a file: one warning for the
+/// file, given at its end.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Repeats {
+    count: usize,
+    first: Option<u64>,
+}
+
+impl Repeats {
+    /// The file's one warning about them, if any did.
+    pub fn warning(&self) -> Option<Warning> {
+        let first = self.first?;
+        Some(Warning::file(format!(
+            "{} feature(s) repeat a position twice in a row (first: record {first}); kept as \
+             they are",
+            self.count
+        )))
+    }
+}
+
+/// [`check`] for one piece of a file: what repeats a position is counted in `repeats`, not
+/// warned about (the caller warns once for the file).
+pub fn check_piece(
+    features: &mut [Feature],
+    warnings: &mut Vec<Warning>,
+    repeats: &mut Repeats,
+) -> Vec<Option<Envelope>> {
     let findings: Vec<(Option<Finding>, bool, Option<Envelope>)> = features
         .par_iter()
         .map(|f| match &f.geometry {
@@ -36,12 +69,10 @@ pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) -> Vec<Optio
         })
         .collect();
     let mut envelopes = Vec::with_capacity(findings.len());
-    let mut repeats = 0usize;
-    let mut first_repeat = None;
     for (feature, (found, repeated, envelope)) in features.iter_mut().zip(findings) {
         if repeated {
-            repeats += 1;
-            first_repeat.get_or_insert(feature.record);
+            repeats.count += 1;
+            repeats.first.get_or_insert(feature.record);
         }
         let dropped = matches!(found, Some(Finding::NonFinite | Finding::Empty));
         envelopes.push(envelope.filter(|_| !dropped));
@@ -60,12 +91,6 @@ pub fn check(features: &mut [Feature], warnings: &mut Vec<Warning>) -> Vec<Optio
             Finding::Degenerate(m) => format!("{m}; kept as it is"),
         };
         warnings.push(Warning::record(feature.record, message));
-    }
-    if let Some(first) = first_repeat {
-        warnings.push(Warning::file(format!(
-            "{repeats} feature(s) repeat a position twice in a row (first: record {first}); kept as \
-             they are"
-        )));
     }
     envelopes
 }

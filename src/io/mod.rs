@@ -577,6 +577,8 @@ pub(crate) struct PieceLayers {
     resolved: Option<Resolved>,
     /// About the file as a whole (what resolving its CRS found).
     pub warnings: Vec<Warning>,
+    /// Features that repeat a position, over every piece so far.
+    repeats: checks::Repeats,
 }
 
 impl PieceLayers {
@@ -596,7 +598,15 @@ impl PieceLayers {
             hint: Some(hint),
             resolved: None,
             warnings: Vec::new(),
+            repeats: checks::Repeats::default(),
         }
+    }
+
+    /// The warnings about the file as a whole, once every piece is made: what resolving its
+    /// CRS found, then what the pieces' checks counted.
+    pub fn finish(mut self) -> Vec<Warning> {
+        self.warnings.extend(self.repeats.warning());
+        self.warnings
     }
 
     /// Names the layers as their source does (a PostGIS table).
@@ -612,7 +622,7 @@ impl PieceLayers {
         mut warnings: Vec<Warning>,
         records: usize,
     ) -> Result<Layer, LoadError> {
-        let envelopes = checks::check(&mut features, &mut warnings);
+        let envelopes = checks::check_piece(&mut features, &mut warnings, &mut self.repeats);
         if self.resolved.is_none() {
             let bbox = envelopes.iter().flatten().copied().reduce(Envelope::union);
             let hint = self.hint.take().unwrap_or(crs::CrsHint::Rfc7946);

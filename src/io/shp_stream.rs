@@ -20,19 +20,27 @@ use super::stream::{Event, Flow, Head, Piece, Streamed};
 use super::{Input, box_in_source_crs, dbf};
 use crate::crs::CrsHint;
 use crate::error::{LoadError, LoadErrorKind};
+use crate::filter::Expr;
 use crate::model::{Envelope, Feature, Value, Warning};
 
 /// Records decoded together on one core.
 const RECORDS_PER_TASK: usize = 2048;
 
+/// Bytes of the .shp read at a time within a block: small enough that its records are still in
+/// the cache when they are found and their boxes tested.
+const READ_PART: usize = 1 << 20;
+
 /// Reads the Shapefile at `path` a block at a time; see [`crate::io::geojson::stream::stream`]
-/// for `each`. `bbox_hint` is lon/lat.
+/// for `each`. `bbox_hint` is lon/lat. `where_hint`, an attribute expression the caller
+/// applies anyway, is tested on each candidate's row before its shape is decoded, and a record
+/// it rejects is not handed on (an expression that does not fit the fields is left to the
+/// caller, which says why).
 pub fn stream(
     path: &Path,
     block_bytes: usize,
     bbox_hint: Option<Envelope>,
-    user_crs: Option<&str>,
-    user_encoding: Option<&str>,
+    where_hint: Option<&str>,
+    (user_crs, user_encoding): (Option<&str>, Option<&str>),
     each: &mut dyn FnMut(Event<'_>) -> Result<Flow, LoadError>,
 ) -> Result<Streamed, LoadError> {
     let cannot = |why: &str| Ok(Streamed::CannotStream(why.to_string()));
@@ -94,6 +102,8 @@ pub fn stream(
         None,
     )
     .map_err(|e| LoadError::new(&dbf_path, LoadErrorKind::Invalid(e)))?;
+    let rows_pass =
+        where_hint.and_then(|text| crate::filter::expr::parse(text, &empty.fields).ok());
     let flow = each(Event::Head(&Head {
         crs,
         encoding: Some(empty.encoding.clone()),
@@ -146,6 +156,7 @@ pub fn stream(
                 &mut dbf_scratch,
                 (cpg.as_deref(), user_encoding),
                 &dbf_path,
+                rows_pass.as_ref(),
             );
             let _ = give_back.send(buf);
             let (fields, features, warnings) = piece?;
@@ -194,41 +205,50 @@ fn read_blocks(
     let mut buf: Vec<u8> = Vec::with_capacity(block_bytes);
     let mut read = 100u64;
     loop {
-        let n = match (&mut shp)
-            .take(block_bytes.max(1) as u64)
-            .read_to_end(&mut buf)
-        {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = blocks.send(Block::Io(e));
-                return;
-            }
-        };
-        read += n as u64;
-        let eof = read >= shp_len || n == 0;
-        // The complete records in the buffer: (start, end) of each, record header included.
+        // The block is read a part at a time, each part's records found and their boxes tested
+        // while its bytes are still in the cache: (start, end) of each whole record, record
+        // header included, and the positions of those that may meet the box.
         let mut at = 0usize;
         let mut whole: Vec<(usize, usize)> = Vec::new();
-        while let Some(h) = buf.get(at..at + 8) {
-            let words = i32::from_be_bytes([h[4], h[5], h[6], h[7]]);
-            if words < 0 {
-                let _ = blocks.send(Block::End(Err("a record of negative length")));
-                return;
+        let mut keep: Vec<usize> = Vec::new();
+        let mut got = 0usize;
+        buf.reserve(block_bytes.max(1));
+        let eof = loop {
+            let part = (block_bytes.max(1) - got).min(READ_PART);
+            let n = match (&mut shp).take(part as u64).read_to_end(&mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = blocks.send(Block::Io(e));
+                    return;
+                }
+            };
+            got += n;
+            read += n as u64;
+            while let Some(h) = buf.get(at..at + 8) {
+                let words = i32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+                if words < 0 {
+                    let _ = blocks.send(Block::End(Err("a record of negative length")));
+                    return;
+                }
+                let end = at + 8 + words as usize * 2;
+                if end > buf.len() {
+                    break;
+                }
+                if source_box.is_none_or(|b| record_may_meet(&buf, at, b)) {
+                    keep.push(whole.len());
+                }
+                whole.push((at, end));
+                at = end;
             }
-            let end = at + 8 + words as usize * 2;
-            if end > buf.len() {
-                break;
+            let eof = read >= shp_len || n == 0;
+            if eof || got >= block_bytes.max(1) {
+                break eof;
             }
-            whole.push((at, end));
-            at = end;
-        }
+        };
         if eof && at != buf.len() {
             let _ = blocks.send(Block::End(Err("the last record is cut off")));
             return;
         }
-        let keep: Vec<usize> = (0..whole.len())
-            .filter(|&k| source_box.is_none_or(|b| record_may_meet(&buf, whole[k].0, b)))
-            .collect();
         // The block goes with its records; what is not read yet starts the next buffer.
         let mut next = recycled.try_recv().unwrap_or_default();
         next.clear();
@@ -269,7 +289,8 @@ type Shaped = (usize, Result<ShapeOut, String>, Vec<String>);
 type Decoded = (Vec<crate::model::Field>, Vec<Feature>, Vec<Warning>);
 
 /// The features of the records `keep` (positions in `whole`) of a block whose first record is
-/// `first`: shapes decoded on every core, rows read from the .dbf.
+/// `first` whose rows `rows_pass` passes: rows read from the .dbf first, then the shapes of
+/// those that pass decoded on every core.
 #[allow(clippy::too_many_arguments)]
 fn decode(
     buf: &[u8],
@@ -287,51 +308,11 @@ fn decode(
     scratch: &mut Vec<u8>,
     (cpg, user_encoding): (Option<&[u8]>, Option<&str>),
     dbf_path: &Path,
+    rows_pass: Option<&Expr>,
 ) -> Result<Decoded, LoadError> {
-    let shapes: Vec<Vec<Shaped>> = keep
-        .par_chunks(RECORDS_PER_TASK)
-        .map(|chunk| {
-            // The chunk's records as a small .shp of their own.
-            let size: usize = chunk.iter().map(|&k| whole[k].1 - whole[k].0).sum();
-            let mut shp = Vec::with_capacity(100 + size);
-            shp.extend_from_slice(header);
-            let words = u32::try_from((100 + size) / 2).unwrap_or(u32::MAX);
-            shp[24..28].copy_from_slice(&words.to_be_bytes());
-            for &k in chunk {
-                shp.extend_from_slice(&buf[whole[k].0..whole[k].1]);
-            }
-            let mut out = Vec::with_capacity(chunk.len());
-            match ShapeReader::new(Cursor::new(shp)) {
-                Ok(mut reader) => {
-                    let mut shapes = reader.iter_shapes();
-                    for &k in chunk {
-                        let mut notes = Vec::new();
-                        let shape = match shapes.next() {
-                            Some(Ok(shape)) => Ok(convert(shape, &mut notes)),
-                            Some(Err(e)) => {
-                                Err(format!("unreadable shape ({e}); geometry set to null"))
-                            }
-                            None => Err("unreadable shape; geometry set to null".to_string()),
-                        };
-                        out.push((k, shape, notes));
-                    }
-                }
-                Err(e) => {
-                    for &k in chunk {
-                        out.push((
-                            k,
-                            Err(format!("unreadable shape ({e}); geometry set to null")),
-                            Vec::new(),
-                        ));
-                    }
-                }
-            }
-            out
-        })
-        .collect();
-    // The block's rows, for the records kept.
+    // The block's rows, for the records kept, as a .dbf of their own in a buffer kept from
+    // block to block.
     let last = (first + whole.len()).min(dbf_records);
-    // As a .dbf of their own, in a buffer kept from block to block.
     let count = last.saturating_sub(first);
     scratch.clear();
     scratch.extend_from_slice(dbf_head);
@@ -355,10 +336,64 @@ fn decode(
             message: w.message,
         })
         .collect();
+    // Each kept record with its row (nulls past the .dbf's last row); a row the expression
+    // rejects drops its record before the shape is decoded.
     let width = table.fields.len();
     let mut rows = table.rows.into_iter();
-    let mut features = Vec::with_capacity(keep.len());
-    for (k, shape, notes) in shapes.into_iter().flatten() {
+    let mut chosen: Vec<(usize, Vec<Value>)> = Vec::with_capacity(keep.len());
+    for &k in keep {
+        let values = if first + k < last {
+            rows.next().unwrap_or_else(|| vec![Value::Null; width])
+        } else {
+            vec![Value::Null; width]
+        };
+        if rows_pass.is_none_or(|e| e.matches(&values)) {
+            chosen.push((k, values));
+        }
+    }
+    let shapes: Vec<Vec<Shaped>> = chosen
+        .par_chunks(RECORDS_PER_TASK)
+        .map(|chunk| {
+            // The chunk's records as a small .shp of their own.
+            let size: usize = chunk.iter().map(|&(k, _)| whole[k].1 - whole[k].0).sum();
+            let mut shp = Vec::with_capacity(100 + size);
+            shp.extend_from_slice(header);
+            let words = u32::try_from((100 + size) / 2).unwrap_or(u32::MAX);
+            shp[24..28].copy_from_slice(&words.to_be_bytes());
+            for &(k, _) in chunk {
+                shp.extend_from_slice(&buf[whole[k].0..whole[k].1]);
+            }
+            let mut out = Vec::with_capacity(chunk.len());
+            match ShapeReader::new(Cursor::new(shp)) {
+                Ok(mut reader) => {
+                    let mut shapes = reader.iter_shapes();
+                    for &(k, _) in chunk {
+                        let mut notes = Vec::new();
+                        let shape = match shapes.next() {
+                            Some(Ok(shape)) => Ok(convert(shape, &mut notes)),
+                            Some(Err(e)) => {
+                                Err(format!("unreadable shape ({e}); geometry set to null"))
+                            }
+                            None => Err("unreadable shape; geometry set to null".to_string()),
+                        };
+                        out.push((k, shape, notes));
+                    }
+                }
+                Err(e) => {
+                    for &(k, _) in chunk {
+                        out.push((
+                            k,
+                            Err(format!("unreadable shape ({e}); geometry set to null")),
+                            Vec::new(),
+                        ));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut features = Vec::with_capacity(chosen.len());
+    for ((k, shape, notes), (_, values)) in shapes.into_iter().flatten().zip(chosen) {
         let record = (first + k) as u64;
         for note in notes {
             warnings.push(Warning::record(record, note));
@@ -369,11 +404,6 @@ fn decode(
                 warnings.push(Warning::record(record, message));
                 (None, None)
             }
-        };
-        let values = if first + k < last {
-            rows.next().unwrap_or_else(|| vec![Value::Null; width])
-        } else {
-            vec![Value::Null; width]
         };
         features.push(Feature {
             record,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use sitelens::export::stream::{Outcome, StreamJob, export_streamed};
 use sitelens::export::{ExportOptions, Profile, Section, export};
 use sitelens::filter::{BboxFilter, Filter};
+use sitelens::model::Value;
 use sitelens::{LoadOptions, load};
 
 use super::{corpus_layer_files, shared};
@@ -181,14 +182,7 @@ fn what_cannot_stream_writes_nothing_and_the_command_exports_it_whole() {
         .map(|i| format!(r#"{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"Point","coordinates":[139.4,35.6]}}}}"#))
         .collect();
     features.push(r#"{"type":"Feature","properties":{"n":1,"late":"x"},"geometry":{"type":"Point","coordinates":[139.4,35.6]}}"#.into());
-    std::fs::write(
-        &late,
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        ),
-    )
-    .unwrap();
+    crate::fixtures::write_collection(&late, &features);
     assert!(matches!(
         streamed(&late, &Filter::default(), None, &out, &options, 512),
         Outcome::CannotStream(_)
@@ -272,6 +266,7 @@ fn streamed_shapefiles_export_as_whole_reads_do() {
         dir.path().join("streamed.geojson"),
     );
     let mut compared = 0;
+    let mut with_where = 0;
     for path in &files {
         let Ok(layer) = load(path, &LoadOptions::default()) else {
             continue;
@@ -281,6 +276,34 @@ fn streamed_shapefiles_export_as_whole_reads_do() {
         };
         let (w, h) = (extent.max_x - extent.min_x, extent.max_y - extent.min_y);
         let mut filters = vec![(Filter::default(), None), (Filter::default(), Some(2))];
+        // An attribute filter (tested on the .dbf rows before the shapes are decoded): the
+        // first number or text field against the middle feature's value.
+        let middle = &layer.features[layer.features.len() / 2];
+        let condition = layer
+            .fields
+            .iter()
+            .zip(&middle.values)
+            .find_map(|(f, v)| match v {
+                Value::Int(n) => Some(format!("\"{}\" >= {n}", f.name.replace('"', "\"\""))),
+                Value::Float(x) => Some(format!("\"{}\" < {x}", f.name.replace('"', "\"\""))),
+                Value::Text(t) => Some(format!(
+                    "\"{}\" <= '{}' OR \"{}\" IS NULL",
+                    f.name.replace('"', "\"\""),
+                    t.replace('\'', "''"),
+                    f.name.replace('"', "\"\"")
+                )),
+                _ => None,
+            });
+        if let Some(condition) = condition {
+            filters.push((
+                Filter {
+                    where_text: Some(condition),
+                    ..Filter::default()
+                },
+                None,
+            ));
+            with_where += 1;
+        }
         if let Ok(bbox) = BboxFilter::parse(
             &format!(
                 "{},{},{},{}",
@@ -318,6 +341,44 @@ fn streamed_shapefiles_export_as_whole_reads_do() {
         }
     }
     assert!(compared >= 15, "{compared} exports compared");
+    assert!(with_where >= 5, "{with_where} files filtered by attribute");
+}
+
+/// A check that counts over the file (positions repeated twice in a row) is said once for the
+/// file, with the whole file's count, however many pieces it spans: as the whole read says it.
+#[test]
+fn a_streamed_file_gets_each_file_warning_once() {
+    let (dir, _, out, options) = comparison();
+    let features: Vec<String> = (0..40)
+        .map(|i| {
+            let x = 139.38 + f64::from(i) * 0.001;
+            format!(
+                r#"{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"LineString","coordinates":[[{x},35.66],[{x},35.66],[{x},35.67]]}}}}"#
+            )
+        })
+        .collect();
+    let path = dir.path().join("repeats.geojson");
+    crate::fixtures::write_collection(&path, &features);
+    let whole_read: Vec<String> = load(&path, &LoadOptions::default())
+        .unwrap()
+        .warnings
+        .iter()
+        .map(|w| w.message.clone())
+        .collect();
+    assert_eq!(
+        whole_read,
+        ["40 feature(s) repeat a position twice in a row (first: record 0); kept as they are"]
+    );
+    let Outcome::Written(written) = streamed(&path, &Filter::default(), None, &out, &options, 300)
+    else {
+        panic!("the file did not stream");
+    };
+    let said: Vec<String> = written
+        .warnings
+        .iter()
+        .map(|(_, w)| w.message.clone())
+        .collect();
+    assert_eq!(said, whole_read);
 }
 
 /// To CSV, Shapefile, GeoPackage and FlatGeobuf the streamed read keeps only what passes and
