@@ -78,7 +78,7 @@ fn viewer_with_tiles(port: u16, cache: &std::path::Path) -> Harness<'static, Vie
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    h.run();
+    crate::ui::settle(&mut h);
     h
 }
 

@@ -32,8 +32,21 @@ fn harness_sized(viewer: Viewer, size: Vec2) -> Harness<'static, Viewer> {
         },
         viewer,
     );
-    h.run();
+    settle(&mut h);
     h
+}
+
+/// Runs frames until the viewer asks for no more: the layers load on threads, which ask for
+/// frames until they are in, and on a busy machine that takes more frames than one run allows.
+pub fn settle(h: &mut Harness<'_, Viewer>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while let Err(e) = h.try_run() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the viewer did not settle in 2 minutes: {e}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// The viewer on the Hino project with these files loaded on top.
