@@ -245,7 +245,10 @@ fn contents_line(layers: &[readme::LayerReport]) -> String {
         .collect();
     let en: Vec<String> = layers
         .iter()
-        .map(|l| format!("{} ({} features)", l.title, l.features))
+        .map(|l| {
+            let s = if l.features == 1 { "" } else { "s" };
+            format!("{} ({} feature{s})", l.title, l.features)
+        })
         .collect();
     format!(
         "収録データ：{}。\nContents: {}.",

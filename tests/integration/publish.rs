@@ -277,7 +277,8 @@ fn the_real_hino_layers_make_a_package_catalogues_and_gdal_read() {
     assert!(
         notes.starts_with("収録データ：")
             && notes.contains("（51件）")
-            && notes.contains("(36 features)"),
+            && notes.contains("(36 features)")
+            && notes.ends_with("(1 feature)."),
         "{notes}"
     );
     assert_eq!(dcat["dct:description"]["@value"], notes);
