@@ -482,10 +482,21 @@ pub fn may_meet(raw: &str, b: Envelope) -> bool {
 }
 
 /// A JSON number at `at` read from its first 16 digits, and where it ends; `None` for an
-/// exponent, more than 15 integer digits, or anything else that is not plain.
+/// exponent, more than 16 integer digits, or anything else that is not plain.
 fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
     const POW10: [f64; 17] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    ];
+    const POW10_INT: [u64; 9] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
     ];
     let negative = b.get(at) == Some(&b'-');
     at += usize::from(negative);
@@ -494,21 +505,31 @@ fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
     let mut digits = 0usize;
     let mut decimals = 0usize;
     let mut dot = false;
-    while let Some(&c) = b.get(at) {
-        if c.is_ascii_digit() {
-            if digits < 16 {
-                mantissa = mantissa * 10 + u64::from(c - b'0');
-                digits += 1;
-                decimals += usize::from(dot);
-            } else if !dot {
-                return None;
-            }
-        } else if c == b'.' && !dot {
+    loop {
+        let (value, n) = digit_run(b, at);
+        if digits + n <= 16 {
+            mantissa = mantissa * POW10_INT[n] + value;
+            digits += n;
+            decimals += if dot { n } else { 0 };
+        } else if dot {
+            // Past 16 digits the decimals add nothing a double keeps: the run's first ones only.
+            let k = 16 - digits;
+            mantissa = mantissa * POW10_INT[k] + value / POW10_INT[n - k];
+            digits = 16;
+            decimals += k;
+        } else {
+            return None;
+        }
+        at += n;
+        if n == 8 {
+            continue;
+        }
+        if b.get(at) == Some(&b'.') && !dot {
             dot = true;
+            at += 1;
         } else {
             break;
         }
-        at += 1;
     }
     if at == start || matches!(b.get(at), Some(b'e' | b'E')) {
         return None;
@@ -517,9 +538,131 @@ fn number(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
     Some((if negative { -v } else { v }, at))
 }
 
+/// The digits at `at`, up to 8 of them: their value and how many. Eight bytes are looked at
+/// together when there are eight (a coordinate's digits come in runs of about that length).
+fn digit_run(b: &[u8], at: usize) -> (u64, usize) {
+    const LOW: u64 = 0x0F0F_0F0F_0F0F_0F0F;
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    let Some(chunk) = b.get(at..at + 8) else {
+        let mut value = 0;
+        let mut n = 0;
+        while let Some(c) = b.get(at + n).filter(|c| c.is_ascii_digit()) {
+            value = value * 10 + u64::from(c - b'0');
+            n += 1;
+            if n == 8 {
+                break;
+            }
+        }
+        return (value, n);
+    };
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(chunk);
+    let x = u64::from_le_bytes(bytes);
+    // A byte is a digit when its high half is 3 and adding 6 leaves it 3 (0x30..=0x39). A
+    // carry out of a byte (0xFA and up) only reaches the bytes after it, past the first
+    // non-digit, which is all that is looked for.
+    let not_digit =
+        ((x & HIGH) ^ THREES) | ((x.wrapping_add(0x0606_0606_0606_0606) & HIGH) ^ THREES);
+    let n = (not_digit.trailing_zeros() / 8) as usize;
+    if n == 0 {
+        return (0, 0);
+    }
+    // The run's bytes moved to the top (the first digit is the lowest byte, the most
+    // significant), zeros before them, then eight digits to a number in three steps.
+    let v = (x & LOW) << (8 * (8 - n));
+    let v = (v.wrapping_mul(10) + (v >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    let v = (v.wrapping_mul(10_000) + (v >> 32)) & 0x0000_0000_FFFF_FFFF;
+    (v, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The reader a digit at a time, as first written: what `number` must agree with.
+    fn number_by_digit(b: &[u8], mut at: usize) -> Option<(f64, usize)> {
+        const POW10: [f64; 17] = [
+            1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+            1e16,
+        ];
+        let negative = b.get(at) == Some(&b'-');
+        at += usize::from(negative);
+        let start = at;
+        let (mut mantissa, mut digits, mut decimals, mut dot) = (0u64, 0usize, 0usize, false);
+        while let Some(&c) = b.get(at) {
+            if c.is_ascii_digit() {
+                if digits < 16 {
+                    mantissa = mantissa * 10 + u64::from(c - b'0');
+                    digits += 1;
+                    decimals += usize::from(dot);
+                } else if !dot {
+                    return None;
+                }
+            } else if c == b'.' && !dot {
+                dot = true;
+            } else {
+                break;
+            }
+            at += 1;
+        }
+        if at == start || matches!(b.get(at), Some(b'e' | b'E')) {
+            return None;
+        }
+        let v = mantissa as f64 / POW10[decimals];
+        Some((if negative { -v } else { v }, at))
+    }
+
+    #[test]
+    fn numbers_read_eight_digits_at_a_time_as_one_at_a_time() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"0123456789012345678901234567890123456789.-,]e \xfa\xff/:";
+        let mut cases: Vec<Vec<u8>> = [
+            "-105.2632015,",
+            "39.9941706]",
+            "0",
+            "12345678",
+            "123456789.123456789,",
+            "12345678901234567",
+            "1234567890123456.7",
+            "0.00000000000000000001,",
+            "1.e5",
+            "-",
+            ".5",
+            "1..2",
+            "99999999.99999999]",
+            "139",
+            "-0.0,",
+            "123456789012345678.5",
+        ]
+        .iter()
+        .map(|s| s.as_bytes().to_vec())
+        .collect();
+        for _ in 0..300_000 {
+            let len = (next() % 24) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            cases.push(text);
+        }
+        for text in &cases {
+            for at in 0..=text.len().min(3) {
+                assert_eq!(
+                    number(text, at),
+                    number_by_digit(text, at),
+                    "{:?} at {at}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+    }
 
     #[test]
     fn raw_coordinates_decide_only_what_is_certain() {
