@@ -251,11 +251,7 @@ pub fn export_streamed(
         atomic_write(&readme, job.protected, |w| w.write_all(text.as_bytes()))?;
         files.push(readme);
     }
-    let dropped = sections
-        .iter()
-        .flat_map(|s| s.dropped())
-        .map(str::to_string)
-        .collect();
+    let dropped = dropped_fields(&sections);
     Ok(Outcome::Written(Streamed {
         written: Written {
             features: total,
@@ -600,16 +596,21 @@ fn collected(
         })
         .collect();
     let written = super::export(job.target, &sections, job.options, job.protected)?;
-    let dropped = sections
-        .iter()
-        .flat_map(|s| s.dropped())
-        .map(str::to_string)
-        .collect();
+    let dropped = dropped_fields(&sections);
     Ok(Outcome::Written(Streamed {
         written,
         warnings,
         dropped,
     }))
+}
+
+/// Names of the fields the profile left out of `sections`.
+fn dropped_fields(sections: &[Section<'_>]) -> Vec<String> {
+    sections
+        .iter()
+        .flat_map(|s| s.dropped())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A layer's fields, source and settings without its features: what the provenance reads.
