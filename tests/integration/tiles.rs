@@ -66,8 +66,9 @@ fn viewer_with_tiles(port: u16, cache: &std::path::Path) -> Harness<'static, Vie
         max_zoom: 18,
     })));
     let mut h = crate::ui::harness(viewer);
-    // Until the tiles are in (the fetches run on threads).
-    for _ in 0..500 {
+    // Until the tiles are in (the fetches run on threads; a busy machine may take a while).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::time::Instant::now() < deadline {
         h.step();
         let loading = h.state().basemap.as_ref().unwrap().loading();
         if loading == 0 && h.state().doc.view.is_some() {
