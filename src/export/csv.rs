@@ -4,7 +4,9 @@
 //! rounded to `precision` decimals of a degree (five fewer in metres). Text that a spreadsheet
 //! would run as a formula is made inert ([`inert`]).
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, Write};
+use std::path::{Path, PathBuf};
 
 use geo::MapCoords;
 use geo_types::{Coord, Geometry};
@@ -12,7 +14,10 @@ use wkt::ToWkt;
 
 use super::{ExportError, Job, OutputCrs, Section, Written};
 use crate::model::Value;
-use crate::write::atomic_write;
+use crate::write::{WriteError, atomic_write};
+
+/// UTF-8's byte order mark, which tells Excel the file is UTF-8.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Writes the job's CSV file.
 pub fn write_file(job: &Job<'_>) -> Result<Written, ExportError> {
@@ -38,16 +43,9 @@ fn write(
     crs: &OutputCrs,
     failed: &mut Option<String>,
 ) -> io::Result<usize> {
-    let precision = crs.decimals(precision);
-    w.write_all(b"\xEF\xBB\xBF")?;
     let mut names: Vec<String> = Vec::new();
     for s in sections {
-        for &c in &s.columns {
-            let name = &s.layer.fields[c].name;
-            if !names.contains(name) {
-                names.push(name.clone());
-            }
-        }
+        add_names(&mut names, &column_names(s));
     }
     let points_only = sections.iter().all(|s| {
         s.ids.iter().all(|&id| {
@@ -57,8 +55,182 @@ fn write(
             )
         })
     });
+    w.write_all(BOM)?;
     let mut out = csv::Writer::from_writer(w);
-    let mut header = names.clone();
+    header(&mut out, &names, points_only, crs)?;
+    let mut written = 0;
+    for s in sections {
+        let position = positions(&names, &column_names(s));
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            let values: Vec<String> = s.columns.iter().map(|&c| cell(f.values.get(c))).collect();
+            let mut row: Vec<String> = position
+                .iter()
+                .map(|c| c.map_or_else(String::new, |c| values[c].clone()))
+                .collect();
+            let place = place(s, id, precision, crs).map_err(|m| {
+                *failed = Some(m);
+                io::Error::other("a geometry did not reproject")
+            })?;
+            place.push_cells(&mut row, points_only);
+            out.write_record(&row)?;
+            written += 1;
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+/// A CSV written as the pieces of a streamed export pass: each input's rows go to a temporary
+/// file of their own, with that input's columns and each feature's place; [`Spill::finish`]
+/// then writes the file [`write`] would write from the same features (the union of the
+/// columns, `lon`,`lat` only when every feature of every input is a point), reading the rows
+/// back one at a time. Memory holds a row, whatever the output's size.
+pub(crate) struct Spill {
+    target: PathBuf,
+    folder: PathBuf,
+    precision: usize,
+    crs: OutputCrs,
+    inputs: Vec<SpilledInput>,
+    points_only: bool,
+}
+
+/// One input's rows so far: a place (a tag and two cells) and the values of `names`.
+struct SpilledInput {
+    names: Vec<String>,
+    rows: csv::Writer<BufWriter<File>>,
+}
+
+impl Spill {
+    /// Temporary files go in `folder` (the target's, so they are on its disk).
+    pub fn new(target: &Path, folder: &Path, precision: usize, crs: OutputCrs) -> Self {
+        Spill {
+            target: target.to_path_buf(),
+            folder: folder.to_path_buf(),
+            precision: precision.min(15),
+            crs,
+            inputs: Vec::new(),
+            points_only: true,
+        }
+    }
+
+    /// Adds a section of input number `input` (inputs counted from 0, in order); its columns
+    /// are the input's from now on. Returns the rows written.
+    pub fn section(&mut self, input: usize, s: &Section<'_>) -> Result<usize, ExportError> {
+        let io_error = |e: io::Error| {
+            ExportError::Write(WriteError {
+                path: self.target.clone(),
+                message: e.to_string(),
+            })
+        };
+        while self.inputs.len() <= input {
+            let file = tempfile::tempfile_in(&self.folder).map_err(io_error)?;
+            self.inputs.push(SpilledInput {
+                names: Vec::new(),
+                rows: csv::WriterBuilder::new()
+                    .flexible(true)
+                    .from_writer(BufWriter::with_capacity(1 << 20, file)),
+            });
+        }
+        let spilled = &mut self.inputs[input];
+        spilled.names = column_names(s);
+        let mut row: Vec<String> = Vec::with_capacity(3 + s.columns.len());
+        for &id in &s.ids {
+            row.clear();
+            match place(s, id, self.precision, &self.crs) {
+                Err(message) => {
+                    return Err(ExportError::Refused {
+                        path: self.target.clone(),
+                        message,
+                    });
+                }
+                Ok(Place::None) => row.extend([String::new(), String::new(), String::new()]),
+                Ok(Place::Point { x, y }) => {
+                    row.extend(["P".to_string(), x.to_string(), y.to_string()]);
+                }
+                Ok(Place::Other { wkt }) => {
+                    self.points_only = false;
+                    row.extend(["W".to_string(), wkt, String::new()]);
+                }
+            }
+            let f = &s.layer.features[id];
+            row.extend(s.columns.iter().map(|&c| cell(f.values.get(c))));
+            spilled
+                .rows
+                .write_record(&row)
+                .map_err(|e| io_error(e.into()))?;
+        }
+        Ok(s.ids.len())
+    }
+
+    /// The CRS the rows are in.
+    pub fn crs(&self) -> &OutputCrs {
+        &self.crs
+    }
+
+    /// Writes the CSV: the header, then each input's rows in their order.
+    pub fn finish(self, w: &mut impl Write) -> io::Result<usize> {
+        let mut names: Vec<String> = Vec::new();
+        for input in &self.inputs {
+            add_names(&mut names, &input.names);
+        }
+        w.write_all(BOM)?;
+        let mut out = csv::Writer::from_writer(w);
+        header(&mut out, &names, self.points_only, &self.crs)?;
+        let mut written = 0;
+        let mut record = csv::StringRecord::new();
+        let mut row: Vec<String> = Vec::with_capacity(names.len() + 2);
+        for input in self.inputs {
+            let position = positions(&names, &input.names);
+            let mut file = input.rows.into_inner().map_err(|e| e.into_error())?;
+            file.flush()?;
+            let mut file = file.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            let mut rows = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(io::BufReader::with_capacity(1 << 20, file));
+            while rows.read_record(&mut record)? {
+                let cell = |i: usize| record.get(i).unwrap_or_default();
+                let number = |i: usize| {
+                    cell(i)
+                        .parse::<f64>()
+                        .map_err(|_| io::Error::other("a temporary row lost its place"))
+                };
+                let place = match cell(0) {
+                    "P" => Place::Point {
+                        x: number(1)?,
+                        y: number(2)?,
+                    },
+                    "W" => Place::Other {
+                        wkt: cell(1).to_string(),
+                    },
+                    _ => Place::None,
+                };
+                row.clear();
+                row.extend(
+                    position
+                        .iter()
+                        .map(|c| c.map_or("", |c| cell(3 + c)).to_string()),
+                );
+                place.push_cells(&mut row, self.points_only);
+                out.write_record(&row)?;
+                written += 1;
+            }
+        }
+        out.flush()?;
+        Ok(written)
+    }
+}
+
+/// The header row: the fields, then `lon`,`lat` (`x`,`y` projected) or `WKT`.
+fn header<W: Write>(
+    out: &mut csv::Writer<W>,
+    names: &[String],
+    points_only: bool,
+    crs: &OutputCrs,
+) -> io::Result<()> {
+    let mut header = names.to_vec();
     if points_only && crs.geographic {
         header.extend(["lon".to_string(), "lat".to_string()]);
     } else if points_only {
@@ -67,59 +239,97 @@ fn write(
         header.push("WKT".into());
     }
     out.write_record(&header)?;
-    let scale = 10f64.powi(precision as i32);
-    let round = |v: f64| (v * scale).round() / scale;
-    let mut written = 0;
-    for s in sections {
-        let position: Vec<Option<usize>> = names
-            .iter()
-            .map(|n| {
-                s.columns
-                    .iter()
-                    .copied()
-                    .find(|&c| &s.layer.fields[c].name == n)
-            })
-            .collect();
-        for &id in &s.ids {
-            let f = &s.layer.features[id];
-            let mut row: Vec<String> = position
-                .iter()
-                .map(|c| cell(c.and_then(|c| f.values.get(c))))
-                .collect();
-            let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
-                None => None,
-                Some(Ok(g)) => Some(g),
-                Some(Err(e)) => {
-                    *failed = Some(format!(
-                        "layer {}, record {}: the geometry does not go into {}: {e}",
-                        s.layer.name,
-                        f.record,
-                        crs.label()
-                    ));
-                    return Err(io::Error::other("a geometry did not reproject"));
-                }
-            };
-            match (geometry.as_deref(), points_only) {
-                (Some(Geometry::Point(p)), true) => {
-                    row.push(round(p.x()).to_string());
-                    row.push(round(p.y()).to_string());
-                }
-                (None, true) => row.extend([String::new(), String::new()]),
-                (Some(g), false) => {
-                    let rounded = g.map_coords(|c| Coord {
-                        x: round(c.x),
-                        y: round(c.y),
-                    });
-                    row.push(rounded.wkt_string());
-                }
-                (_, _) => row.push(String::new()),
-            }
-            out.write_record(&row)?;
-            written += 1;
+    Ok(())
+}
+
+/// The names of a section's columns, in its order.
+fn column_names(s: &Section<'_>) -> Vec<String> {
+    s.columns
+        .iter()
+        .map(|&c| s.layer.fields[c].name.clone())
+        .collect()
+}
+
+/// Adds the names not yet in `names`, in order of first appearance.
+fn add_names(names: &mut Vec<String>, more: &[String]) {
+    for name in more {
+        if !names.contains(name) {
+            names.push(name.clone());
         }
     }
-    out.flush()?;
-    Ok(written)
+}
+
+/// For each of the file's columns, where a section's cells hold it.
+fn positions(names: &[String], section_names: &[String]) -> Vec<Option<usize>> {
+    names
+        .iter()
+        .map(|n| section_names.iter().position(|m| m == n))
+        .collect()
+}
+
+/// Where a feature is, as the CSV writes it: nothing, a point's two coordinates (and its WKT,
+/// for a file that is not points only), or another geometry's WKT; rounded in the output CRS.
+#[derive(Debug, Clone, PartialEq)]
+enum Place {
+    None,
+    /// Rounded coordinates.
+    Point {
+        x: f64,
+        y: f64,
+    },
+    Other {
+        wkt: String,
+    },
+}
+
+impl Place {
+    /// The row's last cells: `lon`,`lat` in a points-only file, else `WKT`.
+    fn push_cells(self, row: &mut Vec<String>, points_only: bool) {
+        match (self, points_only) {
+            (Place::Point { x, y }, true) => row.extend([x.to_string(), y.to_string()]),
+            (Place::None, true) => row.extend([String::new(), String::new()]),
+            (Place::Point { x, y }, false) => {
+                row.push(Geometry::Point(geo_types::Point::new(x, y)).wkt_string());
+            }
+            (Place::Other { wkt }, false) => row.push(wkt),
+            (Place::Other { .. }, true) | (Place::None, false) => row.push(String::new()),
+        }
+    }
+}
+
+/// Feature `id` of `s` placed in `crs`; a geometry that does not go there is an error naming
+/// the layer and the record.
+fn place(s: &Section<'_>, id: usize, precision: usize, crs: &OutputCrs) -> Result<Place, String> {
+    let f = &s.layer.features[id];
+    let precision = crs.decimals(precision);
+    let scale = 10f64.powi(precision as i32);
+    let round = |v: f64| (v * scale).round() / scale;
+    let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
+        None => return Ok(Place::None),
+        Some(Ok(g)) => g,
+        Some(Err(e)) => {
+            return Err(format!(
+                "layer {}, record {}: the geometry does not go into {}: {e}",
+                s.layer.name,
+                f.record,
+                crs.label()
+            ));
+        }
+    };
+    Ok(match geometry.as_ref() {
+        Geometry::Point(p) => Place::Point {
+            x: round(p.x()),
+            y: round(p.y()),
+        },
+        g => Place::Other {
+            wkt: g
+                .map_coords(|c| Coord {
+                    x: round(c.x),
+                    y: round(c.y),
+                })
+                .wkt_string(),
+        },
+    })
 }
 
 /// A value as a CSV cell: empty for null, text made inert ([`inert`]), numbers as they are.

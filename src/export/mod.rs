@@ -338,8 +338,29 @@ pub fn export(
         OutputFormat::GeoPackage => geopackage::write(&job)?,
         OutputFormat::FlatGeobuf => fgb::write(&job)?,
     };
+    readme_if_wanted(
+        target,
+        format,
+        options,
+        provenance.as_ref(),
+        &mut written,
+        protected,
+    )?;
+    Ok(written)
+}
+
+/// Writes the README beside `target` when the export wants one (`--readme`, or a format with
+/// no place for the provenance), and adds it to `written`.
+fn readme_if_wanted(
+    target: &Path,
+    format: OutputFormat,
+    options: &ExportOptions,
+    provenance: Option<&serde_json::Value>,
+    written: &mut Written,
+    protected: &[PathBuf],
+) -> Result<(), WriteError> {
     let wants_readme = options.readme || (format.readme_beside() && options.metadata);
-    if let (true, Some(p)) = (wants_readme, &provenance) {
+    if let (true, Some(p)) = (wants_readme, provenance) {
         let name = target
             .file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -350,7 +371,7 @@ pub fn export(
         })?;
         written.files.push(readme_path);
     }
-    Ok(written)
+    Ok(())
 }
 
 /// Where the README beside `target` goes: `<stem>.README.md`.

@@ -139,8 +139,30 @@ pub fn export_streamed(
     };
     // The features, written as they pass (the file made with the first, so an input's error
     // comes before any about the target); the head goes before them once the counts are known.
+    let format = OutputFormat::for_path(target);
+    let crs = || match &options.to_crs {
+        None => Ok(OutputCrs::wgs84()),
+        Some(text) => OutputCrs::parse(text).map_err(|e| ExportError::Refused {
+            path: target.to_path_buf(),
+            message: format!("--to-crs {text}: {e}"),
+        }),
+    };
+    let sink =
+        match format {
+            Some(OutputFormat::Csv) => Some(Sink::Csv(super::csv::Spill::new(
+                target,
+                &folder,
+                options.precision,
+                crs()?,
+            ))),
+            Some(OutputFormat::GeoPackage) => Some(Sink::GeoPackage(
+                super::geopackage::Staging::new(target, &folder, crs()?)?,
+            )),
+            _ => None,
+        };
     let mut out = Out {
-        collect: OutputFormat::for_path(target) != Some(OutputFormat::GeoJson),
+        collect: sink.is_none() && format != Some(OutputFormat::GeoJson),
+        sink,
         folder,
         body: None,
         features: FeatureWriter::new(options.precision),
@@ -155,8 +177,8 @@ pub fn export_streamed(
         progress,
     };
     let mut summaries: Vec<Input> = Vec::new();
-    for path in job.inputs {
-        let mut input = Input::new(path);
+    for (index, path) in job.inputs.iter().enumerate() {
+        let mut input = Input::new(path, index);
         let records = if let Some(url) = crate::io::postgis::url_of(path) {
             match read_postgis(job, url, &mut input, &mut out)? {
                 Some(n) => n,
@@ -227,6 +249,15 @@ pub fn export_streamed(
     });
     let total = out.features.written;
     let warnings = std::mem::take(&mut out.warnings);
+    let dropped = dropped_fields(&sections);
+    if let Some(sink) = out.sink.take() {
+        let written = sink.finish(job, &sections, &written, total)?;
+        return Ok(Outcome::Written(Streamed {
+            written,
+            warnings,
+            dropped,
+        }));
+    }
     out.body().map_err(io_error)?;
     let Some(body) = out.body.take() else {
         return Err(io_error(std::io::Error::other("no body")).into());
@@ -239,26 +270,17 @@ pub fn export_streamed(
         std::io::copy(&mut body, w)?;
         tail(w)
     })?;
-    let mut files = vec![target.to_path_buf()];
-    if options.readme
-        && let Some(p) = &provenance
-    {
-        let readme = super::readme_path(target);
-        let name = target
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-        let text = provenance::readme(p, &name, &[], &[]);
-        atomic_write(&readme, job.protected, |w| w.write_all(text.as_bytes()))?;
-        files.push(readme);
-    }
-    let dropped = dropped_fields(&sections);
+    let mut written = super::written_one(target, total);
+    super::readme_if_wanted(
+        target,
+        OutputFormat::GeoJson,
+        options,
+        provenance.as_ref(),
+        &mut written,
+        job.protected,
+    )?;
     Ok(Outcome::Written(Streamed {
-        written: Written {
-            features: total,
-            files,
-            renamed: Vec::new(),
-            notes: Vec::new(),
-        },
+        written,
         warnings,
         dropped,
     }))
@@ -268,6 +290,8 @@ pub fn export_streamed(
 struct Out<'p> {
     /// The features that pass are kept for the format's writer instead of written as they come.
     collect: bool,
+    /// Where the features go as they pass when the output is not GeoJSON.
+    sink: Option<Sink>,
     /// Where the body goes (the target's folder), and the body once a feature is written.
     folder: PathBuf,
     body: Option<std::io::BufWriter<std::fs::File>>,
@@ -297,6 +321,8 @@ impl Out<'_> {
 /// One input as it is read.
 struct Input {
     path: PathBuf,
+    /// Which input this is, counted from 0.
+    index: usize,
     pieces: Option<PieceLayers>,
     sample: bool,
     /// The public columns' names, once features were written.
@@ -313,9 +339,10 @@ struct Input {
 }
 
 impl Input {
-    fn new(path: &Path) -> Self {
+    fn new(path: &Path, index: usize) -> Self {
         Input {
             path: path.to_path_buf(),
+            index,
             pieces: None,
             sample: false,
             columns: None,
@@ -413,9 +440,28 @@ impl Input {
             path: job.target.to_path_buf(),
             message: e.to_string(),
         };
-        out.body().map_err(target_error)?;
-        if let Some(body) = out.body.as_mut() {
-            out.features.section(body, &section).map_err(target_error)?;
+        if let Some(sink) = out.sink.as_mut() {
+            if !layer.source.crs.known
+                && section
+                    .ids
+                    .iter()
+                    .any(|&id| layer.features[id].geometry.is_some())
+            {
+                return Err(ExportError::UnknownCrs {
+                    path: job.target.to_path_buf(),
+                    layer: layer.name.clone(),
+                }
+                .into());
+            }
+            out.features.written += match sink {
+                Sink::Csv(spill) => spill.section(self.index, &section)?,
+                Sink::GeoPackage(staging) => staging.section(self.index, &section)?,
+            };
+        } else {
+            out.body().map_err(target_error)?;
+            if let Some(body) = out.body.as_mut() {
+                out.features.section(body, &section).map_err(target_error)?;
+            }
         }
         self.written += out.features.written - before;
         (out.progress)(Progress {
@@ -552,6 +598,60 @@ fn read_postgis(
         input.last = Some(layer_without_features(&layer));
     }
     Ok(Some(reading.record_count.unwrap_or(rows)))
+}
+
+/// A format whose rows wait in a temporary file until the end: what it needs to know first
+/// (a CSV's columns and coordinates, a GeoPackage table's geometry type) is known only then.
+enum Sink {
+    Csv(super::csv::Spill),
+    GeoPackage(super::geopackage::Staging),
+}
+
+impl Sink {
+    /// Writes the file from the rows held, and its README when the export wants one, as
+    /// [`super::export`] does; `sections` hold the inputs' final fields and no features.
+    fn finish(
+        self,
+        job: &StreamJob<'_>,
+        sections: &[Section<'_>],
+        written: &[usize],
+        total: usize,
+    ) -> Result<Written, StreamError> {
+        let options = job.options;
+        let (format, crs) = match &self {
+            Sink::Csv(spill) => (OutputFormat::Csv, spill.crs()),
+            Sink::GeoPackage(staging) => (OutputFormat::GeoPackage, staging.crs()),
+        };
+        let provenance = options
+            .metadata
+            .then(|| provenance::build_counted(sections, written, options, crs, format));
+        let mut done = match self {
+            Sink::Csv(spill) => {
+                atomic_write(job.target, job.protected, |w| spill.finish(w).map(|_| ()))?;
+                super::written_one(job.target, total)
+            }
+            Sink::GeoPackage(staging) => {
+                let export = super::Job {
+                    target: job.target,
+                    sections,
+                    options,
+                    crs: staging.crs(),
+                    provenance: provenance.as_ref(),
+                    protected: job.protected,
+                };
+                staging.finish(&export)?
+            }
+        };
+        super::readme_if_wanted(
+            job.target,
+            format,
+            options,
+            provenance.as_ref(),
+            &mut done,
+            job.protected,
+        )?;
+        Ok(done)
+    }
 }
 
 /// Writes what passed, kept per input, with the format's own writer: each input a layer of its

@@ -421,3 +421,116 @@ fn other_formats_from_a_streamed_read_are_the_whole_read_files() {
         }
     }
 }
+
+/// A streamed CSV or GeoPackage holds a row at a time: each input's rows wait in a temporary
+/// file until what the file must say first is known (a CSV's columns, the union of every
+/// input's, and `lon`,`lat` only when all are points; a GeoPackage table's geometry type). From
+/// several inputs with different fields, points alone or mixed with polygons, in lon/lat or a
+/// plane rectangular zone, they are the files and READMEs the whole read writes.
+#[test]
+fn streamed_csvs_and_geopackages_of_several_inputs_are_the_whole_read_files() {
+    let (dir, _, _, options) = comparison();
+    let hino = |name: &str| shared().join("data/hino").join(format!("{name}.geojson"));
+    let points = vec![
+        hino("shelters_emergency_132128"),
+        hino("shelters_evacuation_132128"),
+    ];
+    let mixed = vec![
+        hino("shelters_evacuation_132128"),
+        hino("neighbours_n03_2021_simplified"),
+        hino("shelters_emergency_132128"),
+    ];
+    let plane = ExportOptions {
+        to_crs: Some("EPSG:6677".into()),
+        readme: true,
+        ..options.clone()
+    };
+    let boxed = || Filter {
+        bbox: Some(BboxFilter::parse("139.36,35.62,139.42,35.68", None).unwrap()),
+        ..Filter::default()
+    };
+    let readme = |p: &Path| {
+        std::fs::read_to_string(p.with_file_name(format!(
+            "{}.README.md",
+            p.file_stem().unwrap().to_string_lossy()
+        )))
+        .ok()
+    };
+    let mut cases = 0;
+    for ext in ["csv", "gpkg"] {
+        for (inputs, options, header_end) in [
+            (&points, &options, ",lon,lat"),
+            (&mixed, &options, ",WKT"),
+            (&points, &plane, ",x,y"),
+        ] {
+            for filter in [Filter::default(), boxed()] {
+                let (whole_dir, streamed_dir) =
+                    (dir.path().join("whole"), dir.path().join("streamed"));
+                std::fs::create_dir_all(&whole_dir).unwrap();
+                std::fs::create_dir_all(&streamed_dir).unwrap();
+                let a = whole_dir.join(format!("out.{ext}"));
+                let b = streamed_dir.join(format!("out.{ext}"));
+                let layers: Vec<_> = inputs
+                    .iter()
+                    .map(|p| load(p, &LoadOptions::default()).unwrap())
+                    .collect();
+                let sections: Vec<Section<'_>> = layers
+                    .iter()
+                    .map(|l| Section::new(l, filter.apply(l).unwrap(), Profile::Public, vec![]))
+                    .collect();
+                let whole_written = export(&a, &sections, options, &[]).unwrap();
+                let job = StreamJob {
+                    target: &b,
+                    inputs,
+                    filter: &filter,
+                    load: &LoadOptions::default(),
+                    internal: None,
+                    top: None,
+                    options,
+                    protected: &[],
+                    block_bytes: 1024,
+                };
+                let Outcome::Written(done) = export_streamed(&job, &mut |_| {}).unwrap() else {
+                    panic!("{inputs:?} did not stream to .{ext}");
+                };
+                let (whole_bytes, streamed_bytes) =
+                    (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+                assert!(whole_bytes == streamed_bytes, "{inputs:?} to .{ext}");
+                assert_eq!(done.written.features, whole_written.features);
+                assert_eq!(done.written.files.len(), whole_written.files.len());
+                assert_eq!(readme(&a), readme(&b), "{inputs:?} to .{ext}");
+                if ext == "csv" {
+                    let text = String::from_utf8(streamed_bytes).unwrap();
+                    let header = text.lines().next().unwrap();
+                    assert!(header.ends_with(header_end), "{header}");
+                    assert_eq!(text.lines().count(), whole_written.features + 1);
+                    assert!(readme(&b).is_some());
+                } else {
+                    // Each input its table, with every row the filter passed.
+                    let listing = std::process::Command::new("ogrinfo")
+                        .args(["-ro", "-so", "-al"])
+                        .arg(&b)
+                        .output()
+                        .expect("ogrinfo (gdal-bin) is installed by .ci/setup");
+                    let listing = String::from_utf8_lossy(&listing.stdout);
+                    for (layer, section) in layers.iter().zip(&sections) {
+                        assert!(
+                            listing.contains(&format!("Feature Count: {}", section.ids.len())),
+                            "{} in {listing}",
+                            layer.name
+                        );
+                    }
+                }
+                // Only the outputs are left: no temporary file beside them.
+                assert_eq!(
+                    std::fs::read_dir(&streamed_dir).unwrap().count(),
+                    done.written.files.len()
+                );
+                std::fs::remove_dir_all(&whole_dir).unwrap();
+                std::fs::remove_dir_all(&streamed_dir).unwrap();
+                cases += 1;
+            }
+        }
+    }
+    assert_eq!(cases, 12);
+}
