@@ -8,29 +8,50 @@ use flatgeobuf::geozero::{self, ColumnValue, CoordDimensions, GeomProcessor, Geo
 use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
-use super::{ExportError, Job, Written};
+use super::{Chunks, ExportError, Job, Written};
 use crate::model::{FieldType, Value};
 use crate::write::atomic_write;
 
 /// Writes the job's FlatGeobuf file.
 pub fn write(job: &Job<'_>) -> Result<Written, ExportError> {
+    write_chunks(job, &|each| {
+        for (i, s) in job.sections.iter().enumerate() {
+            each(i, s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes the job's FlatGeobuf file from `chunks`, which hands over the features of
+/// `job.sections` in order, as often as asked (twice: the header needs their geometry type and
+/// Z before the first is added).
+pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written, ExportError> {
     let refused = |message: String| ExportError::Refused {
         path: job.target.to_path_buf(),
         message,
     };
     let columns = columns(job);
-    let has_z = job
-        .sections
-        .iter()
-        .any(|s| s.ids.iter().any(|&id| s.layer.features[id].z.is_some()));
-    let kind = geometry_type(job);
+    let mut has_z = false;
+    let mut kinds = Kinds::default();
+    let mut features = 0usize;
+    chunks(&mut |_, s| {
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            has_z |= f.z.is_some();
+            if let Some(g) = &f.geometry {
+                kinds.add(kind_of(g));
+            }
+        }
+        features += s.ids.len();
+        Ok(())
+    })?;
+    let kind = kinds.kind();
     let title: Vec<&str> = job.sections.iter().map(|s| s.layer.name.as_str()).collect();
     let title = title.join(", ");
     let description = description(job);
     let metadata = job
         .provenance
         .map(|p| serde_json::to_string(p).unwrap_or_default());
-    let features: usize = job.sections.iter().map(|s| s.ids.len()).sum();
     let crs = job.crs;
     let options = FgbWriterOptions {
         // The index needs at least one feature.
@@ -60,7 +81,7 @@ pub fn write(job: &Job<'_>) -> Result<Written, ExportError> {
     for c in &columns {
         fgb.add_column(&c.name, c.kind, |_, col| col.nullable = true);
     }
-    for section in job.sections {
+    chunks(&mut |_, section| {
         let layer = section.layer;
         // Where each of the section's columns goes in the file's.
         let at: Vec<(usize, usize)> = section
@@ -122,7 +143,8 @@ pub fn write(job: &Job<'_>) -> Result<Written, ExportError> {
                 )));
             }
         }
-    }
+        Ok(())
+    })?;
     atomic_write(job.target, job.protected, |w| {
         fgb.write(w).map_err(std::io::Error::other)
     })?;
@@ -163,20 +185,27 @@ fn columns(job: &Job<'_>) -> Vec<Column> {
     out
 }
 
-/// The header's geometry type: the one every feature has, else Unknown (each feature says).
-fn geometry_type(job: &Job<'_>) -> GeometryType {
-    let mut kinds = job.sections.iter().flat_map(|s| {
-        s.ids
-            .iter()
-            .filter_map(|&id| s.layer.features[id].geometry.as_ref().map(kind_of))
-    });
-    let Some(first) = kinds.next() else {
-        return GeometryType::Unknown;
-    };
-    if kinds.all(|k| k == first) {
-        first
-    } else {
-        GeometryType::Unknown
+/// The features' geometry types as they come.
+#[derive(Default)]
+struct Kinds {
+    first: Option<GeometryType>,
+    mixed: bool,
+}
+
+impl Kinds {
+    fn add(&mut self, kind: GeometryType) {
+        match self.first {
+            None => self.first = Some(kind),
+            Some(first) => self.mixed |= first != kind,
+        }
+    }
+
+    /// The header's geometry type: the one every feature has, else Unknown (each feature says).
+    fn kind(&self) -> GeometryType {
+        match self.first {
+            Some(first) if !self.mixed => first,
+            _ => GeometryType::Unknown,
+        }
     }
 }
 

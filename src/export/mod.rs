@@ -15,6 +15,7 @@ mod output_crs;
 pub mod profile;
 pub(crate) mod provenance;
 mod shapefile;
+mod spill;
 pub mod stream;
 
 pub use output_crs::OutputCrs;
@@ -220,6 +221,13 @@ pub(crate) struct Job<'a> {
     /// Input files, never written over.
     pub protected: &'a [PathBuf],
 }
+
+/// Hands the features of a job's sections to a writer that passes over them more than once,
+/// in order, each time it is called: section by section when they are in memory, a chunk at a
+/// time from a streamed export's [`spill::Spill`] (each chunk a section of its input's layer;
+/// the first argument is the input's number).
+pub(crate) type Chunks<'a> = dyn Fn(&mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>) -> Result<(), ExportError>
+    + 'a;
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq)]

@@ -158,6 +158,11 @@ pub fn export_streamed(
             Some(OutputFormat::GeoPackage) => Some(Sink::GeoPackage(
                 super::geopackage::Staging::new(target, &folder, crs()?)?,
             )),
+            Some(format @ OutputFormat::FlatGeobuf) => Some(Sink::Spilled(
+                format,
+                super::spill::Spill::new(target, &folder),
+                crs()?,
+            )),
             _ => None,
         };
     let mut out = Out {
@@ -456,6 +461,7 @@ impl Input {
             out.features.written += match sink {
                 Sink::Csv(spill) => spill.section(self.index, &section)?,
                 Sink::GeoPackage(staging) => staging.section(self.index, &section)?,
+                Sink::Spilled(_, spill, _) => spill.section(self.index, &section)?,
             };
         } else {
             out.body().map_err(target_error)?;
@@ -601,10 +607,13 @@ fn read_postgis(
 }
 
 /// A format whose rows wait in a temporary file until the end: what it needs to know first
-/// (a CSV's columns and coordinates, a GeoPackage table's geometry type) is known only then.
+/// (a CSV's columns and coordinates, a GeoPackage table's geometry type, a FlatGeobuf header's
+/// type and Z) is known only then.
 enum Sink {
     Csv(super::csv::Spill),
     GeoPackage(super::geopackage::Staging),
+    /// The features themselves, for a writer that passes over them more than once.
+    Spilled(OutputFormat, super::spill::Spill, OutputCrs),
 }
 
 impl Sink {
@@ -621,6 +630,7 @@ impl Sink {
         let (format, crs) = match &self {
             Sink::Csv(spill) => (OutputFormat::Csv, spill.crs()),
             Sink::GeoPackage(staging) => (OutputFormat::GeoPackage, staging.crs()),
+            Sink::Spilled(format, _, crs) => (*format, crs),
         };
         let provenance = options
             .metadata
@@ -640,6 +650,34 @@ impl Sink {
                     protected: job.protected,
                 };
                 staging.finish(&export)?
+            }
+            Sink::Spilled(format, mut spill, crs) => {
+                spill.close()?;
+                let export = super::Job {
+                    target: job.target,
+                    sections,
+                    options,
+                    crs: &crs,
+                    provenance: provenance.as_ref(),
+                    protected: job.protected,
+                };
+                let chunks =
+                    |each: &mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>| {
+                        spill.each(sections, options.profile, each)
+                    };
+                match format {
+                    OutputFormat::FlatGeobuf => super::fgb::write_chunks(&export, &chunks)?,
+                    _ => {
+                        return Err(ExportError::Refused {
+                            path: job.target.to_path_buf(),
+                            message: format!(
+                                "{} is not written from spilled features",
+                                format.name()
+                            ),
+                        }
+                        .into());
+                    }
+                }
             }
         };
         super::readme_if_wanted(
