@@ -259,9 +259,9 @@ fn export_options(args: &ExportArgs, filter: &Filter) -> ExportOptions {
     }
 }
 
-/// The export a piece at a time, when the inputs and output allow it (GeoJSON to GeoJSON, no
-/// metrics or ranking): memory holds one piece whatever the input's size. `None` when it does
-/// not apply, and the export is made the usual way.
+/// The export a piece at a time, when the inputs allow it (GeoJSON files, Shapefiles, PostGIS
+/// tables; no metrics or ranking), to any format: memory holds one piece whatever the input's
+/// size. `None` when it does not apply, and the export is made the usual way.
 fn run_streamed(args: &ExportArgs, filter: &Filter) -> Result<Option<String>> {
     use export::stream::{Outcome, Progress, StreamJob, export_streamed, streamable};
     let load = args.read.options();

@@ -304,17 +304,8 @@ fn place(s: &Section<'_>, id: usize, precision: usize, crs: &OutputCrs) -> Resul
     let precision = crs.decimals(precision);
     let scale = 10f64.powi(precision as i32);
     let round = |v: f64| (v * scale).round() / scale;
-    let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
-        None => return Ok(Place::None),
-        Some(Ok(g)) => g,
-        Some(Err(e)) => {
-            return Err(format!(
-                "layer {}, record {}: the geometry does not go into {}: {e}",
-                s.layer.name,
-                f.record,
-                crs.label()
-            ));
-        }
+    let Some(geometry) = crs.feature(&s.layer.name, f)? else {
+        return Ok(Place::None);
     };
     Ok(match geometry.as_ref() {
         Geometry::Point(p) => Place::Point {

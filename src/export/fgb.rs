@@ -94,18 +94,7 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
             .collect();
         for &id in &section.ids {
             let f = &layer.features[id];
-            let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
-                None => None,
-                Some(Ok(g)) => Some(g),
-                Some(Err(e)) => {
-                    return Err(refused(format!(
-                        "layer {}, record {}: the geometry does not go into {}: {e}",
-                        layer.name,
-                        f.record,
-                        crs.label()
-                    )));
-                }
-            };
+            let geometry = crs.feature(&layer.name, f).map_err(refused)?;
             let shape = Shape {
                 geometry: geometry.as_deref(),
                 z: f.z.as_deref().filter(|_| has_z),

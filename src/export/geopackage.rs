@@ -485,17 +485,11 @@ fn encoded(
     blob: &mut Vec<u8>,
 ) -> Result<Option<Envelope>, Failure> {
     let f = &section.layer.features[id];
-    let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
-        None => return Ok(None),
-        Some(Ok(g)) => g,
-        Some(Err(e)) => {
-            return Err(Failure::Refused(format!(
-                "layer {}, record {}: the geometry does not go into {}: {e}",
-                section.layer.name,
-                f.record,
-                crs.label()
-            )));
-        }
+    let Some(geometry) = crs
+        .feature(&section.layer.name, f)
+        .map_err(Failure::Refused)?
+    else {
+        return Ok(None);
     };
     let Some(r) = geometry.bounding_rect() else {
         return Ok(None);

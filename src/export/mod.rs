@@ -5,7 +5,8 @@
 //! written in another CRS (`--to-crs`).
 //!
 //! To add an output format: a file here with a `write(&Job) -> Result<Written, ExportError>`, a
-//! variant of [`OutputFormat`] and its line in [`export`].
+//! variant of [`OutputFormat`] and its line in [`export`]; for streamed exports, its `Sink` in
+//! [`stream`].
 
 pub(crate) mod csv;
 mod fgb;

@@ -75,6 +75,26 @@ impl OutputCrs {
     }
 
     /// A working-CRS geometry in this CRS (borrowed when nothing moves).
+    /// Feature `f`'s geometry (of layer `layer`) in this CRS, `None` without one; one that does
+    /// not go there is an error naming the layer and the record.
+    pub fn feature<'g>(
+        &self,
+        layer: &str,
+        f: &'g crate::model::Feature,
+    ) -> Result<Option<std::borrow::Cow<'g, Geometry<f64>>>, String> {
+        f.geometry
+            .as_ref()
+            .map(|g| self.geometry(g))
+            .transpose()
+            .map_err(|e| {
+                format!(
+                    "layer {layer}, record {}: the geometry does not go into {}: {e}",
+                    f.record,
+                    self.label()
+                )
+            })
+    }
+
     pub fn geometry<'g>(
         &self,
         g: &'g Geometry<f64>,

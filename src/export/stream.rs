@@ -1,9 +1,14 @@
-//! A streamed export: GeoJSON files read a block at a time (`io::geojson::stream`) and PostGIS
-//! tables read through their server-side cursor a batch at a time, each piece made a layer,
-//! filtered and its features written to a temporary body as they come; the file is then the
-//! collection's head with the provenance (whose counts are known only at the end), the body
-//! and the tail, written atomically. Memory holds one piece, whatever the input's size, and the
-//! bytes are those [`super::export`] writes from the same inputs.
+//! A streamed export: GeoJSON files and Shapefiles read a block at a time
+//! (`io::geojson::stream`, `io::shp_stream`) and PostGIS tables through their server-side cursor
+//! a batch at a time, each piece made a layer and filtered. To GeoJSON the features that pass
+//! are written to a temporary body as they come; the file is then the collection's head with the
+//! provenance (whose counts are known only at the end), the body and the tail, written
+//! atomically. The other formats must know something about every feature before they write the
+//! first, so what passes waits on disk ([`Sink`]): a CSV's rows per input (`csv::Spill`), a
+//! GeoPackage's rows in a staging database (`geopackage::Staging`), the features themselves
+//! for FlatGeobuf and Shapefile (`spill::Spill`, read back a chunk at a time). Memory holds one
+//! piece or chunk, whatever the input's size, and the bytes are those [`super::export`] writes
+//! from the same inputs.
 //!
 //! What does not stream says so ([`Outcome::CannotStream`]) before anything is written, or
 //! when it shows later (a column that first appears after features were written, a `crs`
@@ -67,8 +72,8 @@ impl From<WriteError> for StreamError {
 }
 
 /// Whether `export_streamed` can take these inputs and this output: GeoJSON files (UTF-8),
-/// Shapefiles on disk and PostGIS tables in; any format out (GeoJSON written as it passes,
-/// the others from the features that passed, so memory follows the output, not the input).
+/// Shapefiles on disk and PostGIS tables in; any format out (GeoJSON written as it passes, the
+/// others from what passed, held on disk until the end).
 pub fn streamable(
     target: &Path,
     inputs: &[PathBuf],
@@ -99,7 +104,7 @@ pub fn streamable(
 
 /// What a streamed export reads and writes.
 pub struct StreamJob<'a> {
-    /// The GeoJSON file to write.
+    /// The file to write (its extension says the format).
     pub target: &'a Path,
     pub inputs: &'a [PathBuf],
     pub filter: &'a Filter,
@@ -118,7 +123,7 @@ pub struct StreamJob<'a> {
 
 pub use crate::io::stream::BLOCK_BYTES;
 
-/// Exports the job's inputs through its filter to its GeoJSON target, a piece at a time;
+/// Exports the job's inputs through its filter to its target, a piece at a time;
 /// `progress` hears after each piece.
 pub fn export_streamed(
     job: &StreamJob<'_>,
@@ -158,15 +163,12 @@ pub fn export_streamed(
             Some(OutputFormat::GeoPackage) => Some(Sink::GeoPackage(
                 super::geopackage::Staging::new(target, &folder, crs()?)?,
             )),
-            Some(format @ OutputFormat::FlatGeobuf) => Some(Sink::Spilled(
-                format,
-                super::spill::Spill::new(target, &folder),
-                crs()?,
-            )),
+            Some(format @ (OutputFormat::FlatGeobuf | OutputFormat::Shapefile)) => Some(
+                Sink::Spilled(format, super::spill::Spill::new(target, &folder), crs()?),
+            ),
             _ => None,
         };
     let mut out = Out {
-        collect: sink.is_none() && format != Some(OutputFormat::GeoJson),
         sink,
         folder,
         body: None,
@@ -225,11 +227,6 @@ pub fn export_streamed(
             job.filter.check(layer)?;
             layers.push((layer, input));
         }
-    }
-    if out.collect {
-        drop(layers);
-        let warnings = std::mem::take(&mut out.warnings);
-        return collected(job, summaries, warnings);
     }
     let sections: Vec<Section<'_>> = layers
         .iter()
@@ -293,8 +290,6 @@ pub fn export_streamed(
 
 /// The output as it grows, shared by the inputs.
 struct Out<'p> {
-    /// The features that pass are kept for the format's writer instead of written as they come.
-    collect: bool,
     /// Where the features go as they pass when the output is not GeoJSON.
     sink: Option<Sink>,
     /// Where the body goes (the target's folder), and the body once a feature is written.
@@ -337,8 +332,6 @@ struct Input {
     last: Option<Layer>,
     summary: Option<Layer>,
     fields_read: Vec<String>,
-    /// The features that passed, when the output is not written as it goes.
-    kept: Vec<crate::model::Feature>,
     /// Why it stopped streaming, when it did.
     stopped: Option<String>,
 }
@@ -355,7 +348,6 @@ impl Input {
             last: None,
             summary: None,
             fields_read: Vec::new(),
-            kept: Vec::new(),
             stopped: None,
         }
     }
@@ -401,32 +393,6 @@ impl Input {
             ids.truncate(n.saturating_sub(self.written));
         }
         self.fields_read = job.filter.fields_used(&layer);
-        if out.collect {
-            // Kept for a writer that needs them all: only what passed.
-            let summary = layer_without_features(&layer);
-            let mut slots: Vec<Option<crate::model::Feature>> = std::mem::take(&mut layer.features)
-                .into_iter()
-                .map(Some)
-                .collect();
-            self.kept.extend(
-                ids.iter()
-                    .filter_map(|&i| slots.get_mut(i).and_then(Option::take)),
-            );
-            out.features.written += ids.len();
-            self.written += ids.len();
-            self.last = Some(summary);
-            (out.progress)(Progress {
-                bytes_read: out.bytes_done + piece.bytes_read,
-                bytes_total: out.bytes_total,
-                read: out.read_before + piece.records,
-                written: out.features.written,
-            });
-            return Ok(if job.top.is_some_and(|n| self.written >= n) {
-                Flow::CountRest
-            } else {
-                Flow::Next
-            });
-        }
         let section = Section::new(&layer, ids, job.options.profile, self.fields_read.clone());
         let names: Vec<String> = section
             .columns
@@ -667,6 +633,7 @@ impl Sink {
                     };
                 match format {
                     OutputFormat::FlatGeobuf => super::fgb::write_chunks(&export, &chunks)?,
+                    OutputFormat::Shapefile => super::shapefile::write_chunks(&export, &chunks)?,
                     _ => {
                         return Err(ExportError::Refused {
                             path: job.target.to_path_buf(),
@@ -690,56 +657,6 @@ impl Sink {
         )?;
         Ok(done)
     }
-}
-
-/// Writes what passed, kept per input, with the format's own writer: each input a layer of its
-/// features that passed (their values as wide as its final fields).
-fn collected(
-    job: &StreamJob<'_>,
-    summaries: Vec<Input>,
-    warnings: Vec<(PathBuf, Warning)>,
-) -> Result<Outcome, StreamError> {
-    let mut layers = Vec::with_capacity(summaries.len());
-    let mut reads = Vec::with_capacity(summaries.len());
-    for mut input in summaries {
-        let Some(summary) = input.summary.take() else {
-            continue;
-        };
-        let width = summary.fields.len();
-        let mut features = std::mem::take(&mut input.kept);
-        for f in &mut features {
-            f.values.resize(width, crate::model::Value::Null);
-        }
-        let mut layer = Layer::new(
-            summary.name,
-            summary.source,
-            summary.fields,
-            features,
-            Vec::new(),
-        );
-        layer.meta = summary.meta;
-        layers.push(layer);
-        reads.push(input.fields_read);
-    }
-    let sections: Vec<Section<'_>> = layers
-        .iter()
-        .zip(reads)
-        .map(|(layer, read)| {
-            Section::new(
-                layer,
-                (0..layer.features.len()).collect(),
-                job.options.profile,
-                read,
-            )
-        })
-        .collect();
-    let written = super::export(job.target, &sections, job.options, job.protected)?;
-    let dropped = dropped_fields(&sections);
-    Ok(Outcome::Written(Streamed {
-        written,
-        warnings,
-        dropped,
-    }))
 }
 
 /// Names of the fields the profile left out of `sections`.

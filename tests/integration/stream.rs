@@ -381,8 +381,23 @@ fn a_streamed_file_gets_each_file_warning_once() {
     assert_eq!(said, whole_read);
 }
 
-/// To CSV, Shapefile, GeoPackage and FlatGeobuf the streamed read keeps only what passes and
-/// hands it to the format's writer: the same files as the whole read writes.
+/// Whether the files written to `a` and `b` (a Shapefile's five) have the same bytes.
+fn assert_same_files(a: &Path, b: &Path, what: &str) {
+    let ext = a.extension().unwrap().to_string_lossy().into_owned();
+    let sidecars: Vec<&str> = if ext == "shp" {
+        vec!["shp", "shx", "dbf", "prj", "cpg"]
+    } else {
+        vec![&ext]
+    };
+    for side in sidecars {
+        let same = std::fs::read(a.with_extension(side)).unwrap()
+            == std::fs::read(b.with_extension(side)).unwrap();
+        assert!(same, "{what}: the .{side} files differ");
+    }
+}
+
+/// To CSV, Shapefile, GeoPackage and FlatGeobuf the streamed read holds what passes on disk
+/// until the format's writer can write it: the same files as the whole read writes.
 #[test]
 fn other_formats_from_a_streamed_read_are_the_whole_read_files() {
     let (dir, _, _, options) = comparison();
@@ -408,28 +423,19 @@ fn other_formats_from_a_streamed_read_are_the_whole_read_files() {
                 panic!("{name}.{ext} did not stream");
             };
             assert!(done.written.features > 0, "{name}.{ext}");
-            let sidecars: &[&str] = if ext == "shp" {
-                &["shp", "shx", "dbf", "prj", "cpg"]
-            } else {
-                &[ext]
-            };
-            for side in sidecars {
-                let same = std::fs::read(a.with_extension(side)).unwrap()
-                    == std::fs::read(b.with_extension(side)).unwrap();
-                assert!(same, "{name}.{side} differs");
-            }
+            assert_same_files(&a, &b, name);
         }
     }
 }
 
-/// A streamed CSV, GeoPackage or FlatGeobuf holds a row or a chunk at a time: each input's rows
+/// A streamed CSV, GeoPackage, FlatGeobuf or Shapefile holds a row or a chunk at a time: each input's rows
 /// wait in a temporary file until what the file must say first is known (a CSV's columns, the
 /// union of every input's, and `lon`,`lat` only when all are points; a GeoPackage table's
-/// geometry type; a FlatGeobuf header's type and Z). From
+/// geometry type; a FlatGeobuf header's type and Z; a Shapefile's sizes and .dbf widths). From
 /// several inputs with different fields, points alone or mixed with polygons, in lon/lat or a
 /// plane rectangular zone, they are the files and READMEs the whole read writes.
 #[test]
-fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_read_files() {
+fn streamed_files_of_every_format_from_several_inputs_are_the_whole_read_files() {
     let (dir, _, _, options) = comparison();
     let hino = |name: &str| shared().join("data/hino").join(format!("{name}.geojson"));
     let points = vec![
@@ -458,7 +464,7 @@ fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_rea
         .ok()
     };
     let mut cases = 0;
-    for ext in ["csv", "gpkg", "fgb"] {
+    for ext in ["csv", "gpkg", "fgb", "shp"] {
         for (inputs, options, header_end) in [
             (&points, &options, ",lon,lat"),
             (&mixed, &options, ",WKT"),
@@ -479,7 +485,7 @@ fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_rea
                     .iter()
                     .map(|l| Section::new(l, filter.apply(l).unwrap(), Profile::Public, vec![]))
                     .collect();
-                let whole_written = export(&a, &sections, options, &[]).unwrap();
+                let whole_written = export(&a, &sections, options, &[]);
                 let job = StreamJob {
                     target: &b,
                     inputs,
@@ -491,12 +497,30 @@ fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_rea
                     protected: &[],
                     block_bytes: 1024,
                 };
-                let Outcome::Written(done) = export_streamed(&job, &mut |_| {}).unwrap() else {
+                let streamed = export_streamed(&job, &mut |_| {});
+                if ext == "shp" && std::ptr::eq(inputs, &mixed) {
+                    // One geometry kind per Shapefile: refused alike, nothing written.
+                    let whole_error = whole_written.unwrap_err().to_string();
+                    let Err(streamed_error) = streamed else {
+                        panic!("points and polygons streamed into one Shapefile");
+                    };
+                    assert!(whole_error.contains("one geometry kind"), "{whole_error}");
+                    assert_eq!(
+                        whole_error.replace("whole", "X"),
+                        streamed_error.to_string().replace("streamed", "X")
+                    );
+                    assert_eq!(std::fs::read_dir(&streamed_dir).unwrap().count(), 0);
+                    std::fs::remove_dir_all(&whole_dir).unwrap();
+                    std::fs::remove_dir_all(&streamed_dir).unwrap();
+                    cases += 1;
+                    continue;
+                }
+                let whole_written = whole_written.unwrap();
+                let Outcome::Written(done) = streamed.unwrap() else {
                     panic!("{inputs:?} did not stream to .{ext}");
                 };
-                let (whole_bytes, streamed_bytes) =
-                    (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
-                assert!(whole_bytes == streamed_bytes, "{inputs:?} to .{ext}");
+                assert_same_files(&a, &b, &format!("{inputs:?}"));
+                let streamed_bytes = std::fs::read(&b).unwrap();
                 assert_eq!(done.written.features, whole_written.features);
                 assert_eq!(done.written.files.len(), whole_written.files.len());
                 assert_eq!(readme(&a), readme(&b), "{inputs:?} to .{ext}");
@@ -506,7 +530,7 @@ fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_rea
                     assert!(header.ends_with(header_end), "{header}");
                     assert_eq!(text.lines().count(), whole_written.features + 1);
                     assert!(readme(&b).is_some());
-                } else {
+                } else if ext != "shp" {
                     let listing = std::process::Command::new("ogrinfo")
                         .args(["-ro", "-so", "-al"])
                         .arg(&b)
@@ -535,5 +559,5 @@ fn streamed_csvs_geopackages_and_flatgeobufs_of_several_inputs_are_the_whole_rea
             }
         }
     }
-    assert_eq!(cases, 18);
+    assert_eq!(cases, 24);
 }

@@ -13,7 +13,6 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use super::Selected;
 use crate::export::{DbfEncoding, Section};
 use crate::model::{FieldType, Value};
 
@@ -67,146 +66,217 @@ pub(super) struct Table {
     pub notes: Vec<String>,
 }
 
-impl Table {
-    /// Plans the columns of the features `selected` of `sections`: the union of their fields by
-    /// name (in order of first appearance), typed and sized by the values written. `Err` names
-    /// the layer, record and field of what cannot be written.
-    pub fn plan(
-        sections: &[Section<'_>],
-        selected: &[Selected],
-        encoding: DbfEncoding,
-    ) -> Result<Table, String> {
-        let mut names: Vec<&str> = Vec::new();
+/// Plans a .dbf's columns from the features going into the file, in two passes over them: the
+/// union of the sections' fields by name (in order of first appearance), typed by the values
+/// ([`Planner::types`]), then sized by them ([`Planner::sizes`]).
+pub(super) struct Planner {
+    names: Vec<String>,
+    encoding: DbfEncoding,
+    columns: Vec<Planned>,
+    /// Whether the types are settled (the second pass has begun).
+    typed: bool,
+}
+
+/// One column as it is planned.
+struct Planned {
+    column: Column,
+    field_type: FieldType,
+    /// Values too long: how many, and the first (layer and record).
+    cut: Option<(usize, String)>,
+    non_finite: usize,
+    /// Widest integer part and most decimals of the fixed-point forms.
+    fixed: (usize, usize),
+    scientific: usize,
+}
+
+impl Planner {
+    /// The columns of `sections`' fields (their number is the section's in the later calls).
+    pub fn new(sections: &[Section<'_>], encoding: DbfEncoding) -> Self {
+        let mut names: Vec<String> = Vec::new();
         for s in sections {
             for &c in &s.columns {
-                let name = s.layer.fields[c].name.as_str();
-                if !names.contains(&name) {
-                    names.push(name);
+                let name = &s.layer.fields[c].name;
+                if !names.contains(name) {
+                    names.push(name.clone());
                 }
             }
         }
-        let mut notes = Vec::new();
-        let mut columns = Vec::with_capacity(names.len());
-        for name in &names {
-            let source: Vec<Option<usize>> = sections
-                .iter()
-                .map(|s| {
-                    s.columns
-                        .iter()
-                        .copied()
-                        .find(|&c| s.layer.fields[c].name == *name)
-                })
-                .collect();
-            let values = || {
-                selected.iter().filter_map(|sel| {
-                    let s = &sections[sel.section];
-                    let c = source[sel.section]?;
-                    let f = &s.layer.features[sel.id];
-                    Some((s, f.record, f.values.get(c).unwrap_or(&Value::Null)))
-                })
-            };
-            let declared = sections
-                .iter()
-                .zip(&source)
-                .filter_map(|(s, c)| c.map(|c| s.layer.fields[c].field_type))
-                .reduce(FieldType::unify)
-                .unwrap_or(FieldType::Text);
-            let field_type = values()
-                .filter_map(|(_, _, v)| match v {
-                    Value::Date(d) if iso_date(d).is_none() => Some(FieldType::Text),
-                    v => v.field_type(),
-                })
-                .fold(declared, FieldType::unify);
-            let mut column = Column {
-                name: (*name).to_string(),
-                kind: match field_type {
-                    FieldType::Text | FieldType::Json => Kind::Char,
-                    FieldType::Int => Kind::Int,
-                    FieldType::Float => Kind::Float { scientific: false },
-                    FieldType::Bool => Kind::Logical,
-                    FieldType::Date => Kind::Date,
-                },
-                width: 1,
-                decimals: 0,
-                source: source.clone(),
-            };
-            let mut cut: Option<(usize, String)> = None;
-            let mut non_finite = 0;
-            let mut fixed = (0usize, 0usize); // widest integer part, most decimals
-            let mut scientific = 1;
-            for (s, record, v) in values() {
-                match column.kind {
-                    Kind::Char => {
-                        let Some(text) = char_text(v) else { continue };
-                        let bytes = encode(&text, encoding).map_err(|c| {
-                            format!(
-                                "layer {}, record {record}, field {name}: {} has no {} code; \
-                                 write UTF-8 or change the value",
-                                s.layer.name,
-                                describe_char(c),
-                                encoding_name(encoding)
-                            )
-                        })?;
-                        if bytes.len() > MAX_TEXT_BYTES {
-                            let first = cut.get_or_insert((
-                                0,
-                                format!("layer {}, record {record}", s.layer.name),
-                            ));
-                            first.0 += 1;
-                        }
-                        column.width = column.width.max(bytes.len().min(MAX_TEXT_BYTES));
-                    }
-                    Kind::Int => {
-                        if let Value::Int(i) = v {
-                            column.width = column.width.max(i.to_string().len());
-                        }
-                    }
-                    Kind::Float { .. } => match v {
-                        Value::Float(f) if !f.is_finite() => non_finite += 1,
-                        Value::Float(_) | Value::Int(_) => {
-                            let (int, frac) = shortest(v);
-                            fixed = (fixed.0.max(int.len()), fixed.1.max(frac.len()));
-                            scientific = scientific.max(scientific_text(v).len());
-                        }
-                        _ => {}
+        let columns = names
+            .iter()
+            .map(|name| {
+                let source: Vec<Option<usize>> = sections
+                    .iter()
+                    .map(|s| {
+                        s.columns
+                            .iter()
+                            .copied()
+                            .find(|&c| s.layer.fields[c].name == *name)
+                    })
+                    .collect();
+                let declared = sections
+                    .iter()
+                    .zip(&source)
+                    .filter_map(|(s, c)| c.map(|c| s.layer.fields[c].field_type))
+                    .reduce(FieldType::unify)
+                    .unwrap_or(FieldType::Text);
+                Planned {
+                    column: Column {
+                        name: name.clone(),
+                        kind: Kind::Char,
+                        width: 1,
+                        decimals: 0,
+                        source,
                     },
-                    Kind::Logical => {}
-                    Kind::Date => column.width = 8,
+                    field_type: declared,
+                    cut: None,
+                    non_finite: 0,
+                    fixed: (0, 0),
+                    scientific: 1,
                 }
+            })
+            .collect();
+        Planner {
+            names,
+            encoding,
+            columns,
+            typed: false,
+        }
+    }
+
+    /// First pass: the values of a feature of section `section` that goes into the file.
+    pub fn types(&mut self, section: usize, values: &[Value]) {
+        for p in &mut self.columns {
+            let Some(v) = p.column.source[section].map(|c| values.get(c).unwrap_or(&Value::Null))
+            else {
+                continue;
+            };
+            let t = match v {
+                Value::Date(d) if iso_date(d).is_none() => Some(FieldType::Text),
+                v => v.field_type(),
+            };
+            if let Some(t) = t {
+                p.field_type = p.field_type.unify(t);
             }
+        }
+    }
+
+    /// Settles each column's kind from its type (once, after the first pass).
+    fn settle(&mut self) {
+        if self.typed {
+            return;
+        }
+        self.typed = true;
+        for p in &mut self.columns {
+            p.column.kind = match p.field_type {
+                FieldType::Text | FieldType::Json => Kind::Char,
+                FieldType::Int => Kind::Int,
+                FieldType::Float => Kind::Float { scientific: false },
+                FieldType::Bool => Kind::Logical,
+                FieldType::Date => Kind::Date,
+            };
+        }
+    }
+
+    /// Second pass, after every feature went through [`Planner::types`]: the same features'
+    /// values, for the widths. `Err` names the layer, record and field of a value that cannot
+    /// be written.
+    pub fn sizes(
+        &mut self,
+        section: usize,
+        layer: &str,
+        record: u64,
+        values: &[Value],
+    ) -> Result<(), String> {
+        self.settle();
+        let encoding = self.encoding;
+        for (p, name) in self.columns.iter_mut().zip(&self.names) {
+            let Some(v) = p.column.source[section].map(|c| values.get(c).unwrap_or(&Value::Null))
+            else {
+                continue;
+            };
+            let column = &mut p.column;
+            match column.kind {
+                Kind::Char => {
+                    let Some(text) = char_text(v) else { continue };
+                    let bytes = encode(&text, encoding).map_err(|c| {
+                        format!(
+                            "layer {layer}, record {record}, field {name}: {} has no {} code; \
+                             write UTF-8 or change the value",
+                            describe_char(c),
+                            encoding_name(encoding)
+                        )
+                    })?;
+                    if bytes.len() > MAX_TEXT_BYTES {
+                        let first = p
+                            .cut
+                            .get_or_insert((0, format!("layer {layer}, record {record}")));
+                        first.0 += 1;
+                    }
+                    column.width = column.width.max(bytes.len().min(MAX_TEXT_BYTES));
+                }
+                Kind::Int => {
+                    if let Value::Int(i) = v {
+                        column.width = column.width.max(i.to_string().len());
+                    }
+                }
+                Kind::Float { .. } => match v {
+                    Value::Float(f) if !f.is_finite() => p.non_finite += 1,
+                    Value::Float(_) | Value::Int(_) => {
+                        let (int, frac) = shortest(v);
+                        p.fixed = (p.fixed.0.max(int.len()), p.fixed.1.max(frac.len()));
+                        p.scientific = p.scientific.max(scientific_text(v).len());
+                    }
+                    _ => {}
+                },
+                Kind::Logical => {}
+                Kind::Date => column.width = 8,
+            }
+        }
+        Ok(())
+    }
+
+    /// The table, once every feature went through both passes.
+    pub fn finish(mut self) -> Result<Table, String> {
+        self.settle();
+        let mut notes = Vec::new();
+        let mut columns = Vec::with_capacity(self.columns.len());
+        for (p, name) in self.columns.into_iter().zip(&self.names) {
+            let mut column = p.column;
             match column.kind {
                 Kind::Float { .. } => {
-                    column.decimals = fixed.1.max(1);
-                    column.width = fixed.0.max(1) + 1 + column.decimals;
+                    column.decimals = p.fixed.1.max(1);
+                    column.width = p.fixed.0.max(1) + 1 + column.decimals;
                     if column.width > MAX_FIXED_WIDTH {
                         column.kind = Kind::Float { scientific: true };
-                        column.width = scientific.max(3);
+                        column.width = p.scientific.max(3);
                         column.decimals = 1;
                     }
                 }
                 Kind::Date => column.width = 8,
                 _ => {}
             }
-            if let Some((count, first)) = cut {
+            if let Some((count, first)) = p.cut {
                 notes.push(format!(
                     "field {name}: {count} value(s) longer than {MAX_TEXT_BYTES} bytes cut to fit \
                      (first: {first})"
                 ));
             }
-            if non_finite > 0 {
+            if p.non_finite > 0 {
                 notes.push(format!(
-                    "field {name}: {non_finite} value(s) not a finite number written as null"
+                    "field {name}: {} value(s) not a finite number written as null",
+                    p.non_finite
                 ));
             }
             columns.push(column);
         }
-        let (out_names, renamed) = field_names(&names, encoding)?;
+        let names: Vec<&str> = self.names.iter().map(String::as_str).collect();
+        let (out_names, renamed) = field_names(&names, self.encoding)?;
         for (column, out) in columns.iter_mut().zip(out_names) {
             column.name = out;
         }
         let table = Table {
             columns,
-            encoding,
+            encoding: self.encoding,
             renamed,
             notes,
         };
@@ -220,7 +290,9 @@ impl Table {
         }
         Ok(table)
     }
+}
 
+impl Table {
     fn header_len(&self) -> usize {
         32 + 32 * self.columns.len() + 1
     }

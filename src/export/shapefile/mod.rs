@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 
 use geo_types::Geometry;
 
-use super::{DbfEncoding, ExportError, GeometryKind, Job, Section, Written};
+use super::{Chunks, DbfEncoding, ExportError, GeometryKind, Job, Section, Written};
+use crate::model::Feature;
 use crate::write::atomic_write_set;
 use shp::{Bounds, Layout};
 
@@ -32,40 +33,60 @@ use shp::{Bounds, Layout};
 /// 16-bit words, and ESRI's readers stop at 2 GiB.
 const MAX_FILE_BYTES: u64 = 1 << 31;
 
-/// One feature to write: its section and its index in the section's layer.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Selected {
-    pub section: usize,
-    pub id: usize,
-}
-
 /// Writes the job's Shapefile.
 pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
+    write_chunks(job, &|each| {
+        for (i, s) in job.sections.iter().enumerate() {
+            each(i, s)?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes the job's Shapefile from `chunks`, which hands over the features of `job.sections`
+/// in order, as often as asked: three times (what goes in, its shape type and the .dbf's
+/// types; the sizes; the records).
+pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written, ExportError> {
     let refused = |message: String| ExportError::Refused {
         path: job.target.to_path_buf(),
         message,
     };
-    let choice = choose(job.sections, job.options.geometry_type).map_err(|message| {
-        ExportError::GeometryKinds {
-            path: job.target.to_path_buf(),
-            message,
-        }
-    })?;
-    let layout = layout(job.sections, &choice);
+    let kinds_error = |message: String| ExportError::GeometryKinds {
+        path: job.target.to_path_buf(),
+        message,
+    };
+    let wanted = job.options.geometry_type;
     let encoding = job.options.dbf_encoding;
-    let table = dbf::Table::plan(job.sections, &choice.selected, encoding).map_err(refused)?;
+    let mut chooser = Chooser::new(wanted);
+    let mut planner = dbf::Planner::new(job.sections, encoding);
+    chunks(&mut |i, s| {
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            if chooser.add(s, f).map_err(kinds_error)? {
+                planner.types(i, &f.values);
+            }
+        }
+        Ok(())
+    })?;
+    let choice = chooser.finish().map_err(kinds_error)?;
+    let layout = choice.layout;
 
-    let records = choice.selected.len() as u64;
-    let shp_len = 100
-        + choice
-            .selected
-            .iter()
-            .map(|sel| {
-                let f = &job.sections[sel.section].layer.features[sel.id];
+    let mut shp_len = 100u64;
+    chunks(&mut |i, s| {
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            if keeps(f, wanted) {
+                planner
+                    .sizes(i, &s.layer.name, f.record, &f.values)
+                    .map_err(refused)?;
                 // In the working CRS: reprojection keeps the counts, which is all sizes need.
-                8 + layout.content_len(&record_parts(f.geometry.as_ref(), layout))
-            })
-            .sum::<u64>();
+                shp_len += 8 + layout.content_len(&record_parts(f.geometry.as_ref(), layout));
+            }
+        }
+        Ok(())
+    })?;
+    let table = planner.finish().map_err(refused)?;
+    let records = choice.kept as u64;
     let shx_len = 100 + 8 * records;
     let dbf_len = table.file_len(records);
     check_size(".shp", shp_len).map_err(refused)?;
@@ -76,7 +97,7 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
     let crs = job.crs;
     let today = day_of(&job.options.stamp());
     // A geometry PROJ cannot move is reported with its layer and record, not as an I/O error.
-    let mut failed: Option<String> = None;
+    let mut failed: Option<ExportError> = None;
     let result = atomic_write_set(&targets, job.protected, |files| {
         let [shp, shx, dbf, prj, cpg] = files else {
             return Err(io::Error::other("a Shapefile is five files"));
@@ -87,28 +108,42 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
         let mut bounds = Bounds::default();
         let mut offset = 100;
         let mut buf = Vec::new();
-        for (n, sel) in choice.selected.iter().enumerate() {
-            let s = &job.sections[sel.section];
-            let f = &s.layer.features[sel.id];
-            let geometry = match f.geometry.as_ref().map(|g| crs.geometry(g)) {
-                None => None,
-                Some(Ok(g)) => Some(g),
-                Some(Err(e)) => {
-                    failed = Some(format!(
-                        "layer {}, record {}: the geometry does not go into {}: {e}",
-                        s.layer.name,
-                        f.record,
-                        crs.label()
-                    ));
-                    return Err(io::Error::other("a geometry did not reproject"));
+        let mut n = 0u32;
+        let mut io_failed: Option<io::Error> = None;
+        let written = chunks(&mut |i, s| {
+            for &id in &s.ids {
+                let f = &s.layer.features[id];
+                if !keeps(f, wanted) {
+                    continue;
                 }
-            };
-            let parts = record_parts(geometry.as_deref(), layout);
-            let number = u32::try_from(n + 1).map_err(|_| io::Error::other("too many records"))?;
-            let len = shp::record(shp, number, layout, &parts, f.z.as_deref(), &mut bounds)?;
-            shp::index_entry(shx, offset, len)?;
-            offset += 8 + len;
-            table.write_record(dbf, sel.section, &f.values, &mut buf)?;
+                let geometry = crs.feature(&s.layer.name, f).map_err(refused)?;
+                let parts = record_parts(geometry.as_deref(), layout);
+                let mut put = || -> io::Result<()> {
+                    n = n
+                        .checked_add(1)
+                        .ok_or_else(|| io::Error::other("too many records"))?;
+                    let len = shp::record(shp, n, layout, &parts, f.z.as_deref(), &mut bounds)?;
+                    shp::index_entry(shx, offset, len)?;
+                    offset += 8 + len;
+                    table.write_record(dbf, i, &f.values, &mut buf)
+                };
+                if let Err(e) = put() {
+                    let message = e.to_string();
+                    io_failed = Some(e);
+                    return Err(refused(message));
+                }
+            }
+            Ok(())
+        });
+        if let Err(e) = written {
+            // The disk's failure is said as the write's; the data's (a geometry that does not
+            // reproject, a spilled feature that does not read back) as itself.
+            if let Some(io) = io_failed.take() {
+                return Err(io);
+            }
+            let message = e.to_string();
+            failed = Some(e);
+            return Err(io::Error::other(message));
         }
         dbf.write_all(&[0x1A])?;
         if offset != shp_len {
@@ -130,111 +165,151 @@ pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
             DbfEncoding::Cp932 => b"CP932",
         })
     });
-    if let Some(message) = failed {
-        return Err(refused(message));
+    if let Some(e) = failed {
+        return Err(e);
     }
     result?;
     let mut notes = choice.notes;
     notes.extend(table.notes);
     Ok(Written {
-        features: choice.selected.len(),
+        features: choice.kept,
         files: targets,
         renamed: table.renamed,
         notes,
     })
 }
 
-/// What goes into the file: the features and their one kind (`None`: no feature has a geometry).
+/// What goes into the file, decided: how many features, the shape type (its kind `None`: no
+/// feature has a geometry), and what was left out.
 #[derive(Debug)]
 struct Choice {
-    selected: Vec<Selected>,
-    kind: Option<GeometryKind>,
+    kept: usize,
+    layout: Layout,
     notes: Vec<String>,
 }
 
-/// Picks the features to write: all of them when they share a kind, those of `wanted` when one
-/// is named. `Err` says which kinds were found, or which record is a collection.
-fn choose(sections: &[Section<'_>], wanted: Option<GeometryKind>) -> Result<Choice, String> {
-    let mut selected = Vec::new();
-    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut found: Option<GeometryKind> = None;
-    let mut mixed = false;
-    let mut left_out: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let mut members_left_out: BTreeMap<&'static str, usize> = BTreeMap::new();
-    for (section, s) in sections.iter().enumerate() {
-        for &id in &s.ids {
-            let f = &s.layer.features[id];
-            let keep = match (&f.geometry, wanted) {
-                (None, _) => true,
-                (Some(g @ Geometry::GeometryCollection(_)), Some(kind)) => {
-                    let keep = !shp::parts(g, kind).is_empty();
-                    if keep {
-                        other_members(g, kind, &mut members_left_out);
-                    } else {
-                        *left_out.entry("geometry collection").or_default() += 1;
-                    }
-                    keep
+/// Whether feature `f` goes into a file of the `wanted` kind (any kind when `None`: then the
+/// [`Chooser`] has made sure they share one). The same answer in every pass.
+fn keeps(f: &Feature, wanted: Option<GeometryKind>) -> bool {
+    match (&f.geometry, wanted) {
+        (None, _) | (Some(_), None) => true,
+        (Some(g @ Geometry::GeometryCollection(_)), Some(kind)) => !shp::parts(g, kind).is_empty(),
+        (Some(g), Some(kind)) => GeometryKind::of(g) == Some(kind),
+    }
+}
+
+/// Decides, feature by feature, what goes into the file: all the features when they share a
+/// kind, those of `wanted` when one is named. Its errors say which kinds were found, or which
+/// record is a collection.
+struct Chooser {
+    wanted: Option<GeometryKind>,
+    kept: usize,
+    counts: BTreeMap<&'static str, usize>,
+    found: Option<GeometryKind>,
+    mixed: bool,
+    left_out: BTreeMap<&'static str, usize>,
+    members_left_out: BTreeMap<&'static str, usize>,
+    /// Of the features kept: whether all are single points (or none), whether any has Z.
+    single_points: bool,
+    z: bool,
+}
+
+impl Chooser {
+    fn new(wanted: Option<GeometryKind>) -> Self {
+        Chooser {
+            wanted,
+            kept: 0,
+            counts: BTreeMap::new(),
+            found: None,
+            mixed: false,
+            left_out: BTreeMap::new(),
+            members_left_out: BTreeMap::new(),
+            single_points: true,
+            z: false,
+        }
+    }
+
+    /// Whether `f` (of section `s`) goes in.
+    fn add(&mut self, s: &Section<'_>, f: &Feature) -> Result<bool, String> {
+        match (&f.geometry, self.wanted) {
+            (Some(g @ Geometry::GeometryCollection(_)), Some(kind)) => {
+                if keeps(f, self.wanted) {
+                    other_members(g, kind, &mut self.members_left_out);
+                } else {
+                    *self.left_out.entry("geometry collection").or_default() += 1;
                 }
-                (Some(Geometry::GeometryCollection(_)), None) => {
-                    return Err(format!(
-                        "layer {}, record {} is a GeometryCollection, and a Shapefile holds one \
-                         geometry kind: choose the kind of its members to keep",
-                        s.layer.name, f.record
-                    ));
+            }
+            (Some(Geometry::GeometryCollection(_)), None) => {
+                return Err(format!(
+                    "layer {}, record {} is a GeometryCollection, and a Shapefile holds one \
+                     geometry kind: choose the kind of its members to keep",
+                    s.layer.name, f.record
+                ));
+            }
+            (Some(g), Some(kind)) => {
+                let of = GeometryKind::of(g);
+                if of != Some(kind) {
+                    *self
+                        .left_out
+                        .entry(of.map_or("geometry collection", GeometryKind::name))
+                        .or_default() += 1;
                 }
-                (Some(g), Some(kind)) => {
-                    let of = GeometryKind::of(g);
-                    if of != Some(kind) {
-                        *left_out
-                            .entry(of.map_or("geometry collection", GeometryKind::name))
-                            .or_default() += 1;
-                    }
-                    of == Some(kind)
+            }
+            (Some(g), None) => {
+                if let Some(kind) = GeometryKind::of(g) {
+                    *self.counts.entry(kind.name()).or_default() += 1;
+                    self.mixed |= self.found.is_some_and(|k| k != kind);
+                    self.found = Some(kind);
                 }
-                (Some(g), None) => {
-                    if let Some(kind) = GeometryKind::of(g) {
-                        *counts.entry(kind.name()).or_default() += 1;
-                        mixed |= found.is_some_and(|k| k != kind);
-                        found = Some(kind);
-                    }
-                    true
-                }
-            };
-            if keep {
-                selected.push(Selected { section, id });
+            }
+            (None, _) => {}
+        }
+        let keep = keeps(f, self.wanted);
+        if keep {
+            self.kept += 1;
+            self.single_points &= matches!(f.geometry, None | Some(Geometry::Point(_)));
+            self.z |= f.geometry.is_some() && f.z.is_some();
+        }
+        Ok(keep)
+    }
+
+    fn finish(self) -> Result<Choice, String> {
+        if self.mixed {
+            return Err(format!(
+                "a Shapefile holds one geometry kind, and these features have {}: choose the \
+                 kind to keep",
+                listing(&self.counts, "feature")
+            ));
+        }
+        let mut notes = Vec::new();
+        if let Some(kind) = self.wanted {
+            if !self.left_out.is_empty() {
+                let total: usize = self.left_out.values().sum();
+                notes.push(format!(
+                    "{total} feature(s) left out, not {}s: {}",
+                    kind.name(),
+                    listing(&self.left_out, "feature")
+                ));
+            }
+            if !self.members_left_out.is_empty() {
+                notes.push(format!(
+                    "geometry collections kept their {}s only; left out: {}",
+                    kind.name(),
+                    listing(&self.members_left_out, "member")
+                ));
             }
         }
+        let kind = self.wanted.or(self.found);
+        Ok(Choice {
+            kept: self.kept,
+            layout: Layout {
+                kind,
+                single_points: kind == Some(GeometryKind::Point) && self.single_points,
+                z: self.z,
+            },
+            notes,
+        })
     }
-    if mixed {
-        return Err(format!(
-            "a Shapefile holds one geometry kind, and these features have {}: choose the kind \
-             to keep",
-            listing(&counts, "feature")
-        ));
-    }
-    let mut notes = Vec::new();
-    if let Some(kind) = wanted {
-        if !left_out.is_empty() {
-            let total: usize = left_out.values().sum();
-            notes.push(format!(
-                "{total} feature(s) left out, not {}s: {}",
-                kind.name(),
-                listing(&left_out, "feature")
-            ));
-        }
-        if !members_left_out.is_empty() {
-            notes.push(format!(
-                "geometry collections kept their {}s only; left out: {}",
-                kind.name(),
-                listing(&members_left_out, "member")
-            ));
-        }
-    }
-    Ok(Choice {
-        selected,
-        kind: wanted.or(found),
-        notes,
-    })
 }
 
 /// Counts the members of collection `g` that are not of `kind`, by kind.
@@ -267,22 +342,6 @@ fn listing(counts: &BTreeMap<&'static str, usize>, what: &str) -> String {
     };
     let total: usize = counts.values().sum();
     format!("{text} {what}{}", if total == 1 { "" } else { "s" })
-}
-
-/// The shape type of the chosen features.
-fn layout(sections: &[Section<'_>], choice: &Choice) -> Layout {
-    let features = || {
-        choice
-            .selected
-            .iter()
-            .map(|sel| &sections[sel.section].layer.features[sel.id])
-    };
-    Layout {
-        kind: choice.kind,
-        single_points: choice.kind == Some(GeometryKind::Point)
-            && features().all(|f| matches!(f.geometry, None | Some(Geometry::Point(_)))),
-        z: features().any(|f| f.geometry.is_some() && f.z.is_some()),
-    }
 }
 
 /// The parts a record of this layout holds of a geometry (none: a null shape).
@@ -377,6 +436,17 @@ mod tests {
         )
     }
 
+    /// The choice over `sections`, as the first pass makes it.
+    fn choose(sections: &[Section<'_>], wanted: Option<GeometryKind>) -> Result<Choice, String> {
+        let mut chooser = Chooser::new(wanted);
+        for s in sections {
+            for &id in &s.ids {
+                chooser.add(s, &s.layer.features[id])?;
+            }
+        }
+        chooser.finish()
+    }
+
     #[test]
     fn mixed_kinds_are_named_with_counts_unless_one_is_chosen() {
         let line: Geometry<f64> = LineString::from(vec![(0.0, 0.0), (1.0, 1.0)]).into();
@@ -391,13 +461,12 @@ mod tests {
         assert!(e.contains("1 line and 2 point features"), "{e}");
         let points = choose(&sections, Some(GeometryKind::Point)).unwrap();
         // The two points and the feature without geometry.
-        assert_eq!(points.selected.len(), 3);
+        assert_eq!(points.kept, 3);
         assert_eq!(
             points.notes,
             ["1 feature(s) left out, not points: 1 line feature"]
         );
-        let layout = layout(&sections, &points);
-        assert!(layout.single_points && layout.code() == 1);
+        assert!(points.layout.single_points && points.layout.code() == 1);
         let gc = layer(vec![Some(Geometry::GeometryCollection(
             geo_types::GeometryCollection(vec![line.clone(), line, Point::new(0.0, 0.0).into()]),
         ))]);
@@ -405,13 +474,13 @@ mod tests {
         let e = choose(&sections, None).unwrap_err();
         assert!(e.contains("record 0 is a GeometryCollection"), "{e}");
         let lines = choose(&sections, Some(GeometryKind::Line)).unwrap();
-        assert_eq!(lines.selected.len(), 1);
+        assert_eq!(lines.kept, 1);
         assert_eq!(
             lines.notes,
             ["geometry collections kept their lines only; left out: 1 point member"]
         );
         let polygons = choose(&sections, Some(GeometryKind::Polygon)).unwrap();
-        assert!(polygons.selected.is_empty());
+        assert_eq!(polygons.kept, 0);
         assert_eq!(
             polygons.notes,
             ["1 feature(s) left out, not polygons: 1 geometry collection feature"]
