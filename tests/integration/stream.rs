@@ -561,3 +561,65 @@ fn streamed_files_of_every_format_from_several_inputs_are_the_whole_read_files()
     }
     assert_eq!(cases, 24);
 }
+
+/// A value a streamed Shapefile cannot hold (a character CP932 has no code for, far into the
+/// input) stops the export with the whole read's error, naming the layer, record and field; the
+/// folder keeps the input alone (no part file, no spill).
+#[test]
+fn a_streamed_shapefile_refuses_what_the_whole_read_refuses_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("places.geojson");
+    let features: Vec<String> = (0..3000)
+        .map(|i| {
+            let name = if i == 2500 { "𠮷野家".to_string() } else { format!("店舗{i}") };
+            format!(
+                r#"{{"type":"Feature","properties":{{"name":"{name}","n":{i}}},"geometry":{{"type":"Point","coordinates":[139.4,35.66]}}}}"#
+            )
+        })
+        .collect();
+    crate::fixtures::write_collection(&input, &features);
+    let options = ExportOptions {
+        dbf_encoding: sitelens::export::DbfEncoding::Cp932,
+        ..ExportOptions::default()
+    };
+    let layer = load(&input, &LoadOptions::default()).unwrap();
+    let section = Section::new(
+        &layer,
+        (0..layer.features.len()).collect(),
+        Profile::Public,
+        vec![],
+    );
+    let whole = export(&dir.path().join("whole.shp"), &[section], &options, &[])
+        .unwrap_err()
+        .to_string();
+    let inputs = vec![input.clone()];
+    let target = dir.path().join("streamed.shp");
+    let job = StreamJob {
+        target: &target,
+        inputs: &inputs,
+        filter: &Filter::default(),
+        load: &LoadOptions::default(),
+        internal: None,
+        top: None,
+        options: &options,
+        protected: &[],
+        block_bytes: 4096,
+    };
+    let Err(streamed) = export_streamed(&job, &mut |_| {}) else {
+        panic!("a character CP932 cannot hold was written");
+    };
+    let streamed = streamed.to_string();
+    assert!(
+        streamed.contains("record 2500") && streamed.contains("field name"),
+        "{streamed}"
+    );
+    assert_eq!(
+        whole.replace("whole", "X"),
+        streamed.replace("streamed", "X")
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("places.geojson")]);
+}
