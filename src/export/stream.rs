@@ -399,8 +399,11 @@ impl Input {
             .iter()
             .map(|&c| layer.fields[c].name.clone())
             .collect();
+        // Spilled features keep every value and are read back as layers of the final fields,
+        // so only the formats written row by row need the columns to stay as they began.
+        let fixed_columns = !matches!(out.sink, Some(Sink::Spilled(..)));
         match &self.columns {
-            Some(before) if *before != names && self.written > 0 => {
+            Some(before) if *before != names && self.written > 0 && fixed_columns => {
                 self.stopped = Some("a field first appears after features were written".into());
                 return Ok(Flow::Stop);
             }

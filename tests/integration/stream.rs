@@ -623,3 +623,49 @@ fn a_streamed_shapefile_refuses_what_the_whole_read_refuses_and_leaves_nothing()
         .collect();
     assert_eq!(left, [std::ffi::OsString::from("places.geojson")]);
 }
+
+/// A field that first appears late in a GeoJSON file (after features were spilled), and a field
+/// whose values turn from numbers to text: a streamed Shapefile or FlatGeobuf still streams and
+/// is the whole read's file; a CSV or GeoPackage (written a row at a time) says it cannot, and
+/// nothing is written.
+#[test]
+fn late_fields_stream_to_spilled_formats_as_the_whole_read_writes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("late.geojson");
+    let features: Vec<String> = (0..400)
+        .map(|i| {
+            let late = if i >= 300 {
+                format!(r#","opened":"20{:02}-04-01""#, i % 30)
+            } else {
+                String::new()
+            };
+            let code = if i == 350 { r#""A-7""#.to_string() } else { i.to_string() };
+            format!(
+                r#"{{"type":"Feature","properties":{{"name":"site {i}","code":{code}{late}}},"geometry":{{"type":"Point","coordinates":[139.{i:03},35.66]}}}}"#
+            )
+        })
+        .collect();
+    crate::fixtures::write_collection(&input, &features);
+    let (_, _, _, options) = comparison();
+    for ext in ["shp", "fgb", "csv", "gpkg"] {
+        let (whole_dir, streamed_dir) = (dir.path().join("whole"), dir.path().join("streamed"));
+        std::fs::create_dir_all(&whole_dir).unwrap();
+        std::fs::create_dir_all(&streamed_dir).unwrap();
+        let a = whole_dir.join(format!("late.{ext}"));
+        let b = streamed_dir.join(format!("late.{ext}"));
+        whole(&input, &Filter::default(), None, &a, &options);
+        match streamed(&input, &Filter::default(), None, &b, &options, 1024) {
+            Outcome::Written(done) => {
+                assert!(matches!(ext, "shp" | "fgb"), ".{ext} streamed late fields");
+                assert_eq!(done.written.features, 400);
+                assert_same_files(&a, &b, &format!("late.{ext}"));
+            }
+            Outcome::CannotStream(why) => {
+                assert!(matches!(ext, "csv" | "gpkg"), ".{ext}: {why}");
+                assert_eq!(std::fs::read_dir(&streamed_dir).unwrap().count(), 0);
+            }
+        }
+        std::fs::remove_dir_all(&whole_dir).unwrap();
+        std::fs::remove_dir_all(&streamed_dir).unwrap();
+    }
+}
