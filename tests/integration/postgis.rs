@@ -320,6 +320,9 @@ SELECT i * 100 + j, 'cell ' || i || '-' || j,
        ST_Buffer(ST_MakePoint(-44000 + i * 50, -38500 + j * 50), 20, 8)
 FROM generate_series(0, 199) i, generate_series(0, 99) j ORDER BY i, j;
 CREATE INDEX grid_6677_geom ON grid_6677 USING gist (geom);
+CREATE TABLE grid_nokey AS SELECT n, name, geom FROM grid_6677 ORDER BY n;
+CREATE INDEX grid_nokey_geom ON grid_nokey USING gist (geom);
+CREATE VIEW grid_view AS SELECT n, name, geom FROM grid_nokey;
 "#;
 
 /// The lon/lat of the centre of grid cell `n`, as the server computes it.
@@ -860,6 +863,51 @@ fn points_of(f: &sitelens::model::Feature) -> usize {
 pub(crate) fn mean_points(layer: &Layer) -> f64 {
     let total: usize = layer.features.iter().map(points_of).sum();
     total as f64 / layer.features.len().max(1) as f64
+}
+
+/// A table without an integer key is sampled by its rows' places: what is shown spreads over
+/// the whole grid as with a key. A view (no `ctid`) shows its first rows, capped.
+#[test]
+fn a_table_without_a_key_is_sampled_over_the_whole_view() {
+    use sitelens::io::postgis::{ViewRequest, fetch_view};
+    use sitelens::model::Envelope;
+    let whole = Envelope::new(139.33, 35.64, 139.46, 35.70);
+    let request = ViewRequest {
+        bbox: whole,
+        pixel_deg: (whole.max_x - whole.min_x) / 1000.0,
+        cap: 5_000,
+        options: LoadOptions::default(),
+    };
+    let grid = load_pg("grid_6677", &LoadOptions::default())
+        .index
+        .bbox()
+        .unwrap();
+    let sampled = fetch_view(&server().url("grid_nokey"), &request).unwrap();
+    assert!(sampled.capped);
+    let shown = sampled.layer.features.len();
+    assert!((2_000..=5_000).contains(&shown), "{shown}");
+    assert!(sampled.every.is_some_and(|k| k >= 3));
+    let covered = sampled.layer.index.bbox().unwrap();
+    assert!(covered.max_x - covered.min_x > 0.95 * (grid.max_x - grid.min_x));
+    assert!(covered.max_y - covered.min_y > 0.9 * (grid.max_y - grid.min_y));
+    // Spread evenly: each fifth of the grid's width holds a fair share of what is shown.
+    let n = sampled.layer.field_index("n").unwrap();
+    let columns: Vec<i64> = sampled
+        .layer
+        .features
+        .iter()
+        .map(|f| match f.values[n] {
+            Value::Int(v) => v / 100,
+            ref v => panic!("{v:?}"),
+        })
+        .collect();
+    for fifth in 0..5 {
+        let here = columns.iter().filter(|&&c| c / 40 == fifth).count();
+        assert!(here > shown / 10, "fifth {fifth}: {here} of {shown}");
+    }
+    let first = fetch_view(&server().url("grid_view"), &request).unwrap();
+    assert!(first.capped && first.every.is_none());
+    assert_eq!(first.layer.features.len(), 5_000);
 }
 
 #[test]

@@ -22,6 +22,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// Columns not read (other geometries, binary data), with their types.
     pub skipped: Vec<(String, String)>,
+    /// Whether its rows are stored as its own (a table, partitioned table or materialized
+    /// view): each has a `ctid`, which a view's or foreign table's rows lack.
+    pub stored: bool,
 }
 
 /// A column read as an attribute.
@@ -117,6 +120,12 @@ pub fn find(conn: &Conn, wanted: &str, geometry: Option<&str>) -> Result<Table, 
             }
         },
     };
+    let kind = first(
+        conn,
+        "SELECT relkind::text FROM pg_catalog.pg_class WHERE oid = $1::oid",
+        &[Some(oid.clone())],
+    )
+    .map_err(sql_err)?;
     let [schema, name, geometry, srid, geometry_type] = chosen.clone();
     let mut table = Table {
         oid: oid.clone(),
@@ -128,6 +137,7 @@ pub fn find(conn: &Conn, wanted: &str, geometry: Option<&str>) -> Result<Table, 
         id: None,
         columns: Vec::new(),
         skipped: Vec::new(),
+        stored: matches!(kind.as_deref(), Some("r" | "p" | "m")),
     };
     read_columns(conn, &oid, &mut table).map_err(sql_err)?;
     Ok(table)

@@ -253,6 +253,7 @@ mod tests {
             }],
             skipped: Vec::new(),
             oid: "1".into(),
+            stored: true,
         };
         let sql = select(&table, Sql::default());
         assert_eq!(

@@ -8,9 +8,10 @@
 //! so it needs no knowledge of the CRS's units; `preserveCollapsed` keeps a building smaller
 //! than a pixel as a speck rather than dropping it. When the box holds more rows than the cap
 //! (counted up to the cap, without reading geometry), every k-th row by the id is read
-//! (`id % k = 0`, k from the planner's estimate), so what is shown is spread over the whole view
-//! rather than the first part of the index; `LIMIT` still bounds the rows when the estimate is
-//! low. Coordinates are reprojected on the client, as for a load.
+//! (`id % k = 0`, k from the planner's estimate; a table without an integer id samples by its
+//! rows' places, `ctid`), so what is shown is spread over the whole view rather than the first
+//! part of the index; `LIMIT` still bounds the rows when the estimate is low. A view or foreign
+//! table without an id shows its first rows up to the cap. Coordinates are reprojected on the client, as for a load.
 
 use std::path::Path;
 
@@ -60,15 +61,25 @@ pub fn fetch_view(url: &str, request: &ViewRequest) -> Result<Fetched, LoadError
     let mut sql = pushed(&opened, &options).map_err(err)?.sql;
     let estimated = estimate(&opened, &sql).map_err(err)?;
     let cap = request.cap.max(1) as u64;
-    let over = match &opened.table.id {
+    // Which rows a sample keeps: the id's multiples of k, or where the table has no integer id
+    // but stores its rows, the multiples of k among the rows' places (block × 2^16 + line, a
+    // number unique to each row, spread over the table as its rows are).
+    let sample_key = match &opened.table.id {
+        Some(id) => Some(quote_ident(id)),
+        None if opened.table.stored => Some(
+            "(((ctid::text::point)[0])::int8 * 65536 + ((ctid::text::point)[1])::int8)".to_string(),
+        ),
+        None => None,
+    };
+    let over = match &sample_key {
         Some(_) => more_than(&opened, &sql, cap).map_err(err)?,
         None => false,
     };
-    let every = match &opened.table.id {
-        Some(id) if over => {
+    let every = match &sample_key {
+        Some(key) if over => {
             let k = estimated.unwrap_or(0).max(cap + 1).div_ceil(cap);
             let bound = sql.bind(k.to_string(), "int8");
-            let term = format!("{} % {bound} = 0", quote_ident(id));
+            let term = format!("{key} % {bound} = 0");
             sql.text = if sql.text.is_empty() {
                 term
             } else {
