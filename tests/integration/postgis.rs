@@ -865,19 +865,23 @@ pub(crate) fn mean_points(layer: &Layer) -> f64 {
     total as f64 / layer.features.len().max(1) as f64
 }
 
-/// A table without an integer key is sampled by its rows' places: what is shown spreads over
-/// the whole grid as with a key. A view (no `ctid`) shows its first rows, capped.
-#[test]
-fn a_table_without_a_key_is_sampled_over_the_whole_view() {
-    use sitelens::io::postgis::{ViewRequest, fetch_view};
-    use sitelens::model::Envelope;
-    let whole = Envelope::new(139.33, 35.64, 139.46, 35.70);
-    let request = ViewRequest {
+/// The whole grid (about 11 × 6 km) over 1,000 pixels (11 m a pixel), at most 5,000 rows.
+fn whole_grid_view() -> sitelens::io::postgis::ViewRequest {
+    let whole = sitelens::model::Envelope::new(139.33, 35.64, 139.46, 35.70);
+    sitelens::io::postgis::ViewRequest {
         bbox: whole,
         pixel_deg: (whole.max_x - whole.min_x) / 1000.0,
         cap: 5_000,
         options: LoadOptions::default(),
-    };
+    }
+}
+
+/// A table without an integer key is sampled by its rows' places: what is shown spreads over
+/// the whole grid as with a key. A view (no `ctid`) shows its first rows, capped.
+#[test]
+fn a_table_without_a_key_is_sampled_over_the_whole_view() {
+    use sitelens::io::postgis::fetch_view;
+    let request = whole_grid_view();
     let grid = load_pg("grid_6677", &LoadOptions::default())
         .index
         .bbox()
@@ -915,14 +919,7 @@ fn a_view_is_fetched_by_box_simplified_to_its_pixel_and_capped() {
     use sitelens::io::postgis::{ViewRequest, fetch_view};
     use sitelens::model::Envelope;
     let url = server().url("grid_6677");
-    // The whole grid (about 11 × 6 km) over 1,000 pixels: 11 m a pixel.
-    let whole = Envelope::new(139.33, 35.64, 139.46, 35.70);
-    let request = ViewRequest {
-        bbox: whole,
-        pixel_deg: (whole.max_x - whole.min_x) / 1000.0,
-        cap: 5_000,
-        options: LoadOptions::default(),
-    };
+    let request = whole_grid_view();
     let far = fetch_view(&url, &request).unwrap();
     assert!(far.capped);
     let shown = far.layer.features.len();
