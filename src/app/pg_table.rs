@@ -1,5 +1,6 @@
 //! The rows of a PostGIS layer's attribute table, a page at a time from the server in the
-//! table's sort order (`postgis::page`), counted once per sort and filter
+//! table's sort order (`postgis::page_from`: right after a page held, from its last row, so
+//! scrolling on stays fast however deep), counted once per sort and filter
 //! (`postgis::count_rows`), fetched on threads: the table is never held whole, and scrolling
 //! never waits for the server (a row not here yet shows as "…" until its page comes).
 
@@ -122,12 +123,26 @@ impl PgRows {
             return None;
         }
         self.running.insert(page);
+        let offset = page * PAGE_ROWS as u64;
+        // Right after a page held (scrolling on): from its last row, not past every row before.
+        let start = match page.checked_sub(1).and_then(|p| self.pages.get(&p)) {
+            Some(before) if before.len() == PAGE_ROWS => {
+                before
+                    .last()
+                    .map_or(postgis::Start::Offset(offset), |last| {
+                        postgis::Start::After {
+                            record: last.record,
+                            offset,
+                        }
+                    })
+            }
+            _ => postgis::Start::Offset(offset),
+        };
         let (tx, ctx) = (self.tx.clone(), ctx.clone());
         std::thread::spawn(move || {
             let sort = key.sort.as_ref().map(|(name, up)| (name.as_str(), *up));
-            let offset = page * PAGE_ROWS as u64;
             let result =
-                caught(|| postgis::page(&key.url, &options(&key), sort, offset, PAGE_ROWS));
+                caught(|| postgis::page_from(&key.url, &options(&key), sort, start, PAGE_ROWS));
             let _ = tx.send(Reply::Page(key, page, result));
             ctx.request_repaint();
         });

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 use sitelens::filter::sql::{Sql, compile};
 use sitelens::filter::{BboxFilter, Filter};
+use sitelens::io::postgis::SortBy;
 use sitelens::model::{Layer, Value};
 use sitelens::{LoadOptions, load};
 
@@ -1084,6 +1085,72 @@ fn pages_come_in_the_attribute_tables_order() {
         )
         .is_err()
     );
+    assert_eq!(
+        server().psql("SELECT count(*) FROM keep").unwrap().trim(),
+        "2"
+    );
+}
+
+/// Pages read each from the last row of the one before (keyset paging, as the attribute table
+/// scrolls on) are the rows of the whole order, row for row: by the id, by text and numbers both
+/// ways, through runs of equal values and of NULLs, with a filter pushed down, on a table whose
+/// names are hostile.
+#[test]
+fn pages_after_a_row_follow_the_order_as_offsets_do() {
+    use sitelens::io::postgis::{Start, page, page_from};
+    let walk = |url: &str, options: &LoadOptions, sort, limit: usize| -> Vec<u64> {
+        let mut records = Vec::new();
+        let mut start = Start::Offset(0);
+        loop {
+            let rows = page_from(url, options, sort, start, limit).unwrap();
+            records.extend(rows.iter().map(|f| f.record));
+            let Some(last) = rows.last().filter(|_| rows.len() == limit) else {
+                return records;
+            };
+            start = Start::After {
+                record: last.record,
+                offset: records.len() as u64,
+            };
+        }
+    };
+    let whole = |url: &str, options: &LoadOptions, sort| -> Vec<u64> {
+        let rows = page(url, options, sort, 0, 1_000_000).unwrap();
+        rows.iter().map(|f| f.record).collect()
+    };
+    let grid = server().url("grid_6677");
+    let evil = server().url("evil\"; DROP TABLE keep; --");
+    let plain = LoadOptions::default();
+    let some = LoadOptions {
+        where_hint: Some("n < 40 OR name LIKE '%7%'".into()),
+        ..Default::default()
+    };
+    let cases: Vec<(&str, &LoadOptions, SortBy<'_>, usize)> = vec![
+        (&grid, &plain, None, 997),
+        (&grid, &plain, Some(("name", true)), 997),
+        (&grid, &plain, Some(("name", false)), 1_500),
+        (&grid, &plain, Some(("n", false)), 2_000),
+        (&grid, &some, Some(("name", false)), 97),
+        (&evil, &plain, Some(("年", true)), 2),
+        (&evil, &plain, Some(("年", false)), 2),
+        (&evil, &plain, Some(("ok", true)), 2),
+        (&evil, &plain, Some(("ok", false)), 1),
+        (&evil, &plain, Some(("面積", false)), 3),
+        (
+            &evil,
+            &plain,
+            Some(("na\"me; DROP TABLE keep; --", true)),
+            2,
+        ),
+    ];
+    for (url, options, sort, limit) in cases {
+        let expected = whole(url, options, sort);
+        assert!(expected.len() > limit, "{sort:?}");
+        assert_eq!(
+            walk(url, options, sort, limit),
+            expected,
+            "{sort:?} by {limit}"
+        );
+    }
     assert_eq!(
         server().psql("SELECT count(*) FROM keep").unwrap().trim(),
         "2"

@@ -20,7 +20,7 @@ mod url;
 mod view;
 
 pub use catalog::Table;
-pub use page::{SortBy, count_rows, page};
+pub use page::{SortBy, Start, count_rows, page, page_from};
 pub use rows::{BATCH_ROWS, Batch, Batches};
 pub use url::{PgUrl, is_pg_url, redact};
 pub use view::{Fetched, ViewRequest, fetch_view, identify};

@@ -121,8 +121,9 @@ impl Batches {
             let record = rows
                 .get(r, 0)
                 .and_then(|b| std::str::from_utf8(b).ok())
-                .and_then(|s| s.parse::<u64>().ok())
-                .unwrap_or(self.seen);
+                // A negative id keeps its bits (`as i64` gives it back, as keyset paging needs).
+                .and_then(|s| s.parse::<i64>().ok())
+                .map_or(self.seen, |id| id as u64);
             self.seen += 1;
             let (geometry, z) = match rows.get(r, 1).map(wkb::read) {
                 None => (None, None),
