@@ -300,7 +300,8 @@ fn export_table(
     let internal = map_layer.layer.meta.internal_fields.clone();
     std::thread::spawn(move || {
         let run = || -> Result<String, String> {
-            // GeoJSON: the table's cursor batches go straight to the file (memory holds one).
+            // The table's cursor batches go to the file as they come, in every format (memory
+            // holds one batch, or a chunk of what waits on disk for the formats that need it).
             let inputs = vec![source.clone()];
             let no_filter = crate::filter::Filter::default();
             let protected = vec![source.clone()];
