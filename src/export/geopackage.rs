@@ -592,8 +592,15 @@ impl Staging {
             });
         }
         let table = &mut self.inputs[input];
+        if table.width != width && table.rows > 0 {
+            // The stream stops before this (a table's columns are fixed once it has rows).
+            return Err(Failure::Refused(format!(
+                "input {}: its columns changed after rows were written",
+                input + 1
+            )));
+        }
         if table.width != width {
-            // Made anew (only while it has no rows: the columns cannot change after).
+            // Made anew while it has no rows.
             let mut ddl = format!(
                 "DROP TABLE IF EXISTS s{input}; \
                  CREATE TABLE s{input} (fid INTEGER PRIMARY KEY, geom, minx, maxx, miny, maxy"
