@@ -8,19 +8,9 @@ use flatgeobuf::geozero::{self, ColumnValue, CoordDimensions, GeomProcessor, Geo
 use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
 use geo_types::{Coord, Geometry, LineString, Polygon};
 
-use super::{Chunks, ExportError, Job, Written};
+use super::{Chunks, ExportError, Job, Shared, Written};
 use crate::model::{FieldType, Value};
 use crate::write::atomic_write;
-
-/// Writes the job's FlatGeobuf file.
-pub fn write(job: &Job<'_>) -> Result<Written, ExportError> {
-    write_chunks(job, &|each| {
-        for (i, s) in job.sections.iter().enumerate() {
-            each(i, s)?;
-        }
-        Ok(())
-    })
-}
 
 /// Writes the job's FlatGeobuf file from `chunks`, which hands over the features of
 /// `job.sections` in order, as often as asked (twice: the header needs their geometry type and
@@ -32,9 +22,9 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
     };
     let columns = columns(job);
     let mut has_z = false;
-    let mut kinds = Kinds::default();
+    let mut kinds = Shared::default();
     let mut features = 0usize;
-    chunks(&mut |_, s| {
+    chunks(None, &mut |_, s| {
         for &id in &s.ids {
             let f = &s.layer.features[id];
             has_z |= f.z.is_some();
@@ -45,7 +35,8 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
         features += s.ids.len();
         Ok(())
     })?;
-    let kind = kinds.kind();
+    // The one type every feature has, else Unknown (each feature says its own).
+    let kind = kinds.one().unwrap_or(GeometryType::Unknown);
     let title: Vec<&str> = job.sections.iter().map(|s| s.layer.name.as_str()).collect();
     let title = title.join(", ");
     let description = description(job);
@@ -81,7 +72,7 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
     for c in &columns {
         fgb.add_column(&c.name, c.kind, |_, col| col.nullable = true);
     }
-    chunks(&mut |_, section| {
+    chunks(None, &mut |_, section| {
         let layer = section.layer;
         // Where each of the section's columns goes in the file's.
         let at: Vec<(usize, usize)> = section
@@ -172,30 +163,6 @@ fn columns(job: &Job<'_>) -> Vec<Column> {
         }
     }
     out
-}
-
-/// The features' geometry types as they come.
-#[derive(Default)]
-struct Kinds {
-    first: Option<GeometryType>,
-    mixed: bool,
-}
-
-impl Kinds {
-    fn add(&mut self, kind: GeometryType) {
-        match self.first {
-            None => self.first = Some(kind),
-            Some(first) => self.mixed |= first != kind,
-        }
-    }
-
-    /// The header's geometry type: the one every feature has, else Unknown (each feature says).
-    fn kind(&self) -> GeometryType {
-        match self.first {
-            Some(first) if !self.mixed => first,
-            _ => GeometryType::Unknown,
-        }
-    }
 }
 
 fn kind_of(g: &Geometry<f64>) -> GeometryType {

@@ -7,16 +7,16 @@
 //! into place when complete.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use geo::BoundingRect;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, params};
 
-use super::{ExportError, Job, OutputCrs, Section, Written};
+use super::{Chunks, ExportError, Job, OutputCrs, Section, Shared, Written};
 use crate::io::geopackage::{encode, quote};
 use crate::model::{Envelope, FieldType, Value};
-use crate::write::{WriteError, atomic_create};
+use crate::write::atomic_create;
 
 /// `PRAGMA application_id`: "GPKG".
 const APPLICATION_ID: i32 = 0x4750_4B47;
@@ -29,33 +29,34 @@ const PROVENANCE_URI: &str = "urn:sitelens:provenance:1";
 /// The spatial reference id used when the output CRS has no EPSG code.
 const CUSTOM_SRS_ID: i32 = 100_000;
 
-/// Writes the job's GeoPackage.
-pub fn write(job: &Job<'_>) -> Result<Written, ExportError> {
-    write_with(job, None)
-}
-
-/// Writes the job's GeoPackage, the rows of its sections from `staged` when given (a streamed
-/// export's, whose sections then hold no features).
-fn write_with(job: &Job<'_>, staged: Option<&Staging>) -> Result<Written, ExportError> {
+/// Writes the job's GeoPackage from `chunks`, which hands over the features of each of
+/// `job.sections` twice: a table's declared geometry type and Z are known only when its last
+/// feature has passed, then its rows.
+pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written, ExportError> {
     // A geometry that does not reproject is the data's problem, not the disk's.
-    let mut refused: Option<String> = None;
+    let mut failed: Option<ExportError> = None;
     let result = atomic_create(job.target, job.protected, |path| {
         let conn = Connection::open(path).map_err(|e| format!("SQLite: {e}"))?;
-        let written = fill(&conn, job, staged).map_err(|e| match e {
-            Failure::Refused(m) => {
-                refused = Some(m);
+        let written = fill(&conn, job, chunks).map_err(|e| match e {
+            Failure::Refused(message) => {
+                failed = Some(ExportError::Refused {
+                    path: job.target.to_path_buf(),
+                    message,
+                });
                 "a geometry did not reproject".to_string()
+            }
+            Failure::Chunks(e) => {
+                let message = e.to_string();
+                failed = Some(e);
+                message
             }
             Failure::Sql(e) => format!("SQLite: {e}"),
         })?;
         conn.close().map_err(|(_, e)| format!("SQLite: {e}"))?;
         Ok(written)
     });
-    if let Some(message) = refused {
-        return Err(ExportError::Refused {
-            path: job.target.to_path_buf(),
-            message,
-        });
+    if let Some(e) = failed {
+        return Err(e);
     }
     Ok(result?)
 }
@@ -63,6 +64,8 @@ fn write_with(job: &Job<'_>, staged: Option<&Staging>) -> Result<Written, Export
 enum Failure {
     Refused(String),
     Sql(rusqlite::Error),
+    /// The features could not be handed over (a streamed export's spill).
+    Chunks(ExportError),
 }
 
 impl From<rusqlite::Error> for Failure {
@@ -105,7 +108,7 @@ CREATE TABLE gpkg_metadata_reference (
   CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id));
 ";
 
-fn fill(conn: &Connection, job: &Job<'_>, staged: Option<&Staging>) -> Result<Written, Failure> {
+fn fill(conn: &Connection, job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written, Failure> {
     // The file is a temporary one, renamed into place only when whole: no journal needed.
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; \
@@ -125,14 +128,10 @@ fn fill(conn: &Connection, job: &Job<'_>, staged: Option<&Staging>) -> Result<Wr
     let mut tables = Vec::new();
     for (i, section) in job.sections.iter().enumerate() {
         let table = table_name(&section.layer.name, &mut used_tables);
-        let rows = match staged {
-            Some(staging) => Rows::Staged(staging, i),
-            None => Rows::Section,
-        };
         written.features += write_table(
             conn,
             job,
-            (section, rows),
+            (i, section, chunks),
             &table,
             srs_id,
             &stamp,
@@ -251,37 +250,6 @@ fn declared(t: FieldType) -> &'static str {
     }
 }
 
-/// The geometry types of a table's rows, as they come.
-#[derive(Debug, Clone, Copy, Default)]
-struct Kinds {
-    /// The first row's type (`model::geometry_type_name`), and whether another came after.
-    first: Option<&'static str>,
-    mixed: bool,
-    /// Whether any row has z values.
-    z: bool,
-}
-
-impl Kinds {
-    fn add(&mut self, f: &crate::model::Feature) {
-        self.z |= f.z.is_some();
-        if let Some(g) = &f.geometry {
-            let name = crate::model::geometry_type_name(g);
-            match self.first {
-                None => self.first = Some(name),
-                Some(first) => self.mixed |= first != name,
-            }
-        }
-    }
-
-    /// The `geometry_type_name` of the table: its one type, or GEOMETRY when it mixes types.
-    fn type_name(self) -> &'static str {
-        match self.first {
-            Some(first) if !self.mixed => type_name(first),
-            _ => "GEOMETRY",
-        }
-    }
-}
-
 /// The standard's name of one geometry type.
 fn type_name(first: &str) -> &'static str {
     match first {
@@ -296,23 +264,34 @@ fn type_name(first: &str) -> &'static str {
     }
 }
 
-/// What takes a table's rows one at a time: a geometry (encoded, with its box) and the values,
-/// in the columns' order.
-type RowSink<'a> = dyn FnMut(Option<(&[u8], Envelope)>, &mut dyn Iterator<Item = ValueRef<'_>>) -> Result<(), Failure>
-    + 'a;
-
-/// Where a table's rows come from: its section's features, or the rows staged for input
-/// number `i` of a streamed export.
-#[derive(Clone, Copy)]
-enum Rows<'a> {
-    Section,
-    Staged(&'a Staging, usize),
+/// Runs `each` over input `i`'s chunks; a failure of `each` comes back as itself.
+fn over_chunks(
+    chunks: &Chunks<'_>,
+    i: usize,
+    mut each: impl FnMut(&Section<'_>) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let mut failed = None;
+    let result = chunks(Some(i), &mut |_, s| {
+        each(s).map_err(|e| {
+            failed = Some(e);
+            // Stands in for the failure, which is handed back below.
+            ExportError::Refused {
+                path: PathBuf::new(),
+                message: String::new(),
+            }
+        })
+    });
+    match (result, failed) {
+        (_, Some(e)) => Err(e),
+        (Err(e), None) => Err(Failure::Chunks(e)),
+        (Ok(()), None) => Ok(()),
+    }
 }
 
 fn write_table(
     conn: &Connection,
     job: &Job<'_>,
-    (section, rows): (&Section<'_>, Rows<'_>),
+    (i, section, chunks): (usize, &Section<'_>, &Chunks<'_>),
     table: &str,
     srs_id: i32,
     stamp: &str,
@@ -333,18 +312,21 @@ fn write_table(
         }
         columns.push((c, chosen));
     }
-    let kinds = match rows {
-        Rows::Section => {
-            let mut kinds = Kinds::default();
-            for &id in &section.ids {
-                kinds.add(&layer.features[id]);
+    // The table's one geometry type (GEOMETRY when its rows mix types), and whether any row
+    // has Z.
+    let mut kinds = Shared::default();
+    let mut has_z = false;
+    over_chunks(chunks, i, |s| {
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            has_z |= f.z.is_some();
+            if let Some(g) = &f.geometry {
+                kinds.add(crate::model::geometry_type_name(g));
             }
-            kinds
         }
-        Rows::Staged(staging, i) => staging.inputs.get(i).map(|t| t.kinds).unwrap_or_default(),
-    };
-    let has_z = kinds.z;
-    let geometry_type = kinds.type_name();
+        Ok(())
+    })?;
+    let geometry_type = kinds.one().map_or("GEOMETRY", type_name);
     let mut ddl = format!(
         "CREATE TABLE {} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, {} {geometry_type}",
         quote(table),
@@ -382,47 +364,37 @@ fn write_table(
     ))?;
 
     let mut extent: Option<Envelope> = None;
-    // One row: its geometry (encoded, with its box) and its values, in the columns' order.
-    let mut row = |geometry: Option<(&[u8], Envelope)>,
-                   values: &mut dyn Iterator<Item = ValueRef<'_>>|
-     -> Result<(), Failure> {
-        match geometry {
-            Some((blob, env)) => {
-                insert.raw_bind_parameter(1, blob)?;
-                extent = Some(extent.map_or(env, |e| e.union(env)));
+    let mut count = 0;
+    let mut blob = Vec::new();
+    over_chunks(chunks, i, |s| {
+        for &id in &s.ids {
+            let f = &s.layer.features[id];
+            let envelope = encoded(job.crs, srs_id, s, id, &mut blob)?;
+            match envelope {
+                Some(env) => {
+                    insert.raw_bind_parameter(1, &blob[..])?;
+                    extent = Some(extent.map_or(env, |e| e.union(env)));
+                }
+                None => insert.raw_bind_parameter(1, rusqlite::types::Null)?,
             }
-            None => insert.raw_bind_parameter(1, rusqlite::types::Null)?,
+            for (at, (c, _)) in columns.iter().enumerate() {
+                let v = value_ref(f.values.get(*c).unwrap_or(&Value::Null));
+                insert.raw_bind_parameter(at + 2, ToSqlOutput::Borrowed(v))?;
+            }
+            insert.raw_execute()?;
+            if let Some(env) = envelope {
+                index.execute(params![
+                    conn.last_insert_rowid(),
+                    env.min_x,
+                    env.max_x,
+                    env.min_y,
+                    env.max_y
+                ])?;
+            }
         }
-        for (i, v) in values.enumerate() {
-            insert.raw_bind_parameter(i + 2, ToSqlOutput::Borrowed(v))?;
-        }
-        insert.raw_execute()?;
-        if let Some((_, env)) = geometry {
-            index.execute(params![
-                conn.last_insert_rowid(),
-                env.min_x,
-                env.max_x,
-                env.min_y,
-                env.max_y
-            ])?;
-        }
+        count += s.ids.len();
         Ok(())
-    };
-    let count = match rows {
-        Rows::Section => {
-            let mut blob = Vec::new();
-            for &id in &section.ids {
-                let f = &layer.features[id];
-                let geometry = encoded(job.crs, srs_id, section, id, &mut blob)?;
-                let mut values = columns
-                    .iter()
-                    .map(|(c, _)| value_ref(f.values.get(*c).unwrap_or(&Value::Null)));
-                row(geometry.map(|env| (&blob[..], env)), &mut values)?;
-            }
-            section.ids.len()
-        }
-        Rows::Staged(staging, i) => staging.replay(i, columns.len(), &mut row)?,
-    };
+    })?;
     drop((insert, index));
     conn.execute_batch(&rtree_triggers(table, geometry_column))?;
 
@@ -508,182 +480,6 @@ fn value_ref(v: &Value) -> ValueRef<'_> {
         Value::Int(v) => ValueRef::Integer(*v),
         Value::Float(v) => ValueRef::Real(*v),
         Value::Text(s) | Value::Date(s) | Value::Json(s) => ValueRef::Text(s.as_bytes()),
-    }
-}
-
-/// A GeoPackage written as the pieces of a streamed export pass. A table's declared geometry
-/// type is known only when its last row has passed, so each input's rows wait, encoded as they
-/// will be written, in a temporary SQLite database beside the target; [`Staging::finish`]
-/// then writes the file [`write`] writes from the same features (the same statements in the
-/// same order, so the same bytes), reading the rows back one at a time. Memory holds SQLite's
-/// page cache, whatever the output's size.
-pub(crate) struct Staging {
-    target: PathBuf,
-    db: Connection,
-    /// The database's file, removed when the staging is dropped.
-    _file: tempfile::NamedTempFile,
-    crs: OutputCrs,
-    srs_id: i32,
-    inputs: Vec<StagedTable>,
-    blob: Vec<u8>,
-}
-
-/// One input's staged rows: `s<i>` (fid, geometry, its box, then the values of its columns).
-struct StagedTable {
-    width: usize,
-    kinds: Kinds,
-    rows: usize,
-}
-
-impl Staging {
-    /// Staging for an export to `target` in `crs`, in a temporary file in `folder`.
-    pub fn new(target: &Path, folder: &Path, crs: OutputCrs) -> Result<Self, ExportError> {
-        let failed = |message: String| {
-            ExportError::Write(WriteError {
-                path: target.to_path_buf(),
-                message,
-            })
-        };
-        let file = tempfile::Builder::new()
-            .prefix(".sitelens-staging-")
-            .tempfile_in(folder)
-            .map_err(|e| failed(format!("cannot create a file in {}: {e}", folder.display())))?;
-        let db = Connection::open(file.path()).map_err(|e| failed(format!("SQLite: {e}")))?;
-        db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; BEGIN")
-            .map_err(|e| failed(format!("SQLite: {e}")))?;
-        Ok(Staging {
-            target: target.to_path_buf(),
-            db,
-            _file: file,
-            srs_id: srs_id_of(&crs),
-            crs,
-            inputs: Vec::new(),
-            blob: Vec::new(),
-        })
-    }
-
-    /// The CRS the rows are in.
-    pub fn crs(&self) -> &OutputCrs {
-        &self.crs
-    }
-
-    /// Stages a section of input number `input` (inputs counted from 0, in order); its columns
-    /// are the input's from now on. Returns the rows staged.
-    pub fn section(&mut self, input: usize, s: &Section<'_>) -> Result<usize, ExportError> {
-        self.stage(input, s).map_err(|e| match e {
-            Failure::Refused(message) => ExportError::Refused {
-                path: self.target.clone(),
-                message,
-            },
-            Failure::Sql(e) => ExportError::Write(WriteError {
-                path: self.target.clone(),
-                message: format!("SQLite: {e}"),
-            }),
-        })
-    }
-
-    fn stage(&mut self, input: usize, s: &Section<'_>) -> Result<usize, Failure> {
-        let width = s.columns.len();
-        while self.inputs.len() <= input {
-            self.inputs.push(StagedTable {
-                width: usize::MAX,
-                kinds: Kinds::default(),
-                rows: 0,
-            });
-        }
-        let table = &mut self.inputs[input];
-        if table.width != width && table.rows > 0 {
-            // The stream stops before this (a table's columns are fixed once it has rows).
-            return Err(Failure::Refused(format!(
-                "input {}: its columns changed after rows were written",
-                input + 1
-            )));
-        }
-        if table.width != width {
-            // Made anew while it has no rows.
-            let mut ddl = format!(
-                "DROP TABLE IF EXISTS s{input}; \
-                 CREATE TABLE s{input} (fid INTEGER PRIMARY KEY, geom, minx, maxx, miny, maxy"
-            );
-            for c in 0..width {
-                ddl.push_str(&format!(", v{c}"));
-            }
-            ddl.push_str(");");
-            self.db.execute_batch(&ddl)?;
-            table.width = width;
-        }
-        let placeholders = (0..width + 5).map(|_| "?").collect::<Vec<_>>().join(", ");
-        let mut insert = self.db.prepare(&format!(
-            "INSERT INTO s{input} (geom, minx, maxx, miny, maxy{}) VALUES ({placeholders})",
-            (0..width).map(|c| format!(", v{c}")).collect::<String>()
-        ))?;
-        for &id in &s.ids {
-            let f = &s.layer.features[id];
-            match encoded(&self.crs, self.srs_id, s, id, &mut self.blob)? {
-                Some(env) => {
-                    insert.raw_bind_parameter(1, &self.blob[..])?;
-                    for (at, v) in [env.min_x, env.max_x, env.min_y, env.max_y]
-                        .into_iter()
-                        .enumerate()
-                    {
-                        insert.raw_bind_parameter(at + 2, v)?;
-                    }
-                }
-                None => {
-                    for at in 1..=5 {
-                        insert.raw_bind_parameter(at, rusqlite::types::Null)?;
-                    }
-                }
-            }
-            for (i, &c) in s.columns.iter().enumerate() {
-                insert.raw_bind_parameter(
-                    i + 6,
-                    ToSqlOutput::Borrowed(value_ref(f.values.get(c).unwrap_or(&Value::Null))),
-                )?;
-            }
-            insert.raw_execute()?;
-            table.kinds.add(f);
-        }
-        table.rows += s.ids.len();
-        Ok(s.ids.len())
-    }
-
-    /// Writes the GeoPackage of `job`, whose sections (one per input, in order) hold the
-    /// inputs' final fields and no features: the rows are the staged ones.
-    pub fn finish(&self, job: &Job<'_>) -> Result<Written, ExportError> {
-        write_with(job, Some(self))
-    }
-
-    /// Hands input `i`'s rows to `row` in the order they came; returns how many.
-    fn replay(&self, i: usize, width: usize, row: &mut RowSink<'_>) -> Result<usize, Failure> {
-        let Some(table) = self.inputs.get(i).filter(|t| t.rows > 0) else {
-            return Ok(0);
-        };
-        if table.width != width {
-            return Err(Failure::Refused(format!(
-                "input {}: its columns changed as it streamed",
-                i + 1
-            )));
-        }
-        let mut select = self.db.prepare(&format!(
-            "SELECT geom, minx, maxx, miny, maxy{} FROM s{i} ORDER BY fid",
-            (0..width).map(|c| format!(", v{c}")).collect::<String>()
-        ))?;
-        let mut rows = select.raw_query();
-        let mut count = 0;
-        while let Some(r) = rows.next()? {
-            let geometry = match r.get_ref(0)? {
-                ValueRef::Blob(blob) => Some((
-                    blob,
-                    Envelope::new(r.get(1)?, r.get(3)?, r.get(2)?, r.get(4)?),
-                )),
-                _ => None,
-            };
-            let mut values = (0..width).map(|c| r.get_ref(c + 5).unwrap_or(ValueRef::Null));
-            row(geometry, &mut values)?;
-            count += 1;
-        }
-        Ok(count)
     }
 }
 

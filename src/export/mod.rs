@@ -4,9 +4,10 @@
 //! or on request). Written atomically, never over an input; every format but GeoJSON can be
 //! written in another CRS (`--to-crs`).
 //!
-//! To add an output format: a file here with a `write(&Job) -> Result<Written, ExportError>`, a
-//! variant of [`OutputFormat`] and its line in [`export`]; for streamed exports, its `Sink` in
-//! [`stream`].
+//! To add an output format: a file here with a `write_chunks(&Job, &Chunks) -> Result<Written,
+//! ExportError>` (the features handed over as often as the writer needs: from memory for
+//! [`export`], from the spill for [`stream`]), a variant of [`OutputFormat`] and its line in
+//! [`write_chunks`].
 
 pub(crate) mod csv;
 mod fgb;
@@ -224,11 +225,78 @@ pub(crate) struct Job<'a> {
 }
 
 /// Hands the features of a job's sections to a writer that passes over them more than once,
-/// in order, each time it is called: section by section when they are in memory, a chunk at a
-/// time from a streamed export's [`spill::Spill`] (each chunk a section of its input's layer;
-/// the first argument is the input's number).
-pub(crate) type Chunks<'a> = dyn Fn(&mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>) -> Result<(), ExportError>
+/// in order, each time it is called: section by section when they are in memory
+/// ([`in_memory`]), a chunk at a time from a streamed export's [`spill::Spill`] (each chunk a
+/// section of its input's layer). The callback gets the input's number; `Some(i)` asks for
+/// input `i` alone.
+pub(crate) type Chunks<'a> = dyn Fn(
+        Option<usize>,
+        &mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>,
+    ) -> Result<(), ExportError>
     + 'a;
+
+/// Writes `job` in `format` (any but GeoJSON, which [`export`] and [`stream`] write as the
+/// features come) from `chunks`.
+pub(crate) fn write_chunks(
+    format: OutputFormat,
+    job: &Job<'_>,
+    chunks: &Chunks<'_>,
+) -> Result<Written, ExportError> {
+    match format {
+        OutputFormat::Csv => csv::write_chunks(job, chunks),
+        OutputFormat::Shapefile => shapefile::write_chunks(job, chunks),
+        OutputFormat::GeoPackage => geopackage::write_chunks(job, chunks),
+        OutputFormat::FlatGeobuf => fgb::write_chunks(job, chunks),
+        OutputFormat::GeoJson => Err(ExportError::Refused {
+            path: job.target.to_path_buf(),
+            message: "GeoJSON is written as the features come, not from chunks".into(),
+        }),
+    }
+}
+
+/// The one value a run shares (a geometry type, as a header declares one), as the values come;
+/// none when they differ or none came.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shared<T> {
+    first: Option<T>,
+    mixed: bool,
+}
+
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared {
+            first: None,
+            mixed: false,
+        }
+    }
+}
+
+impl<T: PartialEq + Copy> Shared<T> {
+    pub fn add(&mut self, value: T) {
+        match self.first {
+            None => self.first = Some(value),
+            Some(first) => self.mixed |= first != value,
+        }
+    }
+
+    pub fn one(&self) -> Option<T> {
+        self.first.filter(|_| !self.mixed)
+    }
+}
+
+/// [`Chunks`] of sections in memory: each section whole.
+pub(crate) fn in_memory(
+    sections: &[Section<'_>],
+    only: Option<usize>,
+    each: &mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
+    for (i, s) in sections.iter().enumerate() {
+        if only.is_none_or(|o| o == i) {
+            each(i, s)?;
+        }
+    }
+    Ok(())
+}
 
 /// What was written.
 #[derive(Debug, Clone, PartialEq)]
@@ -342,10 +410,7 @@ pub fn export(
             })?;
             written_one(target, features)
         }
-        OutputFormat::Csv => csv::write_file(&job)?,
-        OutputFormat::Shapefile => shapefile::write(&job)?,
-        OutputFormat::GeoPackage => geopackage::write(&job)?,
-        OutputFormat::FlatGeobuf => fgb::write(&job)?,
+        format => write_chunks(format, &job, &|only, each| in_memory(sections, only, each))?,
     };
     readme_if_wanted(
         target,

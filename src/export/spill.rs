@@ -98,16 +98,17 @@ impl Spill {
         }
     }
 
-    /// Hands the features of every input back in order, [`CHUNK`] at a time, each chunk a
+    /// Hands the features of every input (or of input `only`) back in order, [`CHUNK`] at a time, each chunk a
     /// section of `summaries[input]`'s layer (its fields, settings and columns) holding them.
     pub fn each(
         &self,
         summaries: &[Section<'_>],
         profile: Profile,
+        only: Option<usize>,
         each: &mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>,
     ) -> Result<(), ExportError> {
         for (i, summary) in summaries.iter().enumerate() {
-            let Some(input) = self.inputs.get(i) else {
+            let Some(input) = self.inputs.get(i).filter(|_| only.is_none_or(|o| o == i)) else {
                 continue;
             };
             let file = input.file.get_ref();

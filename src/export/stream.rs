@@ -4,14 +4,14 @@
 //! are written to a temporary body as they come; the file is then the collection's head with the
 //! provenance (whose counts are known only at the end), the body and the tail, written
 //! atomically. The other formats must know something about every feature before they write the
-//! first, so what passes waits on disk ([`Sink`]): a CSV's rows per input (`csv::Spill`), a
-//! GeoPackage's rows in a staging database (`geopackage::Staging`), the features themselves
-//! for FlatGeobuf and Shapefile (`spill::Spill`, read back a chunk at a time). Memory holds one
-//! piece or chunk, whatever the input's size, and the bytes are those [`super::export`] writes
-//! from the same inputs.
+//! first (a CSV's header, a GeoPackage table's geometry type, a FlatGeobuf header, a Shapefile's
+//! sizes), so what passes waits on disk (`spill::Spill`) and is handed to the format's writer a
+//! chunk at a time, as often as it passes over the features (`super::write_chunks`). Memory
+//! holds one piece or chunk, whatever the input's size, and the bytes are those
+//! [`super::export`] writes from the same inputs.
 //!
 //! What does not stream says so ([`Outcome::CannotStream`]) before anything is written, or
-//! when it shows later (a column that first appears after features were written, a `crs`
+//! when it shows later (to GeoJSON, a column that first appears after features were written; a `crs`
 //! member after the features): the caller then exports the usual way.
 
 use std::io::{Seek, Write};
@@ -152,24 +152,13 @@ pub fn export_streamed(
             message: format!("--to-crs {text}: {e}"),
         }),
     };
-    let sink =
-        match format {
-            Some(OutputFormat::Csv) => Some(Sink::Csv(super::csv::Spill::new(
-                target,
-                &folder,
-                options.precision,
-                crs()?,
-            ))),
-            Some(OutputFormat::GeoPackage) => Some(Sink::GeoPackage(
-                super::geopackage::Staging::new(target, &folder, crs()?)?,
-            )),
-            Some(format @ (OutputFormat::FlatGeobuf | OutputFormat::Shapefile)) => Some(
-                Sink::Spilled(format, super::spill::Spill::new(target, &folder), crs()?),
-            ),
-            _ => None,
-        };
+    // Any format but GeoJSON: what passes waits on disk until the end.
+    let spill = match format {
+        Some(OutputFormat::GeoJson) | None => None,
+        Some(format) => Some((format, super::spill::Spill::new(target, &folder), crs()?)),
+    };
     let mut out = Out {
-        sink,
+        spill,
         folder,
         body: None,
         features: FeatureWriter::new(options.precision),
@@ -252,8 +241,8 @@ pub fn export_streamed(
     let total = out.features.written;
     let warnings = std::mem::take(&mut out.warnings);
     let dropped = dropped_fields(&sections);
-    if let Some(sink) = out.sink.take() {
-        let written = sink.finish(job, &sections, &written, total)?;
+    if let Some(spill) = out.spill.take() {
+        let written = from_spill(job, spill, &sections, &written)?;
         return Ok(Outcome::Written(Streamed {
             written,
             warnings,
@@ -290,8 +279,9 @@ pub fn export_streamed(
 
 /// The output as it grows, shared by the inputs.
 struct Out<'p> {
-    /// Where the features go as they pass when the output is not GeoJSON.
-    sink: Option<Sink>,
+    /// Where the features wait when the output is not GeoJSON: its format, the spill and the
+    /// CRS to write in.
+    spill: Option<(OutputFormat, super::spill::Spill, OutputCrs)>,
     /// Where the body goes (the target's folder), and the body once a feature is written.
     folder: PathBuf,
     body: Option<std::io::BufWriter<std::fs::File>>,
@@ -400,10 +390,9 @@ impl Input {
             .map(|&c| layer.fields[c].name.clone())
             .collect();
         // Spilled features keep every value and are read back as layers of the final fields,
-        // so only the formats written row by row need the columns to stay as they began.
-        let fixed_columns = !matches!(out.sink, Some(Sink::Spilled(..)));
+        // so only GeoJSON, written as it comes, needs the columns to stay as they began.
         match &self.columns {
-            Some(before) if *before != names && self.written > 0 && fixed_columns => {
+            Some(before) if *before != names && self.written > 0 && out.spill.is_none() => {
                 self.stopped = Some("a field first appears after features were written".into());
                 return Ok(Flow::Stop);
             }
@@ -414,7 +403,7 @@ impl Input {
             path: job.target.to_path_buf(),
             message: e.to_string(),
         };
-        if let Some(sink) = out.sink.as_mut() {
+        if let Some((_, spill, _)) = out.spill.as_mut() {
             if !layer.source.crs.known
                 && section
                     .ids
@@ -427,11 +416,7 @@ impl Input {
                 }
                 .into());
             }
-            out.features.written += match sink {
-                Sink::Csv(spill) => spill.section(self.index, &section)?,
-                Sink::GeoPackage(staging) => staging.section(self.index, &section)?,
-                Sink::Spilled(_, spill, _) => spill.section(self.index, &section)?,
-            };
+            out.features.written += spill.section(self.index, &section)?;
         } else {
             out.body().map_err(target_error)?;
             if let Some(body) = out.body.as_mut() {
@@ -575,91 +560,39 @@ fn read_postgis(
     Ok(Some(reading.record_count.unwrap_or(rows)))
 }
 
-/// A format whose rows wait in a temporary file until the end: what it needs to know first
-/// (a CSV's columns and coordinates, a GeoPackage table's geometry type, a FlatGeobuf header's
-/// type and Z) is known only then.
-enum Sink {
-    Csv(super::csv::Spill),
-    GeoPackage(super::geopackage::Staging),
-    /// The features themselves, for a writer that passes over them more than once.
-    Spilled(OutputFormat, super::spill::Spill, OutputCrs),
-}
-
-impl Sink {
-    /// Writes the file from the rows held, and its README when the export wants one, as
-    /// [`super::export`] does; `sections` hold the inputs' final fields and no features.
-    fn finish(
-        self,
-        job: &StreamJob<'_>,
-        sections: &[Section<'_>],
-        written: &[usize],
-        total: usize,
-    ) -> Result<Written, StreamError> {
-        let options = job.options;
-        let (format, crs) = match &self {
-            Sink::Csv(spill) => (OutputFormat::Csv, spill.crs()),
-            Sink::GeoPackage(staging) => (OutputFormat::GeoPackage, staging.crs()),
-            Sink::Spilled(format, _, crs) => (*format, crs),
-        };
-        let provenance = options
-            .metadata
-            .then(|| provenance::build_counted(sections, written, options, crs, format));
-        let mut done = match self {
-            Sink::Csv(spill) => {
-                atomic_write(job.target, job.protected, |w| spill.finish(w).map(|_| ()))?;
-                super::written_one(job.target, total)
-            }
-            Sink::GeoPackage(staging) => {
-                let export = super::Job {
-                    target: job.target,
-                    sections,
-                    options,
-                    crs: staging.crs(),
-                    provenance: provenance.as_ref(),
-                    protected: job.protected,
-                };
-                staging.finish(&export)?
-            }
-            Sink::Spilled(format, mut spill, crs) => {
-                spill.close()?;
-                let export = super::Job {
-                    target: job.target,
-                    sections,
-                    options,
-                    crs: &crs,
-                    provenance: provenance.as_ref(),
-                    protected: job.protected,
-                };
-                let chunks =
-                    |each: &mut dyn FnMut(usize, &Section<'_>) -> Result<(), ExportError>| {
-                        spill.each(sections, options.profile, each)
-                    };
-                match format {
-                    OutputFormat::FlatGeobuf => super::fgb::write_chunks(&export, &chunks)?,
-                    OutputFormat::Shapefile => super::shapefile::write_chunks(&export, &chunks)?,
-                    _ => {
-                        return Err(ExportError::Refused {
-                            path: job.target.to_path_buf(),
-                            message: format!(
-                                "{} is not written from spilled features",
-                                format.name()
-                            ),
-                        }
-                        .into());
-                    }
-                }
-            }
-        };
-        super::readme_if_wanted(
-            job.target,
-            format,
-            options,
-            provenance.as_ref(),
-            &mut done,
-            job.protected,
-        )?;
-        Ok(done)
-    }
+/// Writes the file in `format` from what `spill` holds, and its README when the export wants
+/// one, as [`super::export`] does; `sections` hold the inputs' final fields and no features.
+fn from_spill(
+    job: &StreamJob<'_>,
+    (format, mut spill, crs): (OutputFormat, super::spill::Spill, OutputCrs),
+    sections: &[Section<'_>],
+    written: &[usize],
+) -> Result<Written, StreamError> {
+    let options = job.options;
+    spill.close()?;
+    let provenance = options
+        .metadata
+        .then(|| provenance::build_counted(sections, written, options, &crs, format));
+    let export = super::Job {
+        target: job.target,
+        sections,
+        options,
+        crs: &crs,
+        provenance: provenance.as_ref(),
+        protected: job.protected,
+    };
+    let mut done = super::write_chunks(format, &export, &|only, each| {
+        spill.each(sections, options.profile, only, each)
+    })?;
+    super::readme_if_wanted(
+        job.target,
+        format,
+        options,
+        provenance.as_ref(),
+        &mut done,
+        job.protected,
+    )?;
+    Ok(done)
 }
 
 /// Names of the fields the profile left out of `sections`.

@@ -33,16 +33,6 @@ use shp::{Bounds, Layout};
 /// 16-bit words, and ESRI's readers stop at 2 GiB.
 const MAX_FILE_BYTES: u64 = 1 << 31;
 
-/// Writes the job's Shapefile.
-pub(super) fn write(job: &Job<'_>) -> Result<Written, ExportError> {
-    write_chunks(job, &|each| {
-        for (i, s) in job.sections.iter().enumerate() {
-            each(i, s)?;
-        }
-        Ok(())
-    })
-}
-
 /// Writes the job's Shapefile from `chunks`, which hands over the features of `job.sections`
 /// in order, as often as asked: three times (what goes in, its shape type and the .dbf's
 /// types; the sizes; the records).
@@ -59,7 +49,7 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
     let encoding = job.options.dbf_encoding;
     let mut chooser = Chooser::new(wanted);
     let mut planner = dbf::Planner::new(job.sections, encoding);
-    chunks(&mut |i, s| {
+    chunks(None, &mut |i, s| {
         for &id in &s.ids {
             let f = &s.layer.features[id];
             if chooser.add(s, f).map_err(kinds_error)? {
@@ -72,7 +62,7 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
     let layout = choice.layout;
 
     let mut shp_len = 100u64;
-    chunks(&mut |i, s| {
+    chunks(None, &mut |i, s| {
         for &id in &s.ids {
             let f = &s.layer.features[id];
             if keeps(f, wanted) {
@@ -110,7 +100,7 @@ pub(super) fn write_chunks(job: &Job<'_>, chunks: &Chunks<'_>) -> Result<Written
         let mut buf = Vec::new();
         let mut n = 0u32;
         let mut io_failed: Option<io::Error> = None;
-        let written = chunks(&mut |i, s| {
+        let written = chunks(None, &mut |i, s| {
             for &id in &s.ids {
                 let f = &s.layer.features[id];
                 if !keeps(f, wanted) {
