@@ -11,8 +11,8 @@
 //! [`super::export`] writes from the same inputs.
 //!
 //! What does not stream says so ([`Outcome::CannotStream`]) before anything is written, or
-//! when it shows later (to GeoJSON, a column that first appears after features were written; a `crs`
-//! member after the features): the caller then exports the usual way.
+//! when it shows later (to GeoJSON, a column that first appears after features were written;
+//! a `crs` member after the features): the caller then exports the usual way.
 
 use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
